@@ -39,6 +39,7 @@ export const envSchema = z.object({
   REDIS_RECONNECT_MAX_DELAY_MS: int(50, 60_000).default(2_000),
   REDIS_REQUESTS_TIMEOUT_MS: int(100, 60_000).default(3_000),
   MAX_TEXT_BYTES: int(1, 1_048_576).default(4_096),
+  MAX_HTTP_BUFFER_BYTES: int(1_024, 10_485_760).default(65_536),
   PING_INTERVAL_MS: int(1_000, 300_000).default(DEFAULT_PING_INTERVAL_MS),
   PING_TIMEOUT_MS: int(1_000, 300_000).default(DEFAULT_PING_TIMEOUT_MS),
   DRAIN_TIMEOUT_MS: int(100, 120_000).default(DEFAULT_DRAIN_TIMEOUT_MS),
@@ -66,6 +67,8 @@ export interface Config {
     readonly requestsTimeoutMs: number;
   };
   readonly maxTextBytes: number;
+  /** Largest Engine.IO message accepted; bigger ones close the connection. */
+  readonly maxHttpBufferBytes: number;
   readonly pingIntervalMs: number;
   readonly pingTimeoutMs: number;
   readonly drainTimeoutMs: number;
@@ -92,6 +95,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
+  if (e.MAX_HTTP_BUFFER_BYTES < e.MAX_TEXT_BYTES + 512) {
+    throw new ConfigError(
+      `invalid configuration: MAX_HTTP_BUFFER_BYTES (${e.MAX_HTTP_BUFFER_BYTES}) must be at least MAX_TEXT_BYTES + 512 (${e.MAX_TEXT_BYTES + 512}) so that a message at the text limit fits`,
+    );
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -108,6 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         }
       : undefined,
     maxTextBytes: e.MAX_TEXT_BYTES,
+    maxHttpBufferBytes: e.MAX_HTTP_BUFFER_BYTES,
     pingIntervalMs: e.PING_INTERVAL_MS,
     pingTimeoutMs: e.PING_TIMEOUT_MS,
     drainTimeoutMs: e.DRAIN_TIMEOUT_MS,

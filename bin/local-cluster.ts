@@ -1,0 +1,51 @@
+// `npm start`: a local cluster of service nodes on one Redis.
+import { parseArgs } from 'node:util';
+import { startCluster } from '../local/cluster';
+import { MissingBinaryError } from '../local/processes';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      nodes: { type: 'string', default: '3' },
+      port: { type: 'string', default: '8080' },
+      verbose: { type: 'boolean', default: false },
+    },
+  });
+  const nodes = Number(values.nodes);
+  const port = Number(values.port);
+  if (!Number.isInteger(nodes) || nodes < 1 || nodes > 16) throw new UsageError('--nodes must be an integer from 1 to 16');
+  if (!Number.isInteger(port) || port < 1 || port + nodes > 65535) throw new UsageError('--port must leave room for the nodes below 65536');
+
+  const cluster = await startCluster({
+    // Port P itself is kept for the load balancer.
+    ports: Array.from({ length: nodes }, (_, i) => port + 1 + i),
+    redisUrl: process.env.REDIS_URL || undefined,
+    onLog: values.verbose ? (id, line) => process.stdout.write(`[${id}] ${line}\n`) : undefined,
+  });
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write('stopping…\n');
+    await cluster.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  for (const node of cluster.nodes) process.stdout.write(`${node.nodeId}: ${node.url}\n`);
+  process.stdout.write(`redis: ${cluster.redisUrl}${cluster.redis ? ' (started for this cluster)' : ''}\n`);
+  process.stdout.write(`cluster ready: ${cluster.nodes.length} nodes\n`);
+  // A node may be stopped by hand to watch failover; the rest keep serving.
+  for (const node of cluster.nodes) {
+    void node.exited().then(({ code, signal }) => {
+      if (!stopping) process.stderr.write(`${node.nodeId} exited (${code ?? signal}); the other nodes keep serving\n`);
+    });
+  }
+}
+
+class UsageError extends Error {}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof MissingBinaryError || err instanceof UsageError ? err.message : err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,79 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { createInterface } from 'node:readline';
+
+/** A port the OS says is free on 127.0.0.1 right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export class MissingBinaryError extends Error {
+  override name = 'MissingBinaryError';
+}
+
+/** Resolves a binary on PATH (or an absolute path), or throws naming it and how to install it. */
+export function requireBinary(name: string, install: string): string {
+  const found = name.startsWith('/') ? spawnSync('test', ['-x', name]).status === 0 : spawnSync('which', [name]).status === 0;
+  if (!found) throw new MissingBinaryError(`${name} was not found: install it with \`${install}\``);
+  return name;
+}
+
+/** Resolves once `child` has exited (at once if it already has). */
+export function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+}
+
+/** Sends `signal`, then SIGKILL after `graceMs`, and resolves on exit. */
+export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', graceMs = 5_000) {
+  if (child.exitCode !== null || child.signalCode !== null) return exited(child);
+  const done = exited(child);
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  const result = await done;
+  clearTimeout(timer);
+  return result;
+}
+
+/**
+ * Spawns a process and resolves once a line of its output satisfies `isReady`;
+ * rejects if it exits first or `timeoutMs` passes, with the output so far.
+ */
+export function spawnUntil(
+  cmd: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; isReady: (line: string) => boolean; timeoutMs?: number; onLine?: (line: string) => void },
+): Promise<ChildProcess> {
+  const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (err?: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (err) {
+        child.kill('SIGKILL');
+        reject(err);
+      } else resolve(child);
+    };
+    const timer = setTimeout(() => settle(new Error(`${cmd} was not ready within ${opts.timeoutMs ?? 15_000} ms:\n${lines.slice(-20).join('\n')}`)), opts.timeoutMs ?? 15_000);
+    for (const stream of [child.stdout!, child.stderr!]) {
+      createInterface({ input: stream }).on('line', (line) => {
+        if (lines.length < 200) lines.push(line);
+        opts.onLine?.(line);
+        if (opts.isReady(line)) settle();
+      });
+    }
+    child.once('error', (err) => settle(err));
+    child.once('exit', (code, signal) => settle(new Error(`${cmd} exited (${code ?? signal}) before it was ready:\n${lines.slice(-20).join('\n')}`)));
+  });
+}

@@ -1,0 +1,50 @@
+import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { exited, spawnUntil, stopProcess } from './processes';
+
+export const BUNDLE = join(__dirname, '..', 'service', 'dist', 'server.js');
+
+export interface ServiceNode {
+  readonly port: number;
+  readonly url: string;
+  readonly nodeId: string;
+  readonly child: ChildProcess;
+  /** Every log line so far, parsed. */
+  readonly logs: Array<Record<string, unknown>>;
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Runs the bundled server and resolves once it logs that it is ready. */
+export async function startServiceNode(opts: {
+  port: number;
+  env?: NodeJS.ProcessEnv;
+  nodeId?: string;
+  onLog?: (line: string) => void;
+  timeoutMs?: number;
+}): Promise<ServiceNode> {
+  const nodeId = opts.nodeId ?? `node-${opts.port}`;
+  const logs: Array<Record<string, unknown>> = [];
+  const child = await spawnUntil(process.execPath, ['--enable-source-maps', BUNDLE], {
+    env: { ...process.env, HOST: '127.0.0.1', PORT: String(opts.port), NODE_ID: nodeId, ...opts.env },
+    timeoutMs: opts.timeoutMs,
+    onLine: (line) => {
+      try {
+        logs.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        logs.push({ raw: line });
+      }
+      opts.onLog?.(line);
+    },
+    isReady: (line) => line.includes('"msg":"ready"'),
+  });
+  return {
+    port: opts.port,
+    url: `http://127.0.0.1:${opts.port}`,
+    nodeId,
+    child,
+    logs,
+    stop: (signal = 'SIGTERM') => stopProcess(child, signal, 30_000),
+    exited: () => exited(child),
+  };
+}

@@ -1,0 +1,24 @@
+import { randomUUID } from 'node:crypto';
+import { type ChatMessage, EVENTS, chatPayload, fail } from '../protocol';
+import type { HandlerContext } from './context';
+import { defineHandler } from './handler';
+
+export function registerChatHandlers(ctx: HandlerContext): void {
+  const { io, socket, logger, config, nodeId, user, metrics } = ctx;
+
+  defineHandler(socket, logger, EVENTS.chatMessage, chatPayload, ({ room, text }, afterAck) => {
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes > config.maxTextBytes) {
+      return fail('payload_too_large', `text is ${bytes} bytes, the limit is ${config.maxTextBytes}`);
+    }
+    const target = room ?? null;
+    if (target !== null && !socket.rooms.has(target)) {
+      return fail('not_in_room', `join ${target} before sending to it`);
+    }
+    const message: ChatMessage = { id: randomUUID(), room: target, text, from: user, sentAt: new Date().toISOString(), node: nodeId };
+    metrics.increment('messagesIn');
+    // The protocol promises the ack before the broadcast; the adapter catches its own publish failures.
+    afterAck(() => (target === null ? io : io.to(target)).emit(EVENTS.chatMessage, message));
+    return { ok: true, id: message.id };
+  });
+}

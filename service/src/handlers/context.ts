@@ -1,0 +1,17 @@
+import type { Server, Socket } from 'socket.io';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+import type { Metrics } from '../metrics/publisher';
+
+/** What every handler of one socket may use. */
+export interface HandlerContext {
+  readonly io: Server;
+  readonly socket: Socket;
+  readonly logger: Logger;
+  readonly config: Config;
+  readonly nodeId: string;
+  readonly user: string;
+  readonly metrics: Pick<Metrics, 'increment'>;
+  /** Sockets in a room across the whole cluster. */
+  readonly countMembers: (room: string) => Promise<number>;
+}

@@ -1,0 +1,65 @@
+import { createServer } from 'node:http';
+import { createApp } from './app';
+import { ConfigError, loadConfig } from './config';
+import { createLogger } from './logger';
+import { resolveNodeId } from './node-id';
+
+/** Entrypoint: reads the config, picks the log destination, and handles signals. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+  const nodeId = await resolveNodeId({ override: config.nodeId, port: config.port, metadataUri: process.env.ECS_CONTAINER_METADATA_URI_V4 });
+  const logger = createLogger({ level: config.logLevel, nodeId });
+
+  // A failed Redis command under overload must cost one message, not the node.
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
+
+  const server = createServer();
+  const app = createApp(server, config, { logger, nodeId });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const address = server.address();
+  logger.info({ port: typeof address === 'object' && address ? address.port : config.port }, 'listening');
+  app.ready.then(
+    () => logger.info('ready'),
+    (err: unknown) => logger.error({ err }, 'start failed'),
+  );
+
+  const shutdown = (signal: string) => {
+    logger.info({ signal, drainTimeoutMs: config.drainTimeoutMs }, 'draining');
+    const hardStop = setTimeout(() => {
+      logger.error('drain did not finish within DRAIN_TIMEOUT_MS, exiting');
+      logger.flush();
+      process.exit(1);
+    }, config.drainTimeoutMs);
+    hardStop.unref();
+    app.close().then(
+      () => {
+        logger.flush();
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'close failed');
+        logger.flush();
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`fatal: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+
+/** Event names of the client protocol (docs/protocol.md). */
+export const EVENTS = {
+  session: 'session',
+  roomJoin: 'room:join',
+  roomLeave: 'room:leave',
+  roomMembers: 'room:members',
+  chatMessage: 'chat:message',
+} as const;
+
+export const ROOM_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+export type ErrorCode =
+  | 'invalid_payload'
+  | 'payload_too_large'
+  | 'not_in_room'
+  | 'unknown_event'
+  | 'unavailable'
+  | 'internal';
+
+export interface Failure {
+  ok: false;
+  error: { code: ErrorCode; message: string };
+}
+export type Ack<T extends object> = ({ ok: true } & T) | Failure;
+export type AckFn<T extends object> = (response: Ack<T>) => void;
+
+export function fail(code: ErrorCode, message: string): Failure {
+  return { ok: false, error: { code, message } };
+}
+
+export const roomName = z
+  .string({ message: 'room must be a string' })
+  .regex(ROOM_PATTERN, { message: 'room must be 1-64 characters of A-Z a-z 0-9 _ . : -' });
+
+export const roomPayload = z.object({ room: roomName });
+
+/** Text length is checked separately, in bytes, against the configured limit. */
+export const chatPayload = z.object({
+  room: roomName.nullish(),
+  text: z.string({ message: 'text must be a string' }).min(1, { message: 'text must not be empty' }),
+});
+
+/** What every socket in the target receives for one accepted chat message. */
+export interface ChatMessage {
+  id: string;
+  room: string | null;
+  text: string;
+  from: string;
+  sentAt: string;
+  node: string;
+}
+
+export interface SessionInfo {
+  sid: string;
+  node: string;
+  user: string;
+}
