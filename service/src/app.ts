@@ -9,6 +9,7 @@ import type { Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics/publisher';
 import { EVENTS, fail, type SessionInfo } from './protocol';
 import { type AdapterRedis, createAdapterRedis, type RedisState } from './redis';
+import { serveStatic } from './static';
 
 export type Lifecycle = 'starting' | 'ready' | 'draining' | 'closed';
 
@@ -42,6 +43,8 @@ export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps)
     pingInterval: config.pingIntervalMs,
     pingTimeout: config.pingTimeoutMs,
     maxHttpBufferSize: config.maxHttpBufferBytes,
+    // The bundle cannot resolve socket.io-client at run time; the client file is served from dist/public.
+    serveClient: false,
     // Nothing is accepted before the adapter is in place, nor while draining.
     allowRequest: (_req, callback) => (lifecycle === 'ready' ? callback(null, true) : callback(lifecycle, false)),
   });
@@ -61,7 +64,7 @@ export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps)
       // Ready while Redis reconnects: local delivery still works, and restarting tasks would not bring Redis back.
       return json(res, lifecycle === 'ready' ? 200 : 503, { status: lifecycle, node: nodeId, redis: redisState() });
     }
-    json(res, 404, { error: 'not found' });
+    if (!serveStatic(req, res)) json(res, 404, { error: 'not found' });
   });
   io.attach(httpServer);
 
