@@ -18,7 +18,12 @@ function descendants(pid: number): number[] {
   }
   const found: number[] = [];
   const stack = [pid];
-  while (stack.length) for (const c of children.get(stack.pop()!) ?? []) found.push(c), stack.push(c);
+  while (stack.length) {
+    for (const c of children.get(stack.pop()!) ?? []) {
+      found.push(c);
+      stack.push(c);
+    }
+  }
   return found;
 }
 
