@@ -1,6 +1,8 @@
-// `npm start`: a local cluster of service nodes on one Redis.
+// `npm start`: a local cluster of service nodes on one Redis, behind HAProxy in the ALB's place.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startCluster } from '../local/cluster';
+import { type LocalCluster, startCluster } from '../local/cluster';
 import { MissingBinaryError } from '../local/processes';
 
 async function main(): Promise<void> {
@@ -16,25 +18,39 @@ async function main(): Promise<void> {
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > 16) throw new UsageError('--nodes must be an integer from 1 to 16');
   if (!Number.isInteger(port) || port < 1 || port + nodes > 65535) throw new UsageError('--port must leave room for the nodes below 65536');
 
-  const cluster = await startCluster({
-    // Port P itself is kept for the load balancer.
-    ports: Array.from({ length: nodes }, (_, i) => port + 1 + i),
-    redisUrl: process.env.REDIS_URL || undefined,
-    onLog: values.verbose ? (id, line) => process.stdout.write(`[${id}] ${line}\n`) : undefined,
-  });
+  // The nodes run the bundle, so that local runs exercise what the image carries.
+  const built = spawnSync(process.execPath, [join(__dirname, 'build.mjs')], { cwd: join(__dirname, '..'), stdio: 'inherit' });
+  if (built.status !== 0) throw new Error(`the build failed (${built.status ?? built.signal})`);
+
+  // Handlers go in first: a signal while the cluster starts must still stop what has started.
   let stopping = false;
+  let cluster: LocalCluster | undefined = undefined;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
     process.stdout.write('stopping…\n');
+    // Still starting: the code after startCluster sees `stopping` and stops it.
+    if (!cluster) return;
     await cluster.stop();
     process.exit(0);
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+
+  cluster = await startCluster({
+    ports: Array.from({ length: nodes }, (_, i) => port + 1 + i),
+    loadBalancerPort: port,
+    redisUrl: process.env.REDIS_URL || undefined,
+    onLog: values.verbose ? (id, line) => process.stdout.write(`[${id}] ${line}\n`) : undefined,
+  });
+  if (stopping) {
+    await cluster.stop();
+    process.exit(0);
+  }
   for (const node of cluster.nodes) process.stdout.write(`${node.nodeId}: ${node.url}\n`);
   process.stdout.write(`redis: ${cluster.redisUrl}${cluster.redis ? ' (started for this cluster)' : ''}\n`);
-  process.stdout.write(`cluster ready: ${cluster.nodes.length} nodes\n`);
+  process.stdout.write(`load balancer: ${cluster.url} (HAProxy, sticky cookie ${cluster.loadBalancer!.cookieName}, health check /readyz)\n`);
+  process.stdout.write(`cluster ready: open ${cluster.url}\n`);
   // A node may be stopped by hand to watch failover; the rest keep serving.
   for (const node of cluster.nodes) {
     void node.exited().then(({ code, signal }) => {

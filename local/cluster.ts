@@ -1,3 +1,4 @@
+import { type LoadBalancer, startLoadBalancer } from './haproxy';
 import { type RedisServer, startRedisServer } from './redis-server';
 import { type ServiceNode, startServiceNode } from './service-node';
 
@@ -8,6 +9,9 @@ export interface ClusterOptions {
   readonly redisUrl?: string;
   /** Extra environment for every node (AUTH_*, limits, …). */
   readonly env?: NodeJS.ProcessEnv;
+  /** Starts HAProxy on this port in front of the nodes, as the ALB is in production. */
+  readonly loadBalancerPort?: number;
+  /** Node lines under their node id; HAProxy's under `lb`. */
   readonly onLog?: (nodeId: string, line: string) => void;
 }
 
@@ -15,6 +19,9 @@ export interface LocalCluster {
   readonly redisUrl: string;
   readonly redis?: RedisServer;
   readonly nodes: ServiceNode[];
+  readonly loadBalancer?: LoadBalancer;
+  /** The load balancer's URL, or the first node's without one. */
+  readonly url: string;
   stop(): Promise<void>;
 }
 
@@ -22,10 +29,15 @@ export async function startCluster(opts: ClusterOptions): Promise<LocalCluster> 
   const redis = opts.redisUrl ? undefined : await startRedisServer();
   const redisUrl = opts.redisUrl ?? redis!.url;
   const nodes: ServiceNode[] = [];
-  const stop = async () => {
-    await Promise.all(nodes.map((n) => n.stop()));
-    await redis?.stop();
-  };
+  let loadBalancer: LoadBalancer | undefined;
+  let stopping: Promise<void> | undefined;
+  // The load balancer goes first, so that no new client is sent to a node that is stopping.
+  const stop = () =>
+    (stopping ??= (async () => {
+      await loadBalancer?.stop();
+      await Promise.all(nodes.map((n) => n.stop()));
+      await redis?.stop();
+    })());
   try {
     for (const [index, port] of opts.ports.entries()) {
       const i = index + 1;
@@ -38,9 +50,16 @@ export async function startCluster(opts: ClusterOptions): Promise<LocalCluster> 
         }),
       );
     }
+    if (opts.loadBalancerPort !== undefined) {
+      loadBalancer = await startLoadBalancer({
+        port: opts.loadBalancerPort,
+        nodes: nodes.map((n) => ({ name: n.nodeId, port: n.port })),
+        onLog: opts.onLog && ((line) => opts.onLog!('lb', line)),
+      });
+    }
   } catch (err) {
     await stop();
     throw err;
   }
-  return { redisUrl, redis, nodes, stop };
+  return { redisUrl, redis, nodes, loadBalancer, url: loadBalancer?.url ?? nodes[0]?.url ?? '', stop };
 }
