@@ -1,6 +1,4 @@
 // `npm start`: a local cluster of service nodes on one Redis, behind HAProxy in the ALB's place.
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type LocalCluster, startCluster } from '../local/cluster';
 import { MissingBinaryError } from '../local/processes';
@@ -17,10 +15,6 @@ async function main(): Promise<void> {
   const port = Number(values.port);
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > 16) throw new UsageError('--nodes must be an integer from 1 to 16');
   if (!Number.isInteger(port) || port < 1 || port + nodes > 65535) throw new UsageError('--port must leave room for the nodes below 65536');
-
-  // The nodes run the bundle, so that local runs exercise what the image carries.
-  const built = spawnSync(process.execPath, [join(__dirname, 'build.mjs')], { cwd: join(__dirname, '..'), stdio: 'inherit' });
-  if (built.status !== 0) throw new Error(`the build failed (${built.status ?? built.signal})`);
 
   // Handlers go in first: a signal while the cluster starts must still stop what has started.
   let stopping = false;
