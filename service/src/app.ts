@@ -1,13 +1,16 @@
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
-import { Server, type Socket } from 'socket.io';
+import { createAdapter as createStreamsAdapter } from '@socket.io/redis-streams-adapter';
+import { type ExtendedError, Server, type Socket } from 'socket.io';
+import { AuthError, createAuthenticator, type Identity } from './auth';
 import type { Config } from './config';
 import { registerChatHandlers } from './handlers/chat';
 import type { HandlerContext } from './handlers/context';
 import { registerRoomHandlers } from './handlers/rooms';
+import { SharedBuckets, TokenBucket } from './limits';
 import type { Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics/publisher';
-import { EVENTS, fail, type SessionInfo } from './protocol';
+import { CONNECT_ERRORS, EVENTS, fail, type SessionInfo } from './protocol';
 import { type AdapterRedis, createAdapterRedis, type RedisState } from './redis';
 import { serveStatic } from './static';
 
@@ -36,21 +39,37 @@ const MEMBERS_COUNT = 'members:count';
 
 export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps): App {
   const { logger, nodeId } = deps;
+  const { limits } = config;
   const startedAt = Date.now();
   let lifecycle: Lifecycle = 'starting';
+  // Past the soft limit the Socket.IO middleware refuses with a clear error; past this one the
+  // handshake is refused before any Socket.IO work is done at all.
+  const hardConnectionLimit = limits.maxConnections + Math.max(10, Math.ceil(limits.maxConnections / 10));
 
   const io = new Server({
     pingInterval: config.pingIntervalMs,
     pingTimeout: config.pingTimeoutMs,
     maxHttpBufferSize: config.maxHttpBufferBytes,
-    // The bundle cannot resolve socket.io-client at run time; the client file is served from dist/public.
+    // The bundle cannot resolve socket.io-client at run time; static.ts serves the client file.
     serveClient: false,
-    // Nothing is accepted before the adapter is in place, nor while draining.
-    allowRequest: (_req, callback) => (lifecycle === 'ready' ? callback(null, true) : callback(lifecycle, false)),
+    // Compressing every frame costs CPU per delivery for small chat messages.
+    perMessageDeflate: false,
+    cors: config.corsOrigins.length > 0 ? { origin: config.corsOrigins, credentials: true } : undefined,
+    connectionStateRecovery:
+      config.redis && config.adapter === 'redis-streams'
+        ? { maxDisconnectionDuration: config.recoveryMaxDisconnectionMs, skipMiddlewares: false }
+        : undefined,
+    allowRequest: (_req, callback) => {
+      if (lifecycle !== 'ready') return callback(lifecycle, false);
+      if (io.engine.clientsCount >= hardConnectionLimit) return callback(CONNECT_ERRORS.serverFull, false);
+      callback(null, true);
+    },
   });
   const metrics =
     deps.metrics ?? createMetrics({ config: config.metrics, logger, connectedClients: () => io.engine?.clientsCount ?? 0 });
-  const redis: AdapterRedis | undefined = config.redis ? createAdapterRedis(config.redis, logger, metrics) : undefined;
+  const redis: AdapterRedis | undefined = config.redis
+    ? createAdapterRedis(config.redis, logger, metrics, { queueWhileOffline: config.adapter === 'redis-streams' })
+    : undefined;
   const redisState = (): RedisState => redis?.state() ?? 'disabled';
 
   httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -58,7 +77,14 @@ export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps)
     if (req.url?.startsWith('/socket.io/')) return;
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') {
-      return json(res, 200, { status: 'ok', node: nodeId, lifecycle, redis: redisState(), connections: io.engine?.clientsCount ?? 0, uptimeS: Math.round((Date.now() - startedAt) / 1000) });
+      return json(res, 200, {
+        status: 'ok',
+        node: nodeId,
+        lifecycle,
+        redis: redisState(),
+        connections: io.engine?.clientsCount ?? 0,
+        uptimeS: Math.round((Date.now() - startedAt) / 1000),
+      });
     }
     if (path === '/readyz') {
       // Ready while Redis reconnects: local delivery still works, and restarting tasks would not bring Redis back.
@@ -67,6 +93,30 @@ export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps)
     if (!serveStatic(req, res)) json(res, 404, { error: 'not found' });
   });
   io.attach(httpServer);
+
+  io.use((_socket, next) => {
+    if (io.of('/').sockets.size >= limits.maxConnections) return next(new Error(CONNECT_ERRORS.serverFull));
+    next();
+  });
+  const authenticate = config.auth.mode === 'jwt' ? createAuthenticator(config.auth) : undefined;
+  io.use((socket, next: (err?: ExtendedError) => void) => {
+    if (!authenticate) {
+      socket.data.identity = { user: `guest-${socket.id.slice(0, 6)}` } satisfies Identity;
+      return next();
+    }
+    const token: unknown = (socket.handshake.auth as Record<string, unknown> | undefined)?.token;
+    authenticate(token).then(
+      (identity) => {
+        socket.data.identity = identity;
+        next();
+      },
+      (err: unknown) => {
+        // The reason is logged as a code; the token itself never is.
+        logger.info({ reason: err instanceof AuthError ? err.message : 'error', ip: socket.handshake.address }, 'handshake refused');
+        next(new Error(CONNECT_ERRORS.unauthorized));
+      },
+    );
+  });
 
   const localMembers = (room: string) => io.of('/').adapter.rooms.get(room)?.size ?? 0;
   io.on(MEMBERS_COUNT, (room: unknown, reply: unknown) => {
@@ -79,9 +129,13 @@ export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps)
     return remote.reduce<number>((sum, n) => sum + (typeof n === 'number' ? n : 0), localMembers(room));
   };
 
+  const userBuckets = new SharedBuckets(() => new TokenBucket(limits.perUser.ratePerS, limits.perUser.burst));
+
   io.on('connection', (socket: Socket) => {
-    const user = `guest-${socket.id.slice(0, 6)}`;
-    const ctx: HandlerContext = { io, socket, logger, config, nodeId, user, metrics, countMembers };
+    // A recovered socket kept its data, so its identity is the one its token proved earlier.
+    const identity = socket.data.identity as Identity;
+    const ctx: HandlerContext = { io, socket, logger, config, nodeId, identity, metrics, countMembers };
+    limitRate(socket, identity.user);
     registerRoomHandlers(ctx);
     registerChatHandlers(ctx);
     socket.onAny((event: string, ...args: unknown[]) => {
@@ -90,17 +144,58 @@ export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps)
       if (typeof ack === 'function') ack(fail('unknown_event', `unknown event ${JSON.stringify(event).slice(0, 80)}`));
     });
     socket.onAnyOutgoing((event: string) => {
-      if (event === EVENTS.chatMessage) metrics.increment('messagesDelivered');
+      if (event !== EVENTS.chatMessage) return;
+      metrics.increment('messagesDelivered');
+      dropIfSlow(socket);
     });
-    const session: SessionInfo = { sid: socket.id, node: nodeId, user };
+    const session: SessionInfo = { sid: socket.id, node: nodeId, user: identity.user, recovered: socket.recovered };
     socket.emit(EVENTS.session, session);
   });
+
+  /** A token bucket per socket and per user; sustained abuse ends the connection. */
+  function limitRate(socket: Socket, user: string): void {
+    const own = new TokenBucket(limits.perSocket.ratePerS, limits.perSocket.burst);
+    const shared = userBuckets.acquire(user);
+    socket.once('disconnect', () => userBuckets.release(user));
+    let rejectedInARow = 0;
+    socket.use((packet, next) => {
+      if (own.take() && shared.take()) {
+        rejectedInARow = 0;
+        return next();
+      }
+      const ack = packet.at(-1);
+      if (typeof ack === 'function') ack(fail('rate_limited', 'too many events, slow down'));
+      if (++rejectedInARow >= limits.disconnectAfterRejected) {
+        logger.warn({ sid: socket.id, user, rejected: rejectedInARow }, 'disconnecting a socket that kept exceeding its rate limit');
+        socket.disconnect(true);
+      }
+    });
+  }
+
+  /** A client that stops reading would make the node buffer for it forever; drop it instead. */
+  function dropIfSlow(socket: Socket): void {
+    const conn = socket.conn as unknown as {
+      writeBuffer: unknown[];
+      transport: { name: string; socket?: { bufferedAmount?: number; terminate?: () => void } };
+      close(discard?: boolean): void;
+    };
+    const bufferedBytes = conn.transport.name === 'websocket' ? (conn.transport.socket?.bufferedAmount ?? 0) : 0;
+    const packets = conn.writeBuffer.length;
+    if (bufferedBytes <= limits.slowConsumerMaxBufferedBytes && packets <= limits.slowConsumerMaxPackets) return;
+    logger.warn({ sid: socket.id, bufferedBytes, packets }, 'dropping a slow consumer');
+    conn.transport.socket?.terminate?.();
+    conn.close(true);
+  }
 
   const ready = (async () => {
     if (redis) {
       await redis.connect();
-      io.adapter(createAdapter(redis.pub, redis.sub, { requestsTimeout: config.redis!.requestsTimeoutMs }));
-      logger.info({ redis: redactUrl(config.redis!.url) }, 'redis adapter ready');
+      io.adapter(
+        config.adapter === 'redis-streams'
+          ? createStreamsAdapter(redis.pub)
+          : createAdapter(redis.pub, redis.sub, { requestsTimeout: config.redis!.requestsTimeoutMs }),
+      );
+      logger.info({ redis: redactUrl(config.redis!.url), adapter: config.adapter }, 'redis adapter ready');
     } else {
       logger.warn('REDIS_URL is not set: running alone on the in-memory adapter, no cross-node delivery');
     }

@@ -26,6 +26,16 @@ const redisUrl = z
 
 const httpUrl = z.string().url({ message: 'must be an http:// or https:// URL' });
 
+const origins = z
+  .string()
+  .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+  .refine((list) => list.every((o) => /^https?:\/\/[^/\s*]+$/.test(o)), {
+    message: 'must be a comma-separated list of origins such as https://app.example.com (no paths, no *)',
+  });
+
+export const ADAPTERS = ['redis', 'redis-streams'] as const;
+export type AdapterKind = (typeof ADAPTERS)[number];
+
 /** Every environment variable the service reads, with its default. */
 export const envSchema = z.object({
   PORT: int(0, 65535).default(DEFAULT_PORT),
@@ -43,6 +53,24 @@ export const envSchema = z.object({
   PING_INTERVAL_MS: int(1_000, 300_000).default(DEFAULT_PING_INTERVAL_MS),
   PING_TIMEOUT_MS: int(1_000, 300_000).default(DEFAULT_PING_TIMEOUT_MS),
   DRAIN_TIMEOUT_MS: int(100, 120_000).default(DEFAULT_DRAIN_TIMEOUT_MS),
+  ADAPTER: z.enum(ADAPTERS, { message: `must be one of ${ADAPTERS.join(', ')}` }).default('redis'),
+  RECOVERY_MAX_DISCONNECTION_MS: int(1_000, 3_600_000).default(120_000),
+  AUTH_MODE: z.enum(['none', 'jwt'], { message: 'must be none or jwt' }).default('none'),
+  AUTH_JWT_SECRET: z.string().min(32, { message: 'must be at least 32 characters (HS256 needs a 256-bit key)' }).optional(),
+  AUTH_JWKS_URL: httpUrl.optional(),
+  AUTH_JWT_ISSUER: z.string().min(1).optional(),
+  AUTH_JWT_AUDIENCE: z.string().min(1).optional(),
+  AUTH_ROOMS_CLAIM: z.string().min(1).default('rooms'),
+  CORS_ORIGINS: origins.default([]),
+  MAX_ROOMS_PER_SOCKET: int(1, 10_000).default(50),
+  MAX_CONNECTIONS: int(1, 1_000_000).default(20_000),
+  RATE_LIMIT_PER_SOCKET: int(1, 100_000).default(20),
+  RATE_LIMIT_PER_SOCKET_BURST: int(1, 100_000).default(40),
+  RATE_LIMIT_PER_USER: int(1, 1_000_000).default(50),
+  RATE_LIMIT_PER_USER_BURST: int(1, 1_000_000).default(100),
+  RATE_LIMIT_DISCONNECT_AFTER: int(1, 1_000_000).default(100),
+  SLOW_CONSUMER_MAX_BUFFERED_BYTES: int(1_024, 1_073_741_824).default(1_048_576),
+  SLOW_CONSUMER_MAX_PACKETS: int(10, 1_000_000).default(1_000),
   METRICS_ENABLED: bool.default(false),
   METRICS_INTERVAL_MS: int(1_000, 3_600_000).default(60_000),
   METRICS_SERVICE_NAME: z.string().min(1).max(255).default('socketio'),
@@ -65,6 +93,32 @@ export interface Config {
     readonly connectTimeoutMs: number;
     readonly reconnectMaxDelayMs: number;
     readonly requestsTimeoutMs: number;
+  };
+  /** Cluster transport: classic pub/sub, or streams with connection state recovery. */
+  readonly adapter: AdapterKind;
+  /** How long a disconnected client's missed messages are kept for it (streams adapter). */
+  readonly recoveryMaxDisconnectionMs: number;
+  readonly auth:
+    | { readonly mode: 'none' }
+    | {
+        readonly mode: 'jwt';
+        readonly secret?: string;
+        readonly jwksUrl?: string;
+        readonly issuer?: string;
+        readonly audience?: string;
+        readonly roomsClaim: string;
+      };
+  /** Browser origins allowed cross-origin, with credentials (the ALB's cookie). Empty: same origin only. */
+  readonly corsOrigins: string[];
+  readonly limits: {
+    readonly maxRoomsPerSocket: number;
+    readonly maxConnections: number;
+    readonly perSocket: { readonly ratePerS: number; readonly burst: number };
+    readonly perUser: { readonly ratePerS: number; readonly burst: number };
+    /** Rejected events in a row after which a socket is disconnected. */
+    readonly disconnectAfterRejected: number;
+    readonly slowConsumerMaxBufferedBytes: number;
+    readonly slowConsumerMaxPackets: number;
   };
   readonly maxTextBytes: number;
   /** Largest Engine.IO message accepted; bigger ones close the connection. */
@@ -95,6 +149,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
+  if (e.AUTH_MODE === 'jwt' && !e.AUTH_JWT_SECRET === !e.AUTH_JWKS_URL) {
+    throw new ConfigError('invalid configuration: AUTH_MODE=jwt needs exactly one of AUTH_JWT_SECRET (HS256) or AUTH_JWKS_URL (RS256/ES256)');
+  }
+  if (e.ADAPTER !== 'redis' && !e.REDIS_URL) {
+    throw new ConfigError(`invalid configuration: ADAPTER=${e.ADAPTER} needs REDIS_URL`);
+  }
   if (e.MAX_HTTP_BUFFER_BYTES < e.MAX_TEXT_BYTES + 512) {
     throw new ConfigError(
       `invalid configuration: MAX_HTTP_BUFFER_BYTES (${e.MAX_HTTP_BUFFER_BYTES}) must be at least MAX_TEXT_BYTES + 512 (${e.MAX_TEXT_BYTES + 512}) so that a message at the text limit fits`,
@@ -115,6 +175,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           requestsTimeoutMs: e.REDIS_REQUESTS_TIMEOUT_MS,
         }
       : undefined,
+    adapter: e.ADAPTER,
+    recoveryMaxDisconnectionMs: e.RECOVERY_MAX_DISCONNECTION_MS,
+    auth:
+      e.AUTH_MODE === 'jwt'
+        ? {
+            mode: 'jwt',
+            secret: e.AUTH_JWT_SECRET,
+            jwksUrl: e.AUTH_JWKS_URL,
+            issuer: e.AUTH_JWT_ISSUER,
+            audience: e.AUTH_JWT_AUDIENCE,
+            roomsClaim: e.AUTH_ROOMS_CLAIM,
+          }
+        : { mode: 'none' },
+    corsOrigins: e.CORS_ORIGINS,
+    limits: {
+      maxRoomsPerSocket: e.MAX_ROOMS_PER_SOCKET,
+      maxConnections: e.MAX_CONNECTIONS,
+      perSocket: { ratePerS: e.RATE_LIMIT_PER_SOCKET, burst: e.RATE_LIMIT_PER_SOCKET_BURST },
+      perUser: { ratePerS: e.RATE_LIMIT_PER_USER, burst: e.RATE_LIMIT_PER_USER_BURST },
+      disconnectAfterRejected: e.RATE_LIMIT_DISCONNECT_AFTER,
+      slowConsumerMaxBufferedBytes: e.SLOW_CONSUMER_MAX_BUFFERED_BYTES,
+      slowConsumerMaxPackets: e.SLOW_CONSUMER_MAX_PACKETS,
+    },
     maxTextBytes: e.MAX_TEXT_BYTES,
     maxHttpBufferBytes: e.MAX_HTTP_BUFFER_BYTES,
     pingIntervalMs: e.PING_INTERVAL_MS,

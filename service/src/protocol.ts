@@ -15,6 +15,9 @@ export type ErrorCode =
   | 'invalid_payload'
   | 'payload_too_large'
   | 'not_in_room'
+  | 'forbidden'
+  | 'too_many_rooms'
+  | 'rate_limited'
   | 'unknown_event'
   | 'unavailable'
   | 'internal';
@@ -56,4 +59,9 @@ export interface SessionInfo {
   sid: string;
   node: string;
   user: string;
+  /** True when connection state recovery restored this socket's rooms and missed messages. */
+  recovered: boolean;
 }
+
+/** `connect_error` messages of refused handshakes. */
+export const CONNECT_ERRORS = { unauthorized: 'unauthorized', serverFull: 'server_full' } as const;

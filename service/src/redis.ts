@@ -13,12 +13,22 @@ export interface AdapterRedis {
   readonly pub: AdapterClient;
   /** Subscribing client; node-redis re-subscribes it after every reconnect. */
   readonly sub: AdapterClient;
-  /** Ready only when both are: a dead sub client means no cross-node delivery. */
+  /** Ready only when every client is: a dead sub client means no cross-node delivery. */
   state(): RedisState;
-  /** Resolves once both clients are connected; retries until then. */
+  /** Resolves once pub and sub are connected; retries until then. */
   connect(): Promise<void>;
-  /** Closes both clients, forcefully after `timeoutMs`. */
+  /** Closes every client, forcefully after `timeoutMs`. */
   close(timeoutMs: number): Promise<void>;
+}
+
+export interface AdapterRedisOptions {
+  /**
+   * Queue commands while disconnected (bounded) instead of failing them at once. The streams
+   * adapter wants this: a queued XADD still reaches the stream, and recovery, after a blip.
+   */
+  readonly queueWhileOffline: boolean;
+  /** How often the pub client checks that it still talks to a primary. 0 turns it off. */
+  readonly roleCheckIntervalMs?: number;
 }
 
 /** Capped exponential backoff with jitter that never gives up. */
@@ -27,26 +37,24 @@ export function reconnectDelayMs(retries: number, maxDelayMs: number, random = M
   return Math.round(base / 2 + (random() * base) / 2);
 }
 
-export function createAdapterRedis(cfg: RedisConfig, logger: Logger, metrics: Pick<Metrics, 'increment'>): AdapterRedis {
-  const base = {
-    url: cfg.url,
-    username: cfg.username,
-    password: cfg.password,
-    socket: {
-      connectTimeout: cfg.connectTimeoutMs,
-      keepAlive: true,
-      reconnectStrategy: (retries: number) => reconnectDelayMs(retries, cfg.reconnectMaxDelayMs),
-    },
-    // Finds half-open connections (a failover, a silent network drop) that TCP alone would hide.
-    pingInterval: 10_000,
-  };
-  // Queued publishes would be replayed late, in a burst, after an outage: fail them fast instead.
-  const rawPub = createClient({ ...base, disableOfflineQueue: true }) as unknown as AdapterClient;
-  const sub = createClient(base) as unknown as AdapterClient;
-  const log = logger.child({ component: 'redis' });
+const OFFLINE_QUEUE_MAX = 10_000;
 
-  for (const [role, client] of [['pub', rawPub], ['sub', sub]] as const) {
-    // Registered before the adapter exists: an 'error' event without a listener kills the process.
+export function createAdapterRedis(
+  cfg: RedisConfig,
+  logger: Logger,
+  metrics: Pick<Metrics, 'increment'>,
+  opts: AdapterRedisOptions,
+): AdapterRedis {
+  const log = logger.child({ component: 'redis' });
+  const clients = new Set<AdapterClient>();
+  // Unique per process, so that the watchdog can find its own connections in CLIENT LIST.
+  const namePrefix = `sio-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  let named = 0;
+  const nextName = (role: string) => `${namePrefix}-${role}-${++named}`;
+
+  /** Every client gets listeners before anything else can use it: an 'error' event without one kills the process. */
+  const track = (client: AdapterClient, role: string): AdapterClient => {
+    clients.add(client);
     let downSince: number | undefined;
     client.on('error', (err: Error) => {
       metrics.increment('redisAdapterErrors');
@@ -62,7 +70,31 @@ export function createAdapterRedis(cfg: RedisConfig, logger: Logger, metrics: Pi
         downSince = undefined;
       }
     });
-  }
+    client.on('end', () => clients.delete(client));
+    return client;
+  };
+
+  const rawPub = track(
+    createClient({
+      url: cfg.url,
+      name: nextName('pub'),
+      username: cfg.username,
+      password: cfg.password,
+      socket: {
+        connectTimeout: cfg.connectTimeoutMs,
+        keepAlive: true,
+        reconnectStrategy: (retries: number) => reconnectDelayMs(retries, cfg.reconnectMaxDelayMs),
+      },
+      // Finds half-open connections (a failover, a silent network drop) that TCP alone would hide.
+      pingInterval: 10_000,
+      // Without a queue, a publish during an outage fails at once rather than replaying late in a burst.
+      disableOfflineQueue: !opts.queueWhileOffline,
+      commandsQueueMaxLength: OFFLINE_QUEUE_MAX,
+    }) as unknown as AdapterClient,
+    'pub',
+  );
+  // Subscriptions are restored by node-redis from its own queue, so the sub client keeps one.
+  const sub = track(rawPub.duplicate({ disableOfflineQueue: false, name: nextName('sub') }) as unknown as AdapterClient, 'sub');
 
   const pub = new Proxy(rawPub, {
     get(target, prop) {
@@ -73,21 +105,59 @@ export function createAdapterRedis(cfg: RedisConfig, logger: Logger, metrics: Pi
             return 0;
           });
       }
+      // The streams adapter makes its own readers; they are tracked like ours for health and close.
+      if (prop === 'duplicate') {
+        return (overrides?: Parameters<AdapterClient['duplicate']>[0]) =>
+          track(target.duplicate({ disableOfflineQueue: false, name: nextName('reader'), ...overrides }) as unknown as AdapterClient, 'reader');
+      }
       const value: unknown = Reflect.get(target, prop, target);
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
 
+  // After a failover, a connection that stayed open may talk to the demoted primary, which
+  // accepts PUBLISH but shares it with no one who moved on. Killing our own connections there
+  // makes node-redis reconnect them, resolving the endpoint anew and re-subscribing.
+  let roleTimer: NodeJS.Timeout | undefined;
+  let checking = false;
+  const checkRole = async () => {
+    if (checking || !rawPub.isReady) return;
+    checking = true;
+    try {
+      const role = (await rawPub.sendCommand(['ROLE'])) as unknown[];
+      if (role[0] === 'master') return;
+      log.warn({ role: role[0] }, 'redis endpoint is no longer a primary, reconnecting every client');
+      metrics.increment('redisAdapterErrors');
+      const list = String(await rawPub.sendCommand(['CLIENT', 'LIST']));
+      const ids = [...list.matchAll(/(?:^|\n)id=(\d+) .*?name=(\S*)/g)].filter(([, , name]) => name.startsWith(namePrefix)).map(([, id]) => id);
+      const own = String(await rawPub.sendCommand(['CLIENT', 'ID']));
+      // Our own connection last, or the kills after it would not be sent.
+      for (const id of [...ids.filter((i) => i !== own), own]) {
+        await rawPub.sendCommand(['CLIENT', 'KILL', 'ID', id]).catch(() => undefined);
+      }
+    } catch {
+      // A failed check is a connection problem, which node-redis handles by reconnecting.
+    } finally {
+      checking = false;
+    }
+  };
+  const roleCheckMs = opts.roleCheckIntervalMs ?? 2_000;
+  if (roleCheckMs > 0) {
+    roleTimer = setInterval(() => void checkRole(), roleCheckMs);
+    roleTimer.unref();
+  }
+
   return {
     pub,
     sub,
-    state: () => (rawPub.isReady && sub.isReady ? 'ready' : 'reconnecting'),
+    state: () => ([...clients].every((c) => c.isReady) && rawPub.isReady && sub.isReady ? 'ready' : 'reconnecting'),
     async connect() {
       await Promise.all([rawPub.connect(), sub.connect()]);
     },
     async close(timeoutMs) {
+      clearInterval(roleTimer);
       await Promise.all(
-        [rawPub, sub].map(async (client) => {
+        [...clients].map(async (client) => {
           if (!client.isOpen) return;
           let timer: NodeJS.Timeout | undefined;
           const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));

@@ -4,7 +4,7 @@ import type { HandlerContext } from './context';
 import { defineHandler } from './handler';
 
 export function registerChatHandlers(ctx: HandlerContext): void {
-  const { io, socket, logger, config, nodeId, user, metrics } = ctx;
+  const { io, socket, logger, config, nodeId, identity, metrics } = ctx;
 
   defineHandler(socket, logger, EVENTS.chatMessage, chatPayload, ({ room, text }, afterAck) => {
     const bytes = Buffer.byteLength(text, 'utf8');
@@ -15,7 +15,7 @@ export function registerChatHandlers(ctx: HandlerContext): void {
     if (target !== null && !socket.rooms.has(target)) {
       return fail('not_in_room', `join ${target} before sending to it`);
     }
-    const message: ChatMessage = { id: randomUUID(), room: target, text, from: user, sentAt: new Date().toISOString(), node: nodeId };
+    const message: ChatMessage = { id: randomUUID(), room: target, text, from: identity.user, sentAt: new Date().toISOString(), node: nodeId };
     metrics.increment('messagesIn');
     // The protocol promises the ack before the broadcast; the adapter catches its own publish failures.
     afterAck(() => (target === null ? io : io.to(target)).emit(EVENTS.chatMessage, message));

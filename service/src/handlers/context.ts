@@ -1,4 +1,5 @@
 import type { Server, Socket } from 'socket.io';
+import type { Identity } from '../auth';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics/publisher';
@@ -10,7 +11,7 @@ export interface HandlerContext {
   readonly logger: Logger;
   readonly config: Config;
   readonly nodeId: string;
-  readonly user: string;
+  readonly identity: Identity;
   readonly metrics: Pick<Metrics, 'increment'>;
   /** Sockets in a room across the whole cluster. */
   readonly countMembers: (room: string) => Promise<number>;

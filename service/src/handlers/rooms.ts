@@ -5,7 +5,14 @@ import { defineHandler } from './handler';
 export function registerRoomHandlers(ctx: HandlerContext): void {
   const { socket, logger } = ctx;
 
+  const { identity, config } = ctx;
+
   defineHandler(socket, logger, EVENTS.roomJoin, roomPayload, async ({ room }) => {
+    if (identity.mayJoin && !identity.mayJoin(room)) return fail('forbidden', `not allowed to join ${room}`);
+    // socket.rooms always holds the socket's own id as well.
+    if (!socket.rooms.has(room) && socket.rooms.size - 1 >= config.limits.maxRoomsPerSocket) {
+      return fail('too_many_rooms', `a socket may be in at most ${config.limits.maxRoomsPerSocket} rooms`);
+    }
     await socket.join(room);
     return { ok: true, room };
   });

@@ -1,0 +1,49 @@
+/** A token bucket: `ratePerS` tokens a second, holding at most `burst`. */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+
+  constructor(
+    private readonly ratePerS: number,
+    private readonly burst: number,
+    private readonly now: () => number = performance.now.bind(performance),
+  ) {
+    this.tokens = burst;
+    this.last = now();
+  }
+
+  take(): boolean {
+    const t = this.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((t - this.last) / 1000) * this.ratePerS);
+    this.last = t;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
+
+/**
+ * One bucket per key (a user), shared by all of that key's sockets on this node,
+ * and dropped with its last socket so that the map cannot grow without bound.
+ */
+export class SharedBuckets {
+  private readonly entries = new Map<string, { bucket: TokenBucket; refs: number }>();
+
+  constructor(private readonly make: () => TokenBucket) {}
+
+  acquire(key: string): TokenBucket {
+    let entry = this.entries.get(key);
+    if (!entry) this.entries.set(key, (entry = { bucket: this.make(), refs: 0 }));
+    entry.refs++;
+    return entry.bucket;
+  }
+
+  release(key: string): void {
+    const entry = this.entries.get(key);
+    if (entry && --entry.refs <= 0) this.entries.delete(key);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
