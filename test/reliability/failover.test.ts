@@ -1,0 +1,112 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type LocalCluster, startCluster } from '../../local/cluster';
+import { type RedisServer, startRedisServer } from '../../local/redis-server';
+import { startTcpForwarder, type TcpForwarder } from '../../local/tcp-forwarder';
+import { closeAllClients, getJson, openClient, type TestClient, waitFor } from '../helpers/clients';
+import { freePorts } from '../helpers/ports';
+import { expectAllToAll, joinRoom, type RedisAdmin, redisAdmin, replication, timeToDelivery, unique } from './helpers';
+
+/** The documented bound on resuming cross-node delivery after a failover (docs/reliability.md). */
+const RESUME_BOUND_MS = 15_000;
+
+interface Rig {
+  a: RedisServer;
+  b: RedisServer;
+  adminA: RedisAdmin;
+  adminB: RedisAdmin;
+  forwarder: TcpForwarder;
+  cluster: LocalCluster;
+  clients: TestClient[];
+  room: string;
+}
+
+/**
+ * A primary A, a replica B in sync with it, and 3 nodes that reach Redis only through the
+ * forwarder, the stand-in for ElastiCache's primary endpoint. One client per node, in one room.
+ */
+async function startRig(): Promise<Rig> {
+  const a = await startRedisServer();
+  const b = await startRedisServer({ extraArgs: ['--replicaof', '127.0.0.1', String(a.port)] });
+  const adminA = await redisAdmin(a.port);
+  const adminB = await redisAdmin(b.port);
+  await waitFor(() => replication(adminB), (r) => r.role === 'slave' && r.linkUp);
+  const forwarder = await startTcpForwarder({ targetPort: a.port });
+  const cluster = await startCluster({ ports: await freePorts(3), redisUrl: forwarder.url });
+  const clients = await Promise.all(cluster.nodes.map((n) => openClient(n.url)));
+  const room = unique('failover');
+  for (const c of clients) await joinRoom(c, room);
+  await expectAllToAll(clients, room, 'before');
+  return { a, b, adminA, adminB, forwarder, cluster, clients, room };
+}
+
+describe('Redis failover behind one address, as ElastiCache does it', () => {
+  let rig: Rig | undefined;
+  afterEach(async () => {
+    closeAllClients();
+    if (!rig) return;
+    await rig.cluster.stop();
+    await rig.forwarder.close();
+    await Promise.all([rig.adminA.close(), rig.adminB.close()]);
+    await Promise.all([rig.a.stop(), rig.b.stop()]);
+    rig = undefined;
+  });
+
+  const expectNodesHealthy = async (r: Rig) => {
+    for (const n of r.cluster.nodes) {
+      expect(n.child.exitCode, `${n.nodeId} exited`).toBeNull();
+      expect(n.child.signalCode, `${n.nodeId} was killed`).toBeNull();
+      expect(n.logs.filter((l) => l.msg === 'unhandled rejection')).toEqual([]);
+    }
+    const health = await Promise.all(r.cluster.nodes.map((n) => getJson(`${n.url}/healthz`)));
+    expect(health.map((h) => [h.status, h.body.redis])).toEqual(r.cluster.nodes.map(() => [200, 'ready']));
+    expect(r.clients.every((c) => c.socket.connected)).toBe(true);
+  };
+
+  it('(a) node replacement: the primary dies, the replica is promoted, the address moves, old connections are cut', async () => {
+    rig = await startRig();
+    const r = rig;
+    await r.a.stop('SIGKILL');
+    // Every node must have noticed before the replacement appears.
+    await waitFor(
+      () => Promise.all(r.cluster.nodes.map(async (n) => (await getJson(`${n.url}/healthz`)).body.redis)),
+      (s) => s.every((x) => x === 'reconnecting'),
+    );
+    await r.adminB.command('REPLICAOF', 'NO', 'ONE');
+    expect((await replication(r.adminB)).role).toBe('master');
+
+    const since = Date.now();
+    r.forwarder.switchTo(r.b.port, { dropExisting: true });
+    const resumedMs = await timeToDelivery(r.clients[0], r.clients.slice(1), r.room, { since, boundMs: RESUME_BOUND_MS });
+    console.log(`failover (a) node replacement: cross-node delivery resumed ${resumedMs} ms after the switch`);
+    expect(resumedMs).toBeLessThan(RESUME_BOUND_MS);
+
+    // Pub and sub of every node, all on the new primary.
+    await waitFor(() => r.forwarder.connections().get(r.b.port) ?? 0, (n) => n === 6, 5_000);
+    await expectAllToAll(r.clients, r.room, 'after (a)');
+    await expectNodesHealthy(r);
+  }, 60_000);
+
+  it('(b) in-place demotion: the old primary becomes a replica and keeps its connections; the nodes must leave it', async () => {
+    rig = await startRig();
+    const r = rig;
+    await r.adminB.command('REPLICAOF', 'NO', 'ONE');
+    await r.adminA.command('REPLICAOF', '127.0.0.1', String(r.b.port));
+    await waitFor(() => replication(r.adminA), (x) => x.role === 'slave' && x.linkUp);
+
+    const since = Date.now();
+    r.forwarder.switchTo(r.b.port, { dropExisting: false });
+    // A demoted server still serves PUBLISH and SUBSCRIBE to its own clients, so with every
+    // connection left on A nothing would look wrong. Cutting the subscribers makes the split
+    // real: they come back on B while the publishers stay on A, and only a node that checks
+    // its server's role (the watchdog) gets its messages to the other nodes again.
+    await r.adminA.command('CLIENT', 'KILL', 'TYPE', 'pubsub');
+    const resumedMs = await timeToDelivery(r.clients[0], r.clients.slice(1), r.room, { since, boundMs: RESUME_BOUND_MS });
+    await waitFor(() => r.forwarder.connections().get(r.a.port) ?? 0, (n) => n === 0, RESUME_BOUND_MS);
+    const movedMs = Date.now() - since;
+    console.log(`failover (b) in-place demotion: cross-node delivery resumed ${resumedMs} ms after the switch; no connection left on the demoted node after ${movedMs} ms`);
+    expect(resumedMs).toBeLessThan(RESUME_BOUND_MS);
+
+    await expectAllToAll(r.clients, r.room, 'after (b)');
+    await expectNodesHealthy(r);
+  }, 60_000);
+});

@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs';
+import { createClient } from 'redis';
+import { expect } from 'vitest';
+import type { TestClient } from '../helpers/clients';
+
+export interface RedisAdmin {
+  /** Sends one command; rejects if the server is unreachable. */
+  command(...args: string[]): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/** A plain client for the test's own Redis commands (REPLICAOF, DEBUG, INFO …), never reconnecting. */
+export async function redisAdmin(port: number): Promise<RedisAdmin> {
+  const client = createClient({ url: `redis://127.0.0.1:${port}`, socket: { reconnectStrategy: false, connectTimeout: 2_000 } });
+  // An 'error' without a listener would kill the test worker when the server goes away.
+  client.on('error', () => undefined);
+  await client.connect();
+  return {
+    command: (...args) => client.sendCommand(args),
+    async close() {
+      if (client.isOpen) client.destroy();
+    },
+  };
+}
+
+/** `role:master` or `role:slave` from INFO replication, plus whether the link to a primary is up. */
+export async function replication(admin: RedisAdmin): Promise<{ role: string; linkUp: boolean }> {
+  const info = String(await admin.command('INFO', 'replication'));
+  return { role: /role:(\w+)/.exec(info)?.[1] ?? 'unknown', linkUp: info.includes('master_link_status:up') };
+}
+
+let seq = 0;
+export const unique = (prefix: string) => `${prefix}-${process.pid}-${++seq}`;
+
+export async function joinRoom(client: TestClient, room: string): Promise<void> {
+  expect(await client.request('room:join', { room })).toEqual({ ok: true, room });
+}
+
+export async function send(client: TestClient, room: string, text: string): Promise<string> {
+  const ack = await client.request<{ id: string }>('chat:message', { room, text });
+  if (!ack.ok) throw new Error(`send failed: ${JSON.stringify(ack)}`);
+  return ack.id;
+}
+
+/** Every client sends once to `room`; every client must receive every message. */
+export async function expectAllToAll(clients: TestClient[], room: string, tag: string, timeoutMs = 10_000): Promise<void> {
+  for (const sender of clients) {
+    const text = `${tag} from ${sender.session.node}/${sender.session.sid}`;
+    await send(sender, room, text);
+    await Promise.all(clients.map((r) => r.nextMessage((m) => m.text === text, timeoutMs)));
+  }
+}
+
+/**
+ * Sends acked probes from `sender` to `room` until one has reached every receiver, and
+ * returns the milliseconds from `since` to that moment. Bounded in time and in count.
+ */
+export async function timeToDelivery(
+  sender: TestClient,
+  receivers: TestClient[],
+  room: string,
+  opts: { since: number; boundMs: number; intervalMs?: number },
+): Promise<number> {
+  const prefix = unique('probe');
+  const arrived = (r: TestClient) => r.messages.some((m) => m.text.startsWith(`${prefix}:`));
+  const deadline = opts.since + opts.boundMs;
+  const wait = opts.intervalMs ?? 200;
+  for (let i = 0; i < 10_000 && Date.now() < deadline; i++) {
+    const ack = await sender.request('chat:message', { room, text: `${prefix}:${i}` });
+    // A publish that fails while Redis is away still gets an ok ack: the message reached the local members.
+    expect(ack).toMatchObject({ ok: true });
+    // Earlier probes may land late; any of them counts.
+    await Promise.all(receivers.map((r) => r.nextMessage((m) => m.text.startsWith(`${prefix}:`), wait))).catch(() => undefined);
+    if (receivers.every(arrived)) return Date.now() - opts.since;
+  }
+  throw new Error(`no cross-node delivery within ${opts.boundMs} ms of the switch`);
+}
+
+/** Resident set size of a Linux process in kB, from /proc. */
+export function rssKb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = /VmRSS:\s+(\d+) kB/.exec(status);
+  if (!kb) throw new Error(`no VmRSS in /proc/${pid}/status`);
+  return Number(kb[1]);
+}
