@@ -112,7 +112,7 @@ export interface LoadBalancer {
 
 /**
  * Runs HAProxy in the foreground in front of `nodes`, and resolves once a request through it
- * to /readyz answers 200.
+ * to /readyz answers 200 and every node has passed a health check.
  */
 export async function startLoadBalancer(opts: {
   port: number;
@@ -153,7 +153,15 @@ export async function startLoadBalancer(opts: {
       });
     }
     const url = `http://127.0.0.1:${opts.port}`;
-    await untilReady(child, `${url}/readyz`, opts.timeoutMs ?? 10_000, output);
+    await untilReady(child, opts.timeoutMs ?? 10_000, output, async () => {
+      const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(1_000) });
+      await res.arrayBuffer();
+      if (res.status !== 200) return `/readyz answered ${res.status}`;
+      // Until its first check passes, a server is only one failure away from down ("UP 1/2").
+      const states = await showStat(statsSocket);
+      const unchecked = Object.entries(states).filter(([, s]) => s.status !== 'UP');
+      return unchecked.length === 0 ? true : `not yet checked up: ${JSON.stringify(Object.fromEntries(unchecked))}`;
+    });
     return { port: opts.port, url, cookieName: LB_COOKIE, child, serverStates: () => showStat(statsSocket), stop };
   } catch (err) {
     await stop();
@@ -167,7 +175,7 @@ function findHaproxy(): string {
   return '/usr/sbin/haproxy';
 }
 
-async function untilReady(child: ChildProcess, readyUrl: string, timeoutMs: number, output: string[]): Promise<void> {
+async function untilReady(child: ChildProcess, timeoutMs: number, output: string[], probe: () => Promise<true | string>): Promise<void> {
   let gone = false;
   void exited(child).then(() => (gone = true));
   const deadline = Date.now() + timeoutMs;
@@ -175,15 +183,14 @@ async function untilReady(child: ChildProcess, readyUrl: string, timeoutMs: numb
   for (;;) {
     if (gone) throw new Error(`haproxy exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${output.slice(-20).join('\n')}`);
     try {
-      const res = await fetch(readyUrl, { signal: AbortSignal.timeout(1_000) });
-      await res.arrayBuffer();
-      if (res.status === 200) return;
-      last = `status ${res.status}`;
+      const result = await probe();
+      if (result === true) return;
+      last = result;
     } catch (err) {
       last = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
     }
-    if (Date.now() > deadline) throw new Error(`haproxy did not answer 200 on ${readyUrl} within ${timeoutMs} ms (${last}):\n${output.slice(-20).join('\n')}`);
-    // Polls a condition that no event announces: the listener being bound and a node reachable.
+    if (Date.now() > deadline) throw new Error(`haproxy was not ready within ${timeoutMs} ms (${last}):\n${output.slice(-20).join('\n')}`);
+    // No event announces a bound listener or a passed health check, so this polls, bounded.
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

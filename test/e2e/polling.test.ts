@@ -1,0 +1,80 @@
+import { io as connect } from 'socket.io-client';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { LB_COOKIE } from '../../local/haproxy';
+import { closeLbClients, exchange, openLbClient, startLbCluster } from './lb-helpers';
+
+type Cluster = Awaited<ReturnType<typeof startLbCluster>>;
+
+const HANDSHAKE = '/socket.io/?EIO=4&transport=polling';
+
+describe('e2e: long-polling through the load balancer', () => {
+  let cluster: Cluster;
+  beforeAll(async () => {
+    cluster = await startLbCluster();
+  });
+  afterEach(() => closeLbClients());
+  afterAll(async () => cluster?.stop());
+
+  it(`sets ${LB_COOKIE} on a new session only (httponly), and routes requests that carry it to its node`, async () => {
+    const first = await fetch(`${cluster.lbUrl}/healthz`);
+    const { node } = (await first.json()) as { node: string };
+    expect(first.headers.getSetCookie()).toEqual([`${LB_COOKIE}=${node}; path=/; HttpOnly`]);
+    for (let i = 0; i < 6; i++) {
+      const res = await fetch(`${cluster.lbUrl}/healthz`, { headers: { cookie: `${LB_COOKIE}=${node}` } });
+      expect(((await res.json()) as { node: string }).node).toBe(node);
+      expect(res.headers.getSetCookie()).toEqual([]);
+    }
+    // Without it, round robin: consecutive requests go to every node in turn.
+    const nodes = new Set<string>();
+    for (let i = 0; i < 6; i++) nodes.add(((await (await fetch(`${cluster.lbUrl}/healthz`)).json()) as { node: string }).node);
+    expect([...nodes].sort()).toEqual(['node-1', 'node-2', 'node-3']);
+  });
+
+  it('spreads polling clients over the nodes, keeps each on its node, and they chat across nodes', async () => {
+    const clients = await Promise.all(Array.from({ length: 6 }, () => openLbClient(cluster.lbUrl, { transports: ['polling'], withCredentials: true })));
+    expect(new Set(clients.map((c) => c.session().node)).size).toBeGreaterThan(1);
+    const room = `polling-${process.pid}`;
+    for (const c of clients) await c.join(room);
+    // Dozens of polling requests each; one landing on another node would end its session.
+    await exchange(clients, room, 'over polling');
+    await exchange(clients, room, 'again');
+    for (const c of clients) {
+      expect(c.socket.io.engine.transport.name).toBe('polling');
+      expect(c.sessions).toHaveLength(1);
+      expect(c.socket.connected).toBe(true);
+    }
+    expect(await clients[0].request('room:members', { room })).toEqual({ ok: true, room, count: 6 });
+  });
+
+  it('without the cookie, the request after the handshake reaches another node, which does not know the session', async () => {
+    const open = await fetch(`${cluster.lbUrl}${HANDSHAKE}`);
+    expect(open.status).toBe(200);
+    const { sid } = JSON.parse((await open.text()).slice(1)) as { sid: string };
+    const cookie = open.headers.getSetCookie()[0].split(';')[0];
+
+    const post = (headers: Record<string, string>) =>
+      fetch(`${cluster.lbUrl}${HANDSHAKE}&sid=${sid}`, { method: 'POST', body: '40', headers: { 'content-type': 'text/plain;charset=UTF-8', ...headers } });
+    const lost = await post({});
+    expect(lost.status).toBe(400);
+    expect(await lost.json()).toEqual({ code: 1, message: 'Session ID unknown' });
+    const sticky = await post({ cookie });
+    expect(sticky.status).toBe(200);
+    expect(await sticky.text()).toBe('ok');
+  });
+
+  it('so a polling client that drops the cookie (withCredentials: false) never gets a session', async () => {
+    const socket = connect(cluster.lbUrl, { transports: ['polling'], withCredentials: false, reconnection: false, forceNew: true });
+    try {
+      const outcome = await new Promise<string>((resolve) => {
+        socket.once('session', () => resolve('session'));
+        socket.once('connect_error', (err) => resolve(`connect_error: ${err.message}`));
+        socket.once('disconnect', (reason) => resolve(`disconnect: ${reason}`));
+      });
+      // The long poll or the CONNECT packet's POST, whichever reaches a stranger node first.
+      expect(outcome).toMatch(/^connect_error: xhr (poll|post) error$/);
+      expect(socket.connected).toBe(false);
+    } finally {
+      socket.disconnect();
+    }
+  });
+});
