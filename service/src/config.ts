@@ -70,7 +70,7 @@ export const envSchema = z.object({
   RATE_LIMIT_PER_USER_BURST: int(1, 1_000_000).default(100),
   RATE_LIMIT_DISCONNECT_AFTER: int(1, 1_000_000).default(100),
   SLOW_CONSUMER_MAX_BUFFERED_BYTES: int(1_024, 1_073_741_824).default(1_048_576),
-  SLOW_CONSUMER_MAX_PACKETS: int(10, 1_000_000).default(1_000),
+  SLOW_CONSUMER_MAX_PACKETS: int(10, 1_000_000).default(250),
   METRICS_ENABLED: bool.default(false),
   METRICS_INTERVAL_MS: int(1_000, 3_600_000).default(60_000),
   METRICS_SERVICE_NAME: z.string().min(1).max(255).default('socketio'),
