@@ -1,0 +1,94 @@
+import { parseArgs } from 'node:util';
+import { DEFAULT_HOURS } from './metrics';
+
+export const DEFAULT_STACK = 'SocketIo-dev-Service';
+export const COMMANDS = ['status', 'metrics', 'help'] as const;
+export type Command = (typeof COMMANDS)[number];
+/** Up to two weeks: one-minute CloudWatch data is kept for 15 days. */
+export const MAX_HOURS = 336;
+
+export interface Options {
+  command: Command;
+  stack: string;
+  region?: string;
+  profile?: string;
+  hours: number;
+}
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export const USAGE = `Usage: npm run oncall -- <command> [options]
+
+Commands:
+  status     the stack's CloudWatch alarms, firing first, with reason and runbook
+  metrics    sparklines of Redis latency and CPU, connected clients and ECS task count
+
+Options:
+  --stack NAME     CloudFormation stack (default: $ONCALL_STACK or ${DEFAULT_STACK})
+  --region R       AWS region (default: the SDK chain, e.g. AWS_REGION)
+  --profile P      named profile from ~/.aws (default: the SDK chain)
+  --hours N        metrics only: how far back to draw (default ${DEFAULT_HOURS}, max ${MAX_HOURS})
+  -h, --help       this text`;
+
+export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        stack: { type: 'string' },
+        region: { type: 'string' },
+        profile: { type: 'string' },
+        hours: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError(describeParseError(err));
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { command: 'help', stack: DEFAULT_STACK, hours: DEFAULT_HOURS };
+  if (positionals.length === 0) throw new UsageError('missing command: status or metrics');
+  const [command, ...extra] = positionals;
+  if (!isCommand(command)) throw new UsageError(`unknown command "${command}": use status or metrics`);
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  if (values.hours !== undefined && command !== 'metrics') throw new UsageError('--hours applies to the metrics command only');
+
+  let hours = DEFAULT_HOURS;
+  if (values.hours !== undefined) {
+    hours = Number(values.hours);
+    if (!/^\d+(\.\d+)?$/.test(values.hours) || hours <= 0 || hours > MAX_HOURS) {
+      throw new UsageError(`--hours must be a number above 0 and at most ${MAX_HOURS}, got "${values.hours}"`);
+    }
+  }
+  for (const key of ['stack', 'region', 'profile'] as const) {
+    if (values[key] !== undefined && values[key].trim() === '') throw new UsageError(`--${key} needs a value`);
+  }
+  return {
+    command,
+    stack: values.stack ?? (env.ONCALL_STACK || DEFAULT_STACK),
+    region: values.region,
+    profile: values.profile,
+    hours,
+  };
+}
+
+function isCommand(s: string): s is Command {
+  return (COMMANDS as readonly string[]).includes(s);
+}
+
+/** node:util's messages mention positionals and '--'; say only what was wrong. */
+function describeParseError(err: unknown): string {
+  const code = (err as { code?: string }).code;
+  const message = err instanceof Error ? err.message : String(err);
+  const option = /'(-{1,2}[^' ]+)/.exec(message)?.[1];
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${option ?? message}`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    return option ? `${option} ${/argument missing/.test(message) ? 'needs a value' : 'takes no value'}` : message;
+  }
+  return message;
+}
