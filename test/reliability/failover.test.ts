@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type LocalCluster, startCluster } from '../../local/cluster';
 import { type RedisServer, startRedisServer } from '../../local/redis-server';
@@ -10,6 +13,7 @@ import { expectAllToAll, joinRoom, type RedisAdmin, redisAdmin, replication, tim
 const RESUME_BOUND_MS = 15_000;
 
 interface Rig {
+  dir: string;
   a: RedisServer;
   b: RedisServer;
   adminA: RedisAdmin;
@@ -25,8 +29,10 @@ interface Rig {
  * forwarder, the stand-in for ElastiCache's primary endpoint. One client per node, in one room.
  */
 async function startRig(): Promise<Rig> {
-  const a = await startRedisServer();
-  const b = await startRedisServer({ extraArgs: ['--replicaof', '127.0.0.1', String(a.port)] });
+  // A replica writes the primary's RDB to its working directory, whatever --save says.
+  const dir = mkdtempSync(join(tmpdir(), 'failover-'));
+  const a = await startRedisServer({ extraArgs: ['--dir', dir] });
+  const b = await startRedisServer({ extraArgs: ['--dir', dir, '--dbfilename', 'b.rdb', '--replicaof', '127.0.0.1', String(a.port)] });
   const adminA = await redisAdmin(a.port);
   const adminB = await redisAdmin(b.port);
   await waitFor(() => replication(adminB), (r) => r.role === 'slave' && r.linkUp);
@@ -36,7 +42,7 @@ async function startRig(): Promise<Rig> {
   const room = unique('failover');
   for (const c of clients) await joinRoom(c, room);
   await expectAllToAll(clients, room, 'before');
-  return { a, b, adminA, adminB, forwarder, cluster, clients, room };
+  return { dir, a, b, adminA, adminB, forwarder, cluster, clients, room };
 }
 
 describe('Redis failover behind one address, as ElastiCache does it', () => {
@@ -48,6 +54,7 @@ describe('Redis failover behind one address, as ElastiCache does it', () => {
     await rig.forwarder.close();
     await Promise.all([rig.adminA.close(), rig.adminB.close()]);
     await Promise.all([rig.a.stop(), rig.b.stop()]);
+    rmSync(rig.dir, { recursive: true, force: true });
     rig = undefined;
   });
 
