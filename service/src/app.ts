@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
-import { createAdapter } from '@socket.io/redis-adapter';
+import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import { createAdapter as createStreamsAdapter } from '@socket.io/redis-streams-adapter';
 import { type ExtendedError, Server, type Socket } from 'socket.io';
 import { AuthError, createAuthenticator, type Identity } from './auth';
@@ -12,6 +12,7 @@ import type { Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics/publisher';
 import { CONNECT_ERRORS, EVENTS, fail, type SessionInfo } from './protocol';
 import { type AdapterRedis, createAdapterRedis, type RedisState } from './redis';
+import { createClusterAdapterRedis } from './redis-cluster';
 import { serveStatic } from './static';
 
 export type Lifecycle = 'starting' | 'ready' | 'draining' | 'closed';
@@ -67,9 +68,11 @@ export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps)
   });
   const metrics =
     deps.metrics ?? createMetrics({ config: config.metrics, logger, connectedClients: () => io.engine?.clientsCount ?? 0 });
-  const redis: AdapterRedis | undefined = config.redis
-    ? createAdapterRedis(config.redis, logger, metrics, { queueWhileOffline: config.adapter === 'redis-streams' })
-    : undefined;
+  const redis: AdapterRedis | undefined = !config.redis
+    ? undefined
+    : config.adapter === 'redis-sharded'
+      ? createClusterAdapterRedis(config.redis, logger, metrics)
+      : createAdapterRedis(config.redis, logger, metrics, { queueWhileOffline: config.adapter === 'redis-streams' });
   const redisState = (): RedisState => redis?.state() ?? 'disabled';
 
   httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -190,10 +193,13 @@ export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps)
   const ready = (async () => {
     if (redis) {
       await redis.connect();
+      const requestsTimeout = config.redis!.requestsTimeoutMs;
       io.adapter(
         config.adapter === 'redis-streams'
           ? createStreamsAdapter(redis.pub)
-          : createAdapter(redis.pub, redis.sub, { requestsTimeout: config.redis!.requestsTimeoutMs }),
+          : config.adapter === 'redis-sharded'
+            ? createShardedAdapter(redis.pub, redis.sub)
+            : createAdapter(redis.pub, redis.sub, { requestsTimeout }),
       );
       logger.info({ redis: redactUrl(config.redis!.url), adapter: config.adapter }, 'redis adapter ready');
     } else {

@@ -33,7 +33,7 @@ const origins = z
     message: 'must be a comma-separated list of origins such as https://app.example.com (no paths, no *)',
   });
 
-export const ADAPTERS = ['redis', 'redis-streams'] as const;
+export const ADAPTERS = ['redis', 'redis-streams', 'redis-sharded'] as const;
 export type AdapterKind = (typeof ADAPTERS)[number];
 
 /** Every environment variable the service reads, with its default. */
@@ -94,7 +94,7 @@ export interface Config {
     readonly reconnectMaxDelayMs: number;
     readonly requestsTimeoutMs: number;
   };
-  /** Cluster transport: classic pub/sub, or streams with connection state recovery. */
+  /** Cluster transport: classic pub/sub, streams with connection state recovery, or sharded pub/sub on a Redis Cluster. */
   readonly adapter: AdapterKind;
   /** How long a disconnected client's missed messages are kept for it (streams adapter). */
   readonly recoveryMaxDisconnectionMs: number;

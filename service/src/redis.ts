@@ -9,10 +9,10 @@ type RedisConfig = NonNullable<Config['redis']>;
 export type AdapterClient = RedisClientType;
 
 export interface AdapterRedis {
-  /** Publishing client, wrapped so that a failed publish is counted instead of becoming an unhandled rejection. */
-  readonly pub: AdapterClient;
+  /** Publishing client (a node-redis client or cluster client), as the adapter takes it. */
+  readonly pub: object;
   /** Subscribing client; node-redis re-subscribes it after every reconnect. */
-  readonly sub: AdapterClient;
+  readonly sub: object;
   /** Ready only when every client is: a dead sub client means no cross-node delivery. */
   state(): RedisState;
   /** Resolves once pub and sub are connected; retries until then. */

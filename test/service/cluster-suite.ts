@@ -8,6 +8,9 @@ export interface ClusterUnderTest {
   stop(): Promise<void>;
 }
 
+/** Registers further tests of one mode inside the suite, on the same running cluster. */
+export type ModeTests<T extends ClusterUnderTest> = (cluster: () => T) => void;
+
 let seq = 0;
 const unique = (prefix: string) => `${prefix}-${process.pid}-${++seq}`;
 
@@ -28,9 +31,9 @@ const count = (client: TestClient, pred: (m: ChatMessage) => boolean) => client.
  * The behaviour every adapter mode must keep across nodes. Messages from one sender arrive in
  * order, so a later broadcast (the barrier) proves an earlier one was not delivered.
  */
-export function clusterSuite(name: string, start: () => Promise<ClusterUnderTest>): void {
+export function clusterSuite<T extends ClusterUnderTest>(name: string, start: () => Promise<T>, modeTests?: ModeTests<T>): void {
   describe(`cluster: ${name}`, () => {
-    let cluster: ClusterUnderTest;
+    let cluster: T;
     beforeAll(async () => {
       cluster = await start();
       expect(cluster.urls.length).toBeGreaterThanOrEqual(3);
@@ -108,5 +111,7 @@ export function clusterSuite(name: string, start: () => Promise<ClusterUnderTest
       const id = await send(b, 'still here', room);
       await a.nextMessage((m) => m.id === id);
     });
+
+    modeTests?.(() => cluster);
   });
 }

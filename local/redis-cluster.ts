@@ -1,0 +1,55 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { freePort, requireBinary } from './processes';
+import { type RedisServer, startRedisServer } from './redis-server';
+
+const run = promisify(execFile);
+
+export interface RedisCluster {
+  /** Seed URLs, one per primary; any one of them lets a cluster client discover the rest. */
+  readonly urls: string[];
+  readonly servers: RedisServer[];
+  stop(): Promise<void>;
+}
+
+/** A throwaway Redis Cluster of `primaries` primaries (no replicas) on free loopback ports. */
+export async function startRedisCluster(opts: { primaries?: number } = {}): Promise<RedisCluster> {
+  const cli = requireBinary('redis-cli', 'apt-get install redis-tools');
+  const dir = await mkdtemp(join(tmpdir(), 'sio-redis-cluster-'));
+  const servers: RedisServer[] = [];
+  const stop = async () => {
+    await Promise.all(servers.map((s) => s.stop()));
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    for (let i = 0; i < (opts.primaries ?? 3); i++) {
+      const port = await freePort();
+      servers.push(
+        await startRedisServer({
+          port,
+          extraArgs: ['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--dir', dir],
+        }),
+      );
+    }
+    await run(cli, ['--cluster', 'create', ...servers.map((s) => `127.0.0.1:${s.port}`), '--cluster-replicas', '0', '--cluster-yes'], {
+      timeout: 30_000,
+    });
+    // Slots are assigned at once, but each node learns the others' over the cluster bus.
+    const deadline = Date.now() + 20_000;
+    for (const s of servers) {
+      for (;;) {
+        const { stdout } = await run(cli, ['-p', String(s.port), 'cluster', 'info']);
+        if (stdout.includes('cluster_state:ok')) break;
+        if (Date.now() > deadline) throw new Error(`redis cluster node ${s.port} did not reach cluster_state:ok`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { urls: servers.map((s) => s.url), servers, stop };
+}

@@ -1,0 +1,83 @@
+import { createCluster, type RedisClusterType } from 'redis';
+import type { Config } from './config';
+import type { Logger } from './logger';
+import type { Metrics } from './metrics/publisher';
+import { type AdapterRedis, reconnectDelayMs } from './redis';
+
+type RedisConfig = NonNullable<Config['redis']>;
+type Cluster = RedisClusterType;
+
+/**
+ * The sharded adapter's clients on a Redis Cluster (ElastiCache cluster mode): pub and sub are
+ * cluster clients that follow slot moves and failovers by themselves; SPUBLISH/SSUBSCRIBE keep
+ * each room's traffic on the one shard that owns its channel.
+ */
+export function createClusterAdapterRedis(cfg: RedisConfig, logger: Logger, metrics: Pick<Metrics, 'increment'>): AdapterRedis {
+  const log = logger.child({ component: 'redis-cluster' });
+  const pub = createCluster({
+    rootNodes: [{ url: cfg.url }],
+    defaults: {
+      username: cfg.username,
+      password: cfg.password,
+      socket: {
+        connectTimeout: cfg.connectTimeoutMs,
+        keepAlive: true,
+        // rediss:// in the seed URL does not carry over to the discovered nodes.
+        ...(cfg.url.startsWith('rediss://') ? { tls: true as const } : {}),
+        reconnectStrategy: (retries: number) => reconnectDelayMs(retries, cfg.reconnectMaxDelayMs),
+      },
+      pingInterval: 10_000,
+    },
+  }) as unknown as Cluster;
+  const sub = pub.duplicate() as unknown as Cluster;
+
+  for (const [role, cluster] of [['pub', pub], ['sub', sub]] as const) {
+    // Listeners first: an 'error' event without one kills the process.
+    let down = false;
+    const onError = (err: Error) => {
+      metrics.increment('redisAdapterErrors');
+      if (!down) {
+        down = true;
+        log.warn({ role, err: { name: err.name, message: err.message } }, 'redis cluster connection lost, reconnecting');
+      }
+    };
+    cluster.on('error', onError);
+    cluster.on('node-error', onError);
+    cluster.on('node-reconnecting', () => metrics.increment('redisReconnects'));
+    cluster.on('node-ready', () => {
+      if (down && clusterReady(cluster, role === 'sub')) {
+        down = false;
+        log.info({ role }, 'redis cluster connection restored');
+      }
+    });
+  }
+
+  const adapterRedis: AdapterRedis = {
+    pub,
+    sub,
+    state: () => (clusterReady(pub, false) && clusterReady(sub, true) ? 'ready' : 'reconnecting'),
+    async connect() {
+      await Promise.all([pub.connect(), sub.connect()]);
+    },
+    async close(timeoutMs) {
+      await Promise.all(
+        [pub, sub].map(async (cluster) => {
+          let timer: NodeJS.Timeout | undefined;
+          const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+          const outcome = await Promise.race([cluster.close().catch(() => 'failed' as const), timedOut]);
+          clearTimeout(timer);
+          if (outcome !== undefined) cluster.destroy();
+        }),
+      );
+    },
+  };
+  return adapterRedis;
+}
+
+/** Every primary's command client (pub) or sharded-pub/sub client (sub) is ready. */
+function clusterReady(cluster: Cluster, pubSub: boolean): boolean {
+  if (!cluster.isOpen) return false;
+  const masters = cluster.masters;
+  if (pubSub) return masters.every((m) => !m.pubSub || m.pubSub.client.isReady);
+  return masters.length > 0 && masters.every((m) => m.client?.isReady === true);
+}
