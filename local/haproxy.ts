@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -120,7 +120,7 @@ export async function startLoadBalancer(opts: {
   onLog?: (line: string) => void;
   timeoutMs?: number;
 }): Promise<LoadBalancer> {
-  const bin = requireBinary(findHaproxy(), 'apt-get install haproxy');
+  const bin = haproxyBinary();
   const dir = mkdtempSync(join(tmpdir(), 'siolb-'));
   const cfgPath = join(dir, 'haproxy.cfg');
   const statsSocket = join(dir, 'admin.sock');
@@ -141,7 +141,7 @@ export async function startLoadBalancer(opts: {
 
   try {
     writeFileSync(cfgPath, haproxyConfig({ port: opts.port, nodes: opts.nodes, statsSocket }));
-    const check = spawnSync(bin, ['-c', '-q', '-f', cfgPath], { encoding: 'utf8' });
+    const check = spawnSync(bin, ['-c', '-f', cfgPath], { encoding: 'utf8' });
     if (check.status !== 0) throw new Error(`haproxy rejected its configuration:\n${check.stdout}${check.stderr}`);
 
     const output: string[] = [];
@@ -169,10 +169,11 @@ export async function startLoadBalancer(opts: {
   }
 }
 
-function findHaproxy(): string {
+/** The haproxy binary, or a MissingBinaryError saying how to install it. */
+export function haproxyBinary(): string {
   // Debian puts it in /usr/sbin, which is not on every user's PATH.
-  if (spawnSync('which', ['haproxy']).status === 0) return 'haproxy';
-  return '/usr/sbin/haproxy';
+  if (spawnSync('which', ['haproxy']).status !== 0 && existsSync('/usr/sbin/haproxy')) return '/usr/sbin/haproxy';
+  return requireBinary('haproxy', 'apt-get install haproxy');
 }
 
 async function untilReady(child: ChildProcess, timeoutMs: number, output: string[], probe: () => Promise<true | string>): Promise<void> {

@@ -3,8 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { haproxyConfig, LB_COOKIE } from '../../local/haproxy';
-import { requireBinary } from '../../local/processes';
+import { haproxyBinary, haproxyConfig, LB_COOKIE } from '../../local/haproxy';
 
 const nodes = [
   { name: 'node-1', port: 8081 },
@@ -73,7 +72,7 @@ describe('haproxyConfig', () => {
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
     it('without warnings', () => {
-      const bin = spawnSync('which', ['haproxy']).status === 0 ? 'haproxy' : requireBinary('/usr/sbin/haproxy', 'apt-get install haproxy');
+      const bin = haproxyBinary();
       const file = join(dir, 'haproxy.cfg');
       writeFileSync(file, haproxyConfig({ port: 8080, nodes, statsSocket: join(dir, 'admin.sock') }));
       const res = spawnSync(bin, ['-c', '-f', file], { encoding: 'utf8' });
