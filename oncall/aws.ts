@@ -68,7 +68,8 @@ export function explainAwsError(err: unknown, ctx: { stack: string; region?: str
     const where = ctx.profile ? `for profile "${ctx.profile}"` : 'in the default chain (env, ~/.aws, SSO, instance role)';
     return `no AWS credentials found ${where}: log in (e.g. aws sso login) or pass --profile`;
   }
-  if (/region is missing/i.test(message)) {
+  // An exported but empty AWS_REGION fails hostname validation instead of reading as missing.
+  if (/region is missing/i.test(message) || /region="" is not a valid/i.test(message)) {
     return 'no AWS region configured: pass --region or set AWS_REGION';
   }
   if (name === 'ValidationError' && /does not exist/i.test(message)) {
