@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+// The one place configuration enters: CDK context and the CLI's environment, into a typed config.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { CacheLockFile } from '../infra/cache-replacement-guard';
+import { CONFIG_KEYS, resolveConfig } from '../infra/config';
+import { addSystem } from '../infra/system';
+
+const ROOT = join(__dirname, '..');
+const app = new App();
+const context = Object.fromEntries(CONFIG_KEYS.map((key) => [key, app.node.tryGetContext(key)]));
+const config = resolveConfig(context, process.env);
+const cacheLock = JSON.parse(readFileSync(join(ROOT, 'infra', 'replication-group.lock.json'), 'utf8')) as CacheLockFile;
+
+addSystem(app, config, { imageDirectory: join(ROOT, 'service'), cacheLock });
+app.synth();

@@ -1,0 +1,143 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import {
+  DEFAULT_DRAIN_TIMEOUT_MS,
+  DEFAULT_PING_INTERVAL_MS,
+  DEFAULT_PING_TIMEOUT_MS,
+  DEFAULT_PORT,
+} from '../service/src/config';
+import { LoadBalancer } from './load-balancer';
+import { SocketService } from './socket-service';
+
+export interface ServiceStackProps extends StackProps {
+  /** VPC of the ALB and the tasks. */
+  readonly vpc: ec2.IVpc;
+  /** Security group of the tasks (from the network stack). */
+  readonly serviceSecurityGroup: ec2.ISecurityGroup;
+  /** Directory of the service's Dockerfile. */
+  readonly imageDirectory: string;
+  /** REDIS_URL of the tasks. */
+  readonly redisUrl: string;
+  /** Secret holding REDIS_PASSWORD. @default - none */
+  readonly redisPasswordSecret?: secretsmanager.ISecret;
+  /** METRICS_SERVICE_NAME, also the autoscaling metric's dimension value. */
+  readonly metricsServiceName: string;
+  /** CPU architecture. @default ecs.CpuArchitecture.ARM64 */
+  readonly cpuArchitecture?: ecs.CpuArchitecture;
+  /** Task CPU units. @default 256 */
+  readonly cpu?: number;
+  /** Task memory, MiB. @default 512 */
+  readonly memoryLimitMiB?: number;
+  /** Container port. @default DEFAULT_PORT (3000) */
+  readonly containerPort?: number;
+  /** Socket.IO pingInterval. @default DEFAULT_PING_INTERVAL_MS */
+  readonly pingInterval?: Duration;
+  /** Socket.IO pingTimeout. @default DEFAULT_PING_TIMEOUT_MS */
+  readonly pingTimeout?: Duration;
+  /** SIGTERM drain bound; also the ALB deregistration delay. @default DEFAULT_DRAIN_TIMEOUT_MS */
+  readonly drainTimeout?: Duration;
+  /** LOG_LEVEL. @default 'info' */
+  readonly logLevel?: string;
+  /** Container log retention. @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /** Fate of the log group on stack deletion. @default RemovalPolicy.DESTROY */
+  readonly logRemovalPolicy?: RemovalPolicy;
+  /** ECS Exec. @default false */
+  readonly enableExecuteCommand?: boolean;
+  /** Minimum tasks. @default 1 */
+  readonly minTasks?: number;
+  /** Maximum tasks. @default 2 */
+  readonly maxTasks?: number;
+  /** Target CPU, percent. @default 60 */
+  readonly targetCpuPercent?: number;
+  /** Target sockets per task. @default 2000 */
+  readonly targetConnectionsPerTask?: number;
+  /** Scale-out cooldown. @default Duration.seconds(60) */
+  readonly scaleOutCooldown?: Duration;
+  /** Scale-in cooldown. @default Duration.seconds(300) */
+  readonly scaleInCooldown?: Duration;
+  /** Health check grace period. @default Duration.seconds(60) */
+  readonly healthCheckGracePeriod?: Duration;
+  /** ACM certificate for HTTPS. @default - HTTP only */
+  readonly certificateArn?: string;
+  /** ALB idle timeout. @default Duration.seconds(120) */
+  readonly idleTimeout?: Duration;
+  /** Stickiness cookie lifetime. @default Duration.days(1) */
+  readonly stickinessDuration?: Duration;
+  /** Access log expiry. @default Duration.days(90) */
+  readonly accessLogExpiration?: Duration;
+}
+
+/** The stateless part: ALB, ECS cluster, Fargate service and its autoscaling. */
+export class ServiceStack extends Stack {
+  public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  public readonly targetGroup: elbv2.ApplicationTargetGroup;
+  public readonly cluster: ecs.Cluster;
+  public readonly service: ecs.FargateService;
+  public readonly logGroup: logs.LogGroup;
+  public readonly metricsServiceName: string;
+  public readonly socketService: SocketService;
+  public readonly url: string;
+
+  constructor(scope: Construct, id: string, props: ServiceStackProps) {
+    super(scope, id, props);
+    const drainTimeout = props.drainTimeout ?? Duration.millis(DEFAULT_DRAIN_TIMEOUT_MS);
+    const pingInterval = props.pingInterval ?? Duration.millis(DEFAULT_PING_INTERVAL_MS);
+    const pingTimeout = props.pingTimeout ?? Duration.millis(DEFAULT_PING_TIMEOUT_MS);
+
+    const lb = new LoadBalancer(this, 'LoadBalancer', {
+      vpc: props.vpc,
+      targetPort: props.containerPort ?? DEFAULT_PORT,
+      certificateArn: props.certificateArn,
+      idleTimeout: props.idleTimeout,
+      minIdleTimeout: Duration.millis(pingInterval.toMilliseconds() + pingTimeout.toMilliseconds()),
+      stickinessDuration: props.stickinessDuration,
+      // Keep a deregistering task's sockets for the whole drain.
+      deregistrationDelay: Duration.seconds(Math.ceil(drainTimeout.toMilliseconds() / 1000)),
+      accessLogExpiration: props.accessLogExpiration,
+    });
+
+    this.socketService = new SocketService(this, 'SocketIo', {
+      vpc: props.vpc,
+      securityGroup: props.serviceSecurityGroup,
+      targetGroup: lb.targetGroup,
+      imageDirectory: props.imageDirectory,
+      redisUrl: props.redisUrl,
+      redisPasswordSecret: props.redisPasswordSecret,
+      metricsServiceName: props.metricsServiceName,
+      cpuArchitecture: props.cpuArchitecture,
+      cpu: props.cpu,
+      memoryLimitMiB: props.memoryLimitMiB,
+      containerPort: props.containerPort,
+      pingInterval,
+      pingTimeout,
+      drainTimeout,
+      logLevel: props.logLevel,
+      logRetention: props.logRetention,
+      logRemovalPolicy: props.logRemovalPolicy,
+      enableExecuteCommand: props.enableExecuteCommand,
+      minTasks: props.minTasks,
+      maxTasks: props.maxTasks,
+      targetCpuPercent: props.targetCpuPercent,
+      targetConnectionsPerTask: props.targetConnectionsPerTask,
+      scaleOutCooldown: props.scaleOutCooldown,
+      scaleInCooldown: props.scaleInCooldown,
+      healthCheckGracePeriod: props.healthCheckGracePeriod,
+    });
+
+    this.loadBalancer = lb.loadBalancer;
+    this.targetGroup = lb.targetGroup;
+    this.cluster = this.socketService.cluster;
+    this.service = this.socketService.service;
+    this.logGroup = this.socketService.logGroup;
+    this.metricsServiceName = this.socketService.metricsServiceName;
+    this.url = lb.url;
+
+    new CfnOutput(this, 'ServiceUrl', { description: 'Public URL of the Socket.IO service', value: this.url });
+  }
+}
