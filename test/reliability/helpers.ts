@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { createClient } from 'redis';
 import { expect } from 'vitest';
 import type { TestClient } from '../helpers/clients';
@@ -82,4 +83,23 @@ export function rssKb(pid: number): number {
   const kb = /VmRSS:\s+(\d+) kB/.exec(status);
   if (!kb) throw new Error(`no VmRSS in /proc/${pid}/status`);
   return Number(kb[1]);
+}
+
+/**
+ * True when Redis on `port` does not answer a PING on a fresh connection within `ms`: it is
+ * busy (single-threaded), e.g. inside DEBUG SLEEP. Unlike a fixed delay, this observes the stall.
+ */
+export function unresponsive(port: number, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect({ host: '127.0.0.1', port });
+    const done = (stalled: boolean) => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve(stalled);
+    };
+    const timer = setTimeout(() => done(true), ms);
+    sock.on('connect', () => sock.write('PING\r\n'));
+    sock.on('data', (d) => d.toString().includes('PONG') && done(false));
+    sock.on('error', () => done(false));
+  });
 }
