@@ -1,0 +1,213 @@
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import { describe, expect, it } from 'vitest';
+import { Cache } from '../../infra/cache';
+import { CONFIG_KEYS, PRESETS, resolveConfig } from '../../infra/config';
+import { LoadBalancer } from '../../infra/load-balancer';
+import { Network } from '../../infra/network';
+import { SocketService } from '../../infra/socket-service';
+import {
+  DEFAULT_DRAIN_TIMEOUT_MS,
+  DEFAULT_PING_INTERVAL_MS,
+  DEFAULT_PING_TIMEOUT_MS,
+  DEFAULT_PORT,
+} from '../../service/src/config';
+import { CERT_ARN, ROOT } from './helpers';
+
+describe('deployment config: presets', () => {
+  it('dev is cheap: one micro node, one task scaling to two, two AZs', () => {
+    const c = resolveConfig({});
+    expect(c).toMatchObject({
+      stage: 'dev',
+      region: 'us-east-1',
+      maxAzs: 2,
+      natGateways: 1,
+      cacheEngine: 'valkey',
+      cacheEngineVersion: '8.0',
+      cacheNodeType: 'cache.t4g.micro',
+      numCacheClusters: 1,
+      cacheTls: true,
+      minTasks: 1,
+      maxTasks: 2,
+      cpuArchitecture: 'ARM64',
+      containerPort: DEFAULT_PORT,
+      pingIntervalMs: DEFAULT_PING_INTERVAL_MS,
+      pingTimeoutMs: DEFAULT_PING_TIMEOUT_MS,
+      drainTimeoutMs: DEFAULT_DRAIN_TIMEOUT_MS,
+      allowCacheReplacement: false,
+    });
+    expect(c.certificateArn).toBeUndefined();
+  });
+
+  it('prod is Multi-AZ: three AZs, a primary and two replicas, at least two tasks', () => {
+    const c = resolveConfig({ stage: 'prod' });
+    expect(c).toMatchObject({ stage: 'prod', maxAzs: 3, numCacheClusters: 3, minTasks: 2, retainCache: true, enableExecuteCommand: false });
+    expect(c.numCacheClusters).toBeGreaterThanOrEqual(2);
+  });
+
+  it('pins one engine version per engine', () => {
+    expect(resolveConfig({ cacheEngine: 'redis' }).cacheEngineVersion).toBe('7.1');
+    expect(resolveConfig({ cacheEngine: 'redis', cacheEngineVersion: '7.0' }).cacheEngineVersion).toBe('7.0');
+  });
+
+  it('takes the region and account the CLI passes, and context over both', () => {
+    expect(resolveConfig({}, { CDK_DEFAULT_REGION: 'eu-west-1', CDK_DEFAULT_ACCOUNT: '111122223333' })).toMatchObject({
+      region: 'eu-west-1',
+      account: '111122223333',
+    });
+    expect(resolveConfig({ region: 'eu-central-1' }, { CDK_DEFAULT_REGION: 'eu-west-1' }).region).toBe('eu-central-1');
+  });
+
+  it('lists every key for bin/app.ts, stage included', () => {
+    expect(CONFIG_KEYS).toContain('stage');
+    for (const key of Object.keys(PRESETS.dev)) expect(CONFIG_KEYS).toContain(key);
+    expect(CONFIG_KEYS).toEqual(expect.arrayContaining(['certificateArn', 'vpcId', 'account', 'region', 'cacheEngineVersion']));
+  });
+});
+
+describe('deployment config: context strings become typed values', () => {
+  it('parses integers, booleans, lists and enums', () => {
+    const c = resolveConfig({
+      minTasks: '3',
+      maxTasks: '8',
+      enableExecuteCommand: 'false',
+      cacheTls: '1',
+      alarmEmails: 'a@b.c, ops@example.com',
+      cpuArchitecture: 'X86_64',
+      certificateArn: CERT_ARN,
+      albIdleTimeoutSeconds: '300',
+    });
+    expect(c.minTasks).toBe(3);
+    expect(c.maxTasks).toBe(8);
+    expect(c.enableExecuteCommand).toBe(false);
+    expect(c.cacheTls).toBe(true);
+    expect(c.alarmEmails).toEqual(['a@b.c', 'ops@example.com']);
+    expect(c.cpuArchitecture).toBe('X86_64');
+    expect(c.certificateArn).toBe(CERT_ARN);
+    expect(c.albIdleTimeoutSeconds).toBe(300);
+  });
+
+  it('accepts cdk.json-style numbers and booleans, and treats empty strings as unset', () => {
+    const c = resolveConfig({ minTasks: 2, maxTasks: 4, retainCache: true, certificateArn: '' });
+    expect(c).toMatchObject({ minTasks: 2, maxTasks: 4, retainCache: true });
+    expect(c.certificateArn).toBeUndefined();
+  });
+
+  it('rejects values that do not parse, naming the key', () => {
+    expect(() => resolveConfig({ minTasks: 'two' })).toThrow(/minTasks must be an integer, got "two"/);
+    expect(() => resolveConfig({ cacheTls: 'yes' })).toThrow(/cacheTls must be true or false/);
+    expect(() => resolveConfig({ cacheEngine: 'memcached' })).toThrow(/cacheEngine must be one of valkey, redis/);
+    expect(() => resolveConfig({ cpuArchitecture: 'arm' })).toThrow(/cpuArchitecture must be one of ARM64, X86_64/);
+  });
+});
+
+describe('deployment config: invalid combinations fail synth with the setting and what is allowed', () => {
+  it('unknown stage', () => {
+    expect(() => resolveConfig({ stage: 'staging' })).toThrow(/stage must be one of dev, prod, got "staging"/);
+  });
+
+  it('minTasks above maxTasks', () => {
+    expect(() => resolveConfig({ minTasks: '3', maxTasks: '2' })).toThrow(/minTasks \(3\) must not be above maxTasks \(2\)/);
+  });
+
+  it('numCacheClusters out of 1..6', () => {
+    expect(() => resolveConfig({ numCacheClusters: '0' })).toThrow(/numCacheClusters must be from 1 to 6, got 0/);
+    expect(() => resolveConfig({ numCacheClusters: '7' })).toThrow(/numCacheClusters must be from 1 to 6, got 7/);
+  });
+
+  it('a single cache node in prod', () => {
+    expect(() => resolveConfig({ stage: 'prod', numCacheClusters: '1' })).toThrow(/numCacheClusters must be at least 2 in prod/);
+  });
+
+  it('TLS off in prod (allowed in dev)', () => {
+    expect(() => resolveConfig({ stage: 'prod', cacheTls: 'false' })).toThrow(/cacheTls must be true in prod/);
+    expect(resolveConfig({ cacheTls: 'false' }).cacheTls).toBe(false);
+  });
+
+  it('an ALB idle timeout not above pingInterval + pingTimeout', () => {
+    expect(() => resolveConfig({ albIdleTimeoutSeconds: '45' })).toThrow(
+      /albIdleTimeoutSeconds \(45\) must be above pingIntervalMs \+ pingTimeoutMs \(45 s\)/,
+    );
+    // The heartbeat is configurable, and the bound follows it.
+    expect(() => resolveConfig({ pingIntervalMs: '60000', pingTimeoutMs: '30000', albIdleTimeoutSeconds: '90' })).toThrow(
+      /albIdleTimeoutSeconds \(90\) must be above pingIntervalMs \+ pingTimeoutMs \(90 s\)/,
+    );
+    expect(resolveConfig({ albIdleTimeoutSeconds: '46' }).albIdleTimeoutSeconds).toBe(46);
+  });
+
+  it('a drain timeout that does not fit ECS stopTimeout (120 s max) with its margin', () => {
+    expect(() => resolveConfig({ drainTimeoutMs: '115000' })).toThrow(
+      /drainTimeoutMs \(115000\) plus the 10 s stop margin must fit ECS's stopTimeout maximum of 120 s: use at most 110000/,
+    );
+    expect(resolveConfig({ drainTimeoutMs: '110000' }).drainTimeoutMs).toBe(110_000);
+  });
+
+  it('scale-in cooldown not longer than scale-out', () => {
+    expect(() => resolveConfig({ scaleInCooldownSeconds: '60' })).toThrow(/scaleInCooldownSeconds \(60\) must be above scaleOutCooldownSeconds \(60\)/);
+  });
+
+  it('Fargate CPU/memory pairs, ports, retention, ARNs, emails, VPC ids', () => {
+    expect(() => resolveConfig({ taskCpu: '300' })).toThrow(/taskCpu must be one of 256, 512/);
+    expect(() => resolveConfig({ taskCpu: '256', taskMemoryMiB: '4096' })).toThrow(/taskMemoryMiB must be one of 512, 1024, 2048 for taskCpu 256/);
+    expect(() => resolveConfig({ containerPort: '80' })).toThrow(/containerPort must be from 1024 to 65535/);
+    expect(() => resolveConfig({ logRetentionDays: '10' })).toThrow(/logRetentionDays must be one of 1, 3, 5, 7, 14/);
+    expect(() => resolveConfig({ certificateArn: 'my-cert' })).toThrow(/certificateArn must be an ACM certificate ARN/);
+    expect(() => resolveConfig({ alarmEmails: 'ops' })).toThrow(/alarmEmails must be comma-separated email addresses/);
+    expect(() => resolveConfig({ vpcId: 'vpc-0123456789abcdef0' })).toThrow(/vpcId needs an explicit account/);
+    expect(() => resolveConfig({ appName: 'Chat--App' })).toThrow(/appName must be 2-31 lowercase letters/);
+    expect(() => resolveConfig({ natGateways: '3' })).toThrow(/natGateways must be from 1 to 2, got 3/);
+  });
+});
+
+describe('constructs reject bad prop combinations, naming the props', () => {
+  const stack = () => new Stack(new App(), 'S', { env: { region: 'us-east-1' } });
+
+  it('Cache: numCacheClusters and replicationGroupId', () => {
+    const s = stack();
+    const vpc = new ec2.Vpc(s, 'Vpc');
+    const clientSecurityGroup = new ec2.SecurityGroup(s, 'Sg', { vpc });
+    expect(() => new Cache(s, 'C1', { vpc, clientSecurityGroup, replicationGroupId: 'chat', numCacheClusters: 7 })).toThrow(
+      /Cache: numCacheClusters must be an integer from 1 to 6/,
+    );
+    expect(() => new Cache(s, 'C2', { vpc, clientSecurityGroup, replicationGroupId: 'Chat--1' })).toThrow(/Cache: replicationGroupId must be/);
+  });
+
+  it('LoadBalancer: idleTimeout not above minIdleTimeout; sslPolicy without certificate', () => {
+    const s = stack();
+    const vpc = new ec2.Vpc(s, 'Vpc');
+    expect(
+      () => new LoadBalancer(s, 'L1', { vpc, targetPort: 3000, idleTimeout: Duration.seconds(40), minIdleTimeout: Duration.seconds(45) }),
+    ).toThrow(/LoadBalancer: idleTimeout \(40 s\) must be above minIdleTimeout \(45 s\)/);
+    expect(() => new LoadBalancer(s, 'L2', { vpc, targetPort: 3000, sslPolicy: elbv2.SslPolicy.TLS13_13 })).toThrow(
+      /LoadBalancer: sslPolicy needs certificateArn/,
+    );
+  });
+
+  it('SocketService: drainTimeout + stopTimeoutMargin above 120 s; cooldowns', () => {
+    const s = stack();
+    const vpc = new ec2.Vpc(s, 'Vpc');
+    const securityGroup = new ec2.SecurityGroup(s, 'Sg', { vpc });
+    const targetGroup = new elbv2.ApplicationTargetGroup(s, 'Tg', {
+      vpc,
+      port: 3000,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      targetType: elbv2.TargetType.IP,
+    });
+    const base = { vpc, securityGroup, targetGroup, imageDirectory: `${ROOT}/service`, redisUrl: 'redis://x:6379', metricsServiceName: 'x' };
+    expect(() => new SocketService(s, 'S1', { ...base, drainTimeout: Duration.seconds(115) })).toThrow(
+      /SocketService: drainTimeout \(115000 ms\) \+ stopTimeoutMargin \(10000 ms\) must be at most ECS's 120 s stopTimeout/,
+    );
+    expect(
+      () => new SocketService(s, 'S2', { ...base, scaleInCooldown: Duration.seconds(30), scaleOutCooldown: Duration.seconds(60) }),
+    ).toThrow(/SocketService: scaleInCooldown \(30 s\) must be longer than scaleOutCooldown \(60 s\)/);
+  });
+
+  it('Network: natGateways above maxAzs; existingVpcId with created-VPC props', () => {
+    const s = stack();
+    expect(() => new Network(s, 'N1', { maxAzs: 2, natGateways: 3 })).toThrow(/Network: natGateways \(3\) must be from 1 to maxAzs \(2\)/);
+    expect(() => new Network(s, 'N2', { existingVpcId: 'vpc-0123456789abcdef0', maxAzs: 3 })).toThrow(
+      /Network: existingVpcId cannot be combined with maxAzs/,
+    );
+  });
+});
