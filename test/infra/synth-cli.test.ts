@@ -1,0 +1,45 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ROOT } from './helpers';
+
+const outdirs: string[] = [];
+afterAll(() => {
+  for (const dir of outdirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** The environment of a machine that has never seen AWS: no AWS_* or CDK_* variables, no config files. */
+function credentiallessEnv(): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(AWS_|CDK_)/.test(k)));
+  return {
+    ...env,
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    NODE_ENV: 'production',
+  };
+}
+
+describe('cdk synth without AWS credentials', () => {
+  it.each(['dev', 'prod'])('%s: exits 0 and writes the three templates', (stage) => {
+    const outdir = mkdtempSync(join(tmpdir(), 'infra-cli-'));
+    outdirs.push(outdir);
+    const result = spawnSync(join(ROOT, 'node_modules', '.bin', 'cdk'), ['synth', '--quiet', '--no-notices', '-c', `stage=${stage}`, '--output', outdir], {
+      cwd: ROOT,
+      env: credentiallessEnv(),
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
+    for (const part of ['network', 'cache', 'service']) {
+      const file = join(outdir, `socketio-${stage}-${part}.template.json`);
+      expect(existsSync(file), file).toBe(true);
+      expect(JSON.parse(readFileSync(file, 'utf8'))).toHaveProperty('Resources');
+    }
+    // Nothing was looked up: no context was recorded for a later synth to reuse.
+    const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8')) as { missing?: unknown[] };
+    expect(manifest.missing ?? []).toEqual([]);
+  }, 120_000);
+});
