@@ -1,0 +1,138 @@
+import { type BenchResult, keptUp, type ModeResult, type WindowResult, type WorkloadResult } from './run';
+
+/** The load at which the cross-node latency target is stated. */
+export const TARGET_DELIVERIES_PER_S = 100_000;
+
+/** The kept-up window (fixed or ramp) nearest the target load, on a log scale. */
+export function nearestTarget(w: WorkloadResult): WindowResult | undefined {
+  const kept = [w.fixed, ...w.ramp].filter(keptUp);
+  const distance = (x: WindowResult) => Math.abs(Math.log(Math.max(1, x.deliveredPerS) / TARGET_DELIVERIES_PER_S));
+  return kept.sort((a, b) => distance(a) - distance(b))[0];
+}
+
+export interface Headline {
+  /** Our cluster's CPU per delivery over stock Socket.IO's, per workload (target ≤ 1.05). */
+  readonly cpuVsStock: Record<string, number | null>;
+  /** Cross-node minus local p99 on the pub/sub cluster, at the kept-up load nearest 100k deliveries/s (target ≤ 3 ms). */
+  readonly crossMinusLocalP99Ms: Record<string, { deliveriesPerS: number; localP99: number | null; crossP99: number | null; diffMs: number | null } | null>;
+  /** p99 of delivered messages at 2× the sustained load (target < 250 ms), ours and stock's. */
+  readonly overloadP99Ms: Record<string, { ours: number | null; stock: number | null; oursRssGrowthMB: number | null; stockRssGrowthMB: number | null }>;
+}
+
+const find = (r: BenchResult, variant: string) => r.results.find((m) => m.variant === variant && !m.error);
+const wl = (m: ModeResult | undefined, name: string) => m?.workloads.find((w) => w.name === name);
+const ratio = (a: number | null | undefined, b: number | null | undefined) => (a != null && b != null && b !== 0 ? Math.round((a / b) * 1000) / 1000 : null);
+
+export function headline(r: BenchResult): Headline {
+  const ours = find(r, 'redis');
+  const stock = find(r, 'stock');
+  const names = r.sizes.workloads.map((w) => w.name);
+  const cpuVsStock: Headline['cpuVsStock'] = {};
+  const crossMinusLocalP99Ms: Headline['crossMinusLocalP99Ms'] = {};
+  const overloadP99Ms: Headline['overloadP99Ms'] = {};
+  for (const name of names) {
+    const o = wl(ours, name);
+    const s = wl(stock, name);
+    cpuVsStock[name] = ratio(o?.fixed.cpuUsPerDelivery, s?.fixed.cpuUsPerDelivery);
+    const at = o && nearestTarget(o);
+    crossMinusLocalP99Ms[name] = at
+      ? {
+          deliveriesPerS: at.deliveredPerS,
+          localP99: at.localMs.p99,
+          crossP99: at.crossMs?.p99 ?? null,
+          diffMs: at.crossMs?.p99 != null && at.localMs.p99 != null ? Math.round((at.crossMs.p99 - at.localMs.p99) * 100) / 100 : null,
+        }
+      : null;
+    const growth = (w: WorkloadResult | undefined) => (w ? Math.round((w.overload.rssMaxMB - w.overload.rssStartMB) * 10) / 10 : null);
+    overloadP99Ms[name] = { ours: o?.overload.latencyMs.p99 ?? null, stock: s?.overload.latencyMs.p99 ?? null, oursRssGrowthMB: growth(o), stockRssGrowthMB: growth(s) };
+  }
+  return { cpuVsStock, crossMinusLocalP99Ms, overloadP99Ms };
+}
+
+function fmt(n: number | null | undefined, digits = 1): string {
+  if (n == null || !Number.isFinite(n)) return '-';
+  if (Math.abs(n) >= 10_000) return `${(n / 1000).toFixed(0)}k`;
+  if (Math.abs(n) >= 1_000) return `${(n / 1000).toFixed(1)}k`;
+  return n.toFixed(digits);
+}
+
+const x = (n: number | null) => (n == null ? '-' : `${n.toFixed(2)}x`);
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** The human-readable summary: throughput and latency, then resources, then the targets. */
+export function formatTable(r: BenchResult): string {
+  const raw = find(r, 'raw');
+  const one = find(r, 'one');
+  const out: string[] = [];
+  const perf: string[][] = [];
+  const res: string[][] = [];
+  for (const m of r.results) {
+    if (m.error) {
+      perf.push([m.label, 'FAILED', m.error.split('\n')[0].slice(0, 60), ...Array(10).fill('')]);
+      continue;
+    }
+    for (const w of m.workloads) {
+      const a = wl(raw, w.name);
+      const b = wl(one, w.name);
+      perf.push([
+        m.label,
+        `${w.name} ${w.rooms}x${w.roomSize}`,
+        `${fmt(w.capacity.deliveredPerS, 0)}${w.capacity.capped ? '+' : ''}`,
+        x(ratio(w.capacity.deliveredPerS, a?.capacity.deliveredPerS)),
+        x(ratio(w.capacity.deliveredPerS, b?.capacity.deliveredPerS)),
+        fmt(w.capacity.sustainedDeliveredPerS, 0),
+        fmt(w.fixed.latencyMs.p50, 2),
+        fmt(w.fixed.latencyMs.p99, 2),
+        fmt(w.fixed.latencyMs.max, 1),
+        w.fixed.crossMs ? `${fmt(w.fixed.localMs.p99, 2)}/${fmt(w.fixed.crossMs.p99, 2)}` : '-',
+        fmt(w.overload.latencyMs.p99, 1),
+        `${fmt(w.overload.rssStartMB, 0)}→${fmt(w.overload.rssMaxMB, 0)}`,
+        String(w.overload.lostConnections),
+      ]);
+      res.push([
+        m.label,
+        w.name,
+        fmt(w.fixed.cpuUsPerDelivery, 2),
+        x(ratio(w.fixed.cpuUsPerDelivery, a?.fixed.cpuUsPerDelivery)),
+        x(ratio(w.fixed.cpuUsPerDelivery, b?.fixed.cpuUsPerDelivery)),
+        fmt(w.capacity.atSustained.cpuUsPerDelivery, 2),
+        fmt(w.fixed.redisCores, 2),
+        fmt(w.capacity.atSustained.loadMaxWorkerCores, 2),
+        fmt(m.idle?.rssPerConnKB, 1),
+        fmt(m.idle?.setupPerS, 0),
+      ]);
+    }
+  }
+  out.push(
+    table(
+      ['mode', 'workload', 'cap/s', 'x(a)', 'x(b)', 'sust/s', 'p50ms', 'p99ms', 'maxms', 'p99 loc/x', '2x p99', '2x RSS MB', 'lost'],
+      perf,
+    ),
+  );
+  out.push('');
+  out.push(table(['mode', 'workload', 'CPU us/dlv', 'x(a)', 'x(b)', 'at sust', 'redis cores', 'load max', 'KB/conn', 'conn/s'], res));
+  const h = headline(r);
+  out.push('');
+  for (const name of Object.keys(h.cpuVsStock)) {
+    const c = h.crossMinusLocalP99Ms[name];
+    const o = h.overloadP99Ms[name];
+    out.push(
+      `${name}: CPU/delivery ours/stock ${x(h.cpuVsStock[name])} (target <= 1.05x); ` +
+        (c ? `cross-local p99 ${fmt(c.diffMs, 2)} ms at ${fmt(c.deliveriesPerS, 0)} deliveries/s (target <= 3 ms at 100k/s); ` : '') +
+        `2x p99 ours ${fmt(o.ours, 1)} ms, stock ${fmt(o.stock, 1)} ms (target < 250 ms); RSS growth ours ${fmt(o.oursRssGrowthMB, 1)} MB, stock ${fmt(o.stockRssGrowthMB, 1)} MB`,
+    );
+  }
+  out.push(
+    '',
+    `cap/s: most deliveries/s seen (+: ramp ended first); sust/s: highest load kept up with (>=95 % delivered, p99 < 100 ms); ` +
+      `p50/p99/max and loc/x at the fixed load of ${fmt(r.sizes.fixedDeliveriesPerS, 0)} deliveries/s; 2x: twice the sustained load for ${r.sizes.overloadMs / 1000} s; ` +
+      `CPU: all server processes incl. redis-server; load max: busiest load worker in cores (near 1.0 = the load generator was the limit).`,
+    `machine: ${r.machine.cpus} cores (${r.machine.model}), node ${r.machine.node}, load average ${r.machine.loadavgStart.join(' ')} → ${r.machine.loadavgEnd.join(' ')}; ${r.seconds} s`,
+  );
+  return out.join('\n');
+}

@@ -1,0 +1,345 @@
+import { cpus, loadavg, totalmem } from 'node:os';
+import { Histogram } from './histogram';
+import { type ProcSample, sampleAll, sum } from './procstat';
+import { type ModeId, type RunningServers, startServers, VARIANT_LABELS, type Variant, variantsOf } from './servers';
+import type { Sizes, WorkloadSpec } from './sizes';
+import { Workers } from './workers';
+import type { ClientSpec, ConnectReply, WindowStats } from './worker-protocol';
+
+export interface Latency {
+  readonly p50: number | null;
+  readonly p99: number | null;
+  readonly max: number | null;
+  readonly count: number;
+}
+
+export interface WindowResult {
+  readonly offeredMsgsPerS: number;
+  readonly expectedDeliveriesPerS: number;
+  readonly deliveredPerS: number;
+  readonly seconds: number;
+  readonly sent: number;
+  readonly acked: number;
+  readonly delivered: number;
+  readonly lostConnections: number;
+  readonly latencyMs: Latency;
+  readonly localMs: Latency;
+  /** Deliveries whose sender sat on another node; null in single-node modes. */
+  readonly crossMs: Latency | null;
+  /** CPU of every server process (nodes + Redis) per delivered message. */
+  readonly cpuUsPerDelivery: number | null;
+  readonly nodeCores: number;
+  readonly redisCores: number;
+  readonly loadCores: number;
+  /** The busiest load worker; near 1 means the load generator, not the server, was the limit. */
+  readonly loadMaxWorkerCores: number;
+  readonly nodeRssMB: number;
+}
+
+export interface WorkloadResult {
+  readonly name: WorkloadSpec['name'];
+  readonly rooms: number;
+  readonly roomSize: number;
+  readonly clients: number;
+  readonly senders: number;
+  readonly fixed: WindowResult;
+  readonly ramp: WindowResult[];
+  readonly capacity: {
+    /** The most deliveries/s seen in any window. */
+    readonly deliveredPerS: number;
+    /** The highest offered load that was kept up with (≥ 95 % delivered, p99 under 100 ms). */
+    readonly sustainedMsgsPerS: number;
+    readonly sustainedDeliveredPerS: number;
+    /** The ramp ended before the server gave up: capacity is at least this. */
+    readonly capped: boolean;
+    readonly atSustained: WindowResult;
+  };
+  /** Twice the sustained offered load. */
+  readonly overload: WindowResult & { readonly rssStartMB: number; readonly rssMaxMB: number; readonly rssEndMB: number };
+}
+
+export interface ModeResult {
+  readonly mode: ModeId;
+  readonly variant: Variant;
+  readonly label: string;
+  readonly nodes: number;
+  readonly idle: { readonly connections: number; readonly failed: number; readonly setupPerS: number; readonly rssPerConnKB: number } | null;
+  readonly workloads: WorkloadResult[];
+  readonly error?: string;
+}
+
+export interface BenchResult {
+  readonly version: 1;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly seconds: number;
+  readonly command: string;
+  readonly machine: { cpus: number; model: string; totalMemMB: number; node: string; loadavgStart: number[]; loadavgEnd: number[] };
+  readonly options: { quick: boolean; nodes: number; modes: ModeId[]; bundle?: string };
+  readonly sizes: Sizes;
+  readonly results: ModeResult[];
+}
+
+export interface RunOptions {
+  readonly modes: ModeId[];
+  readonly nodes: number;
+  readonly sizes: Sizes;
+  readonly quick: boolean;
+  readonly bundle?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly command?: string;
+  readonly progress?: (line: string) => void;
+}
+
+/** A window is kept up with when nearly everything offered arrived, soon enough. */
+const KEPT_UP_RATIO = 0.95;
+const KEPT_UP_P99_MS = 100;
+const MB = 1024 * 1024;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const finite = (n: number) => (Number.isFinite(n) ? n : null);
+const round = (n: number, digits = 3) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+function latency(h: Histogram): Latency {
+  return { p50: finite(round(h.quantile(0.5))), p99: finite(round(h.quantile(0.99))), max: h.count ? round(h.maxMs) : null, count: h.count };
+}
+
+export async function runBench(opts: RunOptions): Promise<BenchResult> {
+  const started = Date.now();
+  const loadavgStart = loadavg();
+  const log = opts.progress ?? (() => undefined);
+  const workers = await Workers.start(opts.sizes.workers);
+  const results: ModeResult[] = [];
+  try {
+    for (const mode of opts.modes) {
+      for (const variant of variantsOf(mode)) {
+        log(`${VARIANT_LABELS[variant]}: starting`);
+        let servers: RunningServers | undefined;
+        try {
+          servers = await startServers(variant, { nodes: opts.nodes, bundle: opts.bundle, env: opts.env });
+          results.push(await measureMode(mode, servers, workers, opts.sizes, log));
+        } catch (err) {
+          const message = (err as Error).message ?? String(err);
+          log(`${VARIANT_LABELS[variant]}: FAILED ${message.split('\n')[0]}`);
+          results.push({ mode, variant, label: VARIANT_LABELS[variant], nodes: 0, idle: null, workloads: [], error: message });
+          await workers.all(() => ({ type: 'close' })).catch(() => undefined);
+        } finally {
+          await servers?.stop();
+        }
+      }
+    }
+  } finally {
+    await workers.stop();
+  }
+  return {
+    version: 1,
+    startedAt: new Date(started).toISOString(),
+    finishedAt: new Date().toISOString(),
+    seconds: round((Date.now() - started) / 1000, 1),
+    command: opts.command ?? '',
+    machine: {
+      cpus: cpus().length,
+      model: cpus()[0]?.model ?? 'unknown',
+      totalMemMB: Math.round(totalmem() / MB),
+      node: process.version,
+      loadavgStart: loadavgStart.map((n) => round(n, 2)),
+      loadavgEnd: loadavg().map((n) => round(n, 2)),
+    },
+    options: { quick: opts.quick, nodes: opts.nodes, modes: opts.modes, ...(opts.bundle ? { bundle: opts.bundle } : {}) },
+    sizes: opts.sizes,
+    results,
+  };
+}
+
+async function measureMode(mode: ModeId, servers: RunningServers, workers: Workers, sizes: Sizes, log: (l: string) => void): Promise<ModeResult> {
+  const label = VARIANT_LABELS[servers.variant];
+  const nodes = servers.urls.length;
+  const idle = await measureIdle(servers, workers, sizes);
+  log(`${label}: ${idle.connections} idle connections, ${Math.round(idle.setupPerS)} handshakes/s, ${idle.rssPerConnKB.toFixed(1)} KB RSS each`);
+  const workloads: WorkloadResult[] = [];
+  for (const spec of sizes.workloads) {
+    workloads.push(await measureWorkload(spec, servers, workers, sizes, (l) => log(`${label} ${spec.name}: ${l}`)));
+  }
+  return { mode, variant: servers.variant, label, nodes, idle, workloads };
+}
+
+function connectAll(workers: Workers, servers: RunningServers, specs: ClientSpec[], concurrency: number): Promise<ConnectReply[]> {
+  const perWorker = Math.max(1, Math.floor(concurrency / workers.count));
+  return workers
+    .all((i) => ({ type: 'connect', protocol: servers.protocol, clients: specs.filter((_, j) => j % workers.count === i), concurrency: perWorker }))
+    .then((replies) => replies.map((r) => (r.type === 'connect' ? r.result : { opened: 0, failed: 0, ms: 0 })));
+}
+
+async function measureIdle(servers: RunningServers, workers: Workers, sizes: Sizes): Promise<NonNullable<ModeResult['idle']>> {
+  const k = sizes.idleConnections;
+  const specs: ClientSpec[] = Array.from({ length: k }, (_, i) => ({ url: servers.urls[i % servers.urls.length], node: i % servers.urls.length, sender: false }));
+  // A settled heap first, so that start-up garbage is not counted against the connections.
+  await sleep(200);
+  const before = sum(sampleAll(servers.nodePids), 'rssBytes');
+  const replies = await connectAll(workers, servers, specs, sizes.connectConcurrency);
+  const opened = replies.reduce((s, r) => s + r.opened, 0);
+  const failed = replies.reduce((s, r) => s + r.failed, 0);
+  const seconds = Math.max(...replies.map((r) => r.ms)) / 1000;
+  await sleep(Math.min(1_000, 200 + k / 5));
+  const after = sum(sampleAll(servers.nodePids), 'rssBytes');
+  await workers.all(() => ({ type: 'close' }));
+  if (opened === 0) throw new Error(`no idle connection could be opened: ${replies.find((r) => r.firstError)?.firstError ?? 'unknown error'}`);
+  return { connections: opened, failed, setupPerS: round(opened / seconds, 1), rssPerConnKB: round((after - before) / 1024 / opened, 2) };
+}
+
+interface Ctx {
+  readonly servers: RunningServers;
+  readonly workers: Workers;
+  readonly sizes: Sizes;
+  readonly roomSize: number;
+  /** Each worker's share of the senders. */
+  readonly shares: number[];
+  readonly multiNode: boolean;
+}
+
+async function measureWorkload(spec: WorkloadSpec, servers: RunningServers, workers: Workers, sizes: Sizes, log: (l: string) => void): Promise<WorkloadResult> {
+  const n = servers.urls.length;
+  const specs: ClientSpec[] = [];
+  for (let r = 0; r < spec.rooms; r++) {
+    for (let m = 0; m < spec.members; m++) {
+      // Members alternate over the nodes, so that every room has local and cross-node receivers.
+      const node = (r + m) % n;
+      specs.push({ url: servers.urls[node], node, room: `bench-${r}`, sender: m < spec.sendersPerRoom });
+    }
+  }
+  const connect = async () => {
+    const replies = await connectAll(workers, servers, specs, sizes.connectConcurrency);
+    const failed = replies.reduce((s, r) => s + r.failed, 0);
+    if (failed > 0) throw new Error(`${failed} of ${specs.length} clients could not connect: ${replies.find((r) => r.firstError)?.firstError}`);
+  };
+  await connect();
+  const senders = specs.filter((s) => s.sender).length;
+  const shares = Array.from({ length: workers.count }, (_, i) => specs.filter((s, j) => s.sender && j % workers.count === i).length / senders);
+  const ctx: Ctx = { servers, workers, sizes, roomSize: spec.members, shares, multiNode: n > 1 };
+  try {
+    const fixedMsgs = sizes.fixedDeliveriesPerS / spec.members;
+    await runWindow(ctx, fixedMsgs, sizes.warmupMs);
+    await drain(ctx);
+    const fixed = await runWindow(ctx, fixedMsgs, sizes.windowMs);
+    log(`fixed ${describe(fixed)}`);
+    await drain(ctx);
+
+    const ramp: WindowResult[] = [];
+    let best = fixed.deliveredPerS;
+    let sustained = keptUp(fixed) ? fixed : undefined;
+    let capped = true;
+    for (let step = 1; step <= sizes.maxSteps; step++) {
+      const w = await runWindow(ctx, fixedMsgs * sizes.rampFactor ** step, sizes.stepMs);
+      ramp.push(w);
+      log(`ramp ${step} ${describe(w)}`);
+      const rising = w.deliveredPerS > best * 1.05;
+      best = Math.max(best, w.deliveredPerS);
+      if (keptUp(w)) sustained = w;
+      if (!keptUp(w) || !rising) {
+        capped = false;
+        break;
+      }
+      await drain(ctx);
+    }
+    // When even the fixed load was too much, "sustained" falls back to it, flagged by its figures.
+    const atSustained = sustained ?? fixed;
+    const overloadMsgs = 2 * atSustained.offeredMsgsPerS;
+    // Fresh clients: the ramp's last step may have had slow consumers dropped.
+    await workers.all(() => ({ type: 'close' }));
+    await connect();
+    const rss: number[] = [];
+    const sampler = setInterval(() => rss.push(sum(sampleAll(servers.nodePids), 'rssBytes')), 250);
+    const rssStart = sum(sampleAll(servers.nodePids), 'rssBytes');
+    const overloadWindow = await runWindow(ctx, overloadMsgs, sizes.overloadMs);
+    clearInterval(sampler);
+    const rssEnd = sum(sampleAll(servers.nodePids), 'rssBytes');
+    const overload = {
+      ...overloadWindow,
+      rssStartMB: round(rssStart / MB, 1),
+      rssMaxMB: round(Math.max(rssStart, rssEnd, ...rss) / MB, 1),
+      rssEndMB: round(rssEnd / MB, 1),
+    };
+    log(`2x ${describe(overload)} rss ${overload.rssStartMB}→${overload.rssMaxMB} MB`);
+    return {
+      name: spec.name,
+      rooms: spec.rooms,
+      roomSize: spec.members,
+      clients: specs.length,
+      senders,
+      fixed,
+      ramp,
+      capacity: {
+        deliveredPerS: best,
+        sustainedMsgsPerS: round(atSustained.offeredMsgsPerS, 1),
+        sustainedDeliveredPerS: atSustained.deliveredPerS,
+        capped,
+        atSustained,
+      },
+      overload,
+    };
+  } finally {
+    await workers.all(() => ({ type: 'close' }));
+  }
+}
+
+export function keptUp(w: WindowResult): boolean {
+  return w.deliveredPerS >= KEPT_UP_RATIO * w.expectedDeliveriesPerS && (w.latencyMs.p99 ?? Infinity) < KEPT_UP_P99_MS;
+}
+
+function describe(w: WindowResult): string {
+  const cross = w.crossMs ? ` cross p99 ${w.crossMs.p99} ms` : '';
+  return (
+    `${Math.round(w.offeredMsgsPerS)} msg/s offered → ${Math.round(w.deliveredPerS)} deliveries/s ` +
+    `(${Math.round((100 * w.deliveredPerS) / w.expectedDeliveriesPerS)} %), p50 ${w.latencyMs.p50} p99 ${w.latencyMs.p99} ms${cross}, ` +
+    `${w.cpuUsPerDelivery?.toFixed(2)} µs CPU/delivery, load ${w.loadMaxWorkerCores.toFixed(2)} cores max`
+  );
+}
+
+async function drain(ctx: Ctx): Promise<void> {
+  await ctx.workers.all(() => ({ type: 'drain', quietMs: 100, maxMs: ctx.sizes.drainMaxMs }));
+}
+
+async function runWindow(ctx: Ctx, msgsPerS: number, ms: number): Promise<WindowResult> {
+  const { servers, workers } = ctx;
+  const serverPids = [...servers.nodePids, ...servers.redisPids];
+  const before = sampleAll([...serverPids, ...workers.pids]);
+  const t0 = performance.now();
+  await workers.all((i) => ({ type: 'start', msgsPerS: msgsPerS * ctx.shares[i], textBytes: ctx.sizes.textBytes }));
+  await sleep(ms);
+  const replies = await workers.all(() => ({ type: 'stop' }));
+  const seconds = (performance.now() - t0) / 1000;
+  const after = sampleAll([...serverPids, ...workers.pids]);
+  const stats = replies.map((r) => (r.type === 'stop' ? r.result : undefined)).filter((s): s is WindowStats => s !== undefined);
+  const cores = (from: number, to: number) => cpuDelta(before.slice(from, to), after.slice(from, to)) / (seconds * 1e6);
+  const nodes = servers.nodePids.length;
+  const redis = servers.redisPids.length;
+  const delivered = stats.reduce((s, w) => s + w.delivered, 0);
+  const local = Histogram.from(stats.map((s) => s.local));
+  const cross = Histogram.from(stats.map((s) => s.cross));
+  const all = Histogram.from([...stats.map((s) => s.local), ...stats.map((s) => s.cross)]);
+  const serverCpuUs = cpuDelta(before.slice(0, nodes + redis), after.slice(0, nodes + redis));
+  const workerCores = workers.pids.map((_, i) => cores(nodes + redis + i, nodes + redis + i + 1));
+  return {
+    offeredMsgsPerS: round(msgsPerS, 1),
+    expectedDeliveriesPerS: round(msgsPerS * ctx.roomSize, 1),
+    deliveredPerS: round(delivered / seconds, 1),
+    seconds: round(seconds),
+    sent: stats.reduce((s, w) => s + w.sent, 0),
+    acked: stats.reduce((s, w) => s + w.acked, 0),
+    delivered,
+    lostConnections: stats.reduce((s, w) => s + w.lost, 0),
+    latencyMs: latency(all),
+    localMs: latency(local),
+    crossMs: ctx.multiNode ? latency(cross) : null,
+    cpuUsPerDelivery: delivered > 0 ? round(serverCpuUs / delivered) : null,
+    nodeCores: round(cores(0, nodes)),
+    redisCores: round(cores(nodes, nodes + redis)),
+    loadCores: round(workerCores.reduce((s, c) => s + c, 0)),
+    loadMaxWorkerCores: round(Math.max(0, ...workerCores)),
+    nodeRssMB: round(sum(after.slice(0, nodes), 'rssBytes') / MB, 1),
+  };
+}
+
+function cpuDelta(before: ProcSample[], after: ProcSample[]): number {
+  return after.reduce((s, a, i) => s + Math.max(0, a.cpuUs - before[i].cpuUs), 0);
+}

@@ -1,0 +1,83 @@
+export interface WorkloadSpec {
+  readonly name: 'fanout' | 'small';
+  readonly rooms: number;
+  readonly members: number;
+  readonly sendersPerRoom: number;
+}
+
+export interface Sizes {
+  readonly workers: number;
+  /** Idle connections opened for the memory and setup-rate figures. */
+  readonly idleConnections: number;
+  /** Handshakes in flight at once, over all workers. */
+  readonly connectConcurrency: number;
+  readonly workloads: WorkloadSpec[];
+  /** The offered load at which every mode's latency is compared, in deliveries/s. */
+  readonly fixedDeliveriesPerS: number;
+  readonly warmupMs: number;
+  readonly windowMs: number;
+  readonly stepMs: number;
+  readonly maxSteps: number;
+  readonly rampFactor: number;
+  readonly overloadMs: number;
+  readonly textBytes: number;
+  /** Bound on waiting for in-flight deliveries between windows. */
+  readonly drainMaxMs: number;
+}
+
+export const FULL: Sizes = {
+  workers: 2,
+  idleConnections: 4_000,
+  connectConcurrency: 64,
+  workloads: [
+    { name: 'fanout', rooms: 1, members: 200, sendersPerRoom: 4 },
+    { name: 'small', rooms: 100, members: 4, sendersPerRoom: 1 },
+  ],
+  fixedDeliveriesPerS: 20_000,
+  warmupMs: 1_000,
+  windowMs: 3_000,
+  stepMs: 2_000,
+  maxSteps: 7,
+  rampFactor: 1.5,
+  overloadMs: 5_000,
+  textBytes: 80,
+  drainMaxMs: 5_000,
+};
+
+/** Coarser ramp (×3 steps) and sub-second windows: for a first look and CI, not for the docs' figures. */
+export const QUICK: Sizes = {
+  ...FULL,
+  idleConnections: 600,
+  connectConcurrency: 32,
+  workloads: [
+    { name: 'fanout', rooms: 1, members: 100, sendersPerRoom: 4 },
+    { name: 'small', rooms: 50, members: 4, sendersPerRoom: 1 },
+  ],
+  fixedDeliveriesPerS: 10_000,
+  warmupMs: 200,
+  windowMs: 800,
+  stepMs: 500,
+  maxSteps: 3,
+  rampFactor: 3,
+  overloadMs: 1_000,
+  drainMaxMs: 500,
+};
+
+/** For the harness's own test: every figure, no meaning. */
+export const TINY: Sizes = {
+  ...QUICK,
+  workers: 1,
+  idleConnections: 10,
+  connectConcurrency: 5,
+  workloads: [
+    { name: 'fanout', rooms: 1, members: 10, sendersPerRoom: 2 },
+    { name: 'small', rooms: 3, members: 4, sendersPerRoom: 1 },
+  ],
+  fixedDeliveriesPerS: 500,
+  warmupMs: 100,
+  windowMs: 400,
+  stepMs: 250,
+  maxSteps: 2,
+  overloadMs: 300,
+  drainMaxMs: 500,
+};
