@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The one place configuration enters: CDK context and the CLI's environment, into a typed config.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { Annotations, App } from 'aws-cdk-lib';
 import { CacheLockFile } from '../infra/cache-replacement-guard';
 import { CONFIG_KEYS, resolveConfig } from '../infra/config';
 import { addSystem } from '../infra/system';
@@ -13,5 +13,9 @@ const context = Object.fromEntries(CONFIG_KEYS.map((key) => [key, app.node.tryGe
 const config = resolveConfig(context, process.env);
 const cacheLock = JSON.parse(readFileSync(join(ROOT, 'infra', 'replication-group.lock.json'), 'utf8')) as CacheLockFile;
 
-addSystem(app, config, { imageDirectory: join(ROOT, 'service'), cacheLock });
+const { service } = addSystem(app, config, { imageDirectory: join(ROOT, 'service'), cacheLock });
+// The image copies the bundle; without it the docker build fails only later, during deploy.
+if (!existsSync(join(ROOT, 'service', 'dist', 'server.js'))) {
+  Annotations.of(service).addWarningV2('app:no-bundle', 'service/dist/server.js is missing: run `npm run build` before `cdk deploy`');
+}
 app.synth();
