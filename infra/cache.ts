@@ -43,10 +43,7 @@ export interface CacheProps {
   readonly removalPolicy?: RemovalPolicy;
   /** Retention of the slow log. @default RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
-  /**
-   * The deployed values of the replacement-causing properties; synth fails when they would change.
-   * @default - no guard
-   */
+  /** Deployed values of the replacement-causing properties; synth fails if they change. @default - no guard */
   readonly lockedCreateOnlyValues?: CreateOnlyValues;
   /** Name of the lock entry, for the guard's message. @default the replication group id */
   readonly lockName?: string;

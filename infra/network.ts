@@ -4,11 +4,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
 export interface NetworkProps {
-  /**
-   * Id of an existing VPC to import instead of creating one; it needs public, private-with-egress
-   * and (for the cache) isolated or private subnets. The lookup needs a concrete account and region.
-   * @default - a new VPC
-   */
+  /** Existing VPC to import (lookup: needs concrete account and region). @default - a new VPC */
   readonly existingVpcId?: string;
   /** Availability zones of the created VPC. @default 2 */
   readonly maxAzs?: number;
