@@ -46,13 +46,13 @@ export interface Figures {
  * bench`): used when no .bench/*.json is at hand.
  */
 export const DEFAULT_FIGURES: Figures = {
-  source: 'defaults from the full run in docs/performance.md',
-  nodeUsPerMessage: 20,
-  nodeUsPerReceive: 6,
-  nodeUsPerDelivery: 3,
-  redisUsPerMessage2: 8,
-  rssPerConnKB: 20,
-  baseRssMB: 110,
+  source: 'defaults: the full run of 2026-11 in docs/performance.md',
+  nodeUsPerMessage: 27,
+  nodeUsPerReceive: 18,
+  nodeUsPerDelivery: 5.3,
+  redisUsPerMessage2: 6,
+  rssPerConnKB: 19,
+  baseRssMB: 150,
 };
 
 /** Assumptions of the model that the bench does not measure. */

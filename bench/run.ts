@@ -91,6 +91,13 @@ export interface RunOptions {
   readonly progress?: (line: string) => void;
 }
 
+const active = new Set<{ stop(): Promise<unknown> }>();
+
+/** Stops every server and load worker still running (Ctrl-C, the overall deadline). */
+export async function stopEverything(): Promise<void> {
+  await Promise.allSettled([...active].map((a) => a.stop()));
+}
+
 /** A window is kept up with when nearly everything offered arrived, soon enough. */
 const KEPT_UP_RATIO = 0.95;
 const KEPT_UP_P99_MS = 100;
@@ -109,6 +116,7 @@ export async function runBench(opts: RunOptions): Promise<BenchResult> {
   const loadavgStart = loadavg();
   const log = opts.progress ?? (() => undefined);
   const workers = await Workers.start(opts.sizes.workers);
+  active.add(workers);
   const results: ModeResult[] = [];
   try {
     for (const mode of opts.modes) {
@@ -117,6 +125,7 @@ export async function runBench(opts: RunOptions): Promise<BenchResult> {
         let servers: RunningServers | undefined;
         try {
           servers = await startServers(variant, { nodes: opts.nodes, bundle: opts.bundle, env: opts.env });
+          active.add(servers);
           results.push(await measureMode(mode, servers, workers, opts.sizes, log));
         } catch (err) {
           const message = (err as Error).message ?? String(err);
@@ -124,11 +133,13 @@ export async function runBench(opts: RunOptions): Promise<BenchResult> {
           results.push({ mode, variant, label: VARIANT_LABELS[variant], nodes: 0, idle: null, workloads: [], error: message });
           await workers.all(() => ({ type: 'close' })).catch(() => undefined);
         } finally {
+          if (servers) active.delete(servers);
           await servers?.stop();
         }
       }
     }
   } finally {
+    active.delete(workers);
     await workers.stop();
   }
   return {

@@ -3,13 +3,22 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseBenchArgs, UsageError } from '../bench/options';
 import { formatTable } from '../bench/report';
-import { runBench } from '../bench/run';
+import { runBench, stopEverything } from '../bench/run';
 import { FULL, QUICK } from '../bench/sizes';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const opts = parseBenchArgs(args);
   const started = Date.now();
+  // A hard bound on the whole run, whatever hangs: the servers and workers go with it.
+  const deadlineMs = opts.quick ? 3 * 60_000 : 15 * 60_000;
+  const abort = (why: string, code: number) => {
+    process.stderr.write(`[bench] ${why}: stopping every server and load worker\n`);
+    void stopEverything().finally(() => process.exit(code));
+  };
+  setTimeout(() => abort(`still running after ${deadlineMs / 60_000} min`, 1), deadlineMs).unref();
+  process.once('SIGINT', () => abort('interrupted', 130));
+  process.once('SIGTERM', () => abort('terminated', 143));
   const result = await runBench({
     ...opts,
     sizes: opts.quick ? QUICK : FULL,
