@@ -25,6 +25,8 @@ export interface CacheStackProps extends StackProps {
   readonly nodeType?: string;
   /** Primary plus replicas. @default 1 */
   readonly numCacheClusters?: number;
+  /** Cluster mode (shards); replaces numCacheClusters. @default - cluster mode disabled */
+  readonly clusterMode?: { readonly shards: number; readonly replicasPerShard: number };
   /** TLS plus AUTH token. @default true */
   readonly transitEncryption?: boolean;
   /** Weekly maintenance window (UTC). @default 'sun:05:00-sun:06:00' */
@@ -52,6 +54,10 @@ export class CacheStack extends Stack {
   public readonly replicationGroupId: string;
   public readonly nodeType: string;
   public readonly numCacheClusters: number;
+  /** True in cluster mode: the service must run the sharded adapter. */
+  public readonly clusterMode: boolean;
+  /** CacheClusterId of every member node, for per-node metrics. */
+  public readonly memberClusterIds: string[];
   public readonly engine: CacheEngine;
   public readonly authSecret?: secretsmanager.ISecret;
   public readonly redisUrl: string;
@@ -68,6 +74,7 @@ export class CacheStack extends Stack {
       engineVersion: rest.engineVersion,
       nodeType: rest.nodeType,
       numCacheClusters: rest.numCacheClusters,
+      clusterMode: rest.clusterMode,
       transitEncryption: rest.transitEncryption,
       maintenanceWindow: rest.maintenanceWindow,
       snapshotWindow: rest.snapshotWindow,
@@ -82,12 +89,14 @@ export class CacheStack extends Stack {
     this.replicationGroupId = this.cache.replicationGroupId;
     this.nodeType = this.cache.nodeType;
     this.numCacheClusters = this.cache.numCacheClusters;
+    this.clusterMode = this.cache.clusterMode !== undefined;
+    this.memberClusterIds = this.cache.memberClusterIds;
     this.engine = this.cache.engine;
     this.authSecret = this.cache.authSecret;
     this.redisUrl = this.cache.redisUrl;
 
     new CfnOutput(this, 'RedisPrimaryEndpoint', {
-      description: 'Primary endpoint (host:port) of the replication group',
+      description: 'Primary endpoint (host:port) of the replication group; the configuration endpoint in cluster mode',
       value: `${this.cache.primaryEndpointAddress}:${this.cache.primaryEndpointPort}`,
     });
     if (this.authSecret !== undefined) {

@@ -29,6 +29,8 @@ export interface CacheProps {
   readonly nodeType?: string;
   /** Nodes: the primary plus replicas, 1..6; with a replica, failover and Multi-AZ are on. @default 1 */
   readonly numCacheClusters?: number;
+  /** Cluster mode: shards of a primary plus replicas each; replaces numCacheClusters. @default - cluster mode disabled */
+  readonly clusterMode?: { readonly shards: number; readonly replicasPerShard: number };
   /** In-transit encryption with an AUTH token from Secrets Manager. @default true */
   readonly transitEncryption?: boolean;
   /** Port the nodes listen on. @default 6379 */
@@ -52,8 +54,9 @@ export interface CacheProps {
 }
 
 /**
- * A Valkey/Redis (cluster mode disabled) replication group for the Socket.IO Redis adapter:
- * TLS plus AUTH token, at-rest encryption, isolated subnets, slow log in CloudWatch Logs.
+ * A Valkey/Redis replication group for the Socket.IO Redis adapter, cluster mode disabled
+ * (one primary) or enabled (shards, for the sharded adapter): TLS plus AUTH token, at-rest
+ * encryption, isolated subnets, slow log in CloudWatch Logs.
  */
 export class Cache extends Construct {
   public readonly replicationGroup: elasticache.CfnReplicationGroup;
@@ -61,7 +64,12 @@ export class Cache extends Construct {
   public readonly engine: CacheEngine;
   public readonly engineVersion: string;
   public readonly nodeType: string;
+  /** Nodes in the group: numCacheClusters, or shards × (1 + replicas) in cluster mode. */
   public readonly numCacheClusters: number;
+  /** Cluster mode's shape; undefined when cluster mode is disabled. */
+  public readonly clusterMode?: { readonly shards: number; readonly replicasPerShard: number };
+  /** CacheClusterId of every member node, as CloudWatch's per-node metrics name them. */
+  public readonly memberClusterIds: string[];
   public readonly port: number;
   public readonly transitEncryption: boolean;
   public readonly securityGroup: ec2.SecurityGroup;
@@ -80,14 +88,24 @@ export class Cache extends Construct {
     this.engine = props.engine ?? 'valkey';
     this.engineVersion = props.engineVersion ?? PINNED_ENGINE_VERSIONS[this.engine];
     this.nodeType = props.nodeType ?? 'cache.t4g.micro';
-    this.numCacheClusters = props.numCacheClusters ?? 1;
+    this.clusterMode = props.clusterMode;
+    this.numCacheClusters = this.clusterMode ? this.clusterMode.shards * (1 + this.clusterMode.replicasPerShard) : (props.numCacheClusters ?? 1);
     this.port = props.port ?? 6379;
     this.transitEncryption = props.transitEncryption ?? true;
     this.replicationGroupId = props.replicationGroupId;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
-    const withReplicas = this.numCacheClusters > 1;
+    const withReplicas = this.clusterMode ? this.clusterMode.replicasPerShard > 0 : this.numCacheClusters > 1;
 
-    if (!Number.isInteger(this.numCacheClusters) || this.numCacheClusters < 1 || this.numCacheClusters > 6) {
+    if (this.clusterMode && props.numCacheClusters !== undefined) {
+      throw new Error('Cache: numCacheClusters and clusterMode exclude each other; in cluster mode the size is shards × (1 + replicasPerShard)');
+    }
+    if (this.clusterMode) {
+      const { shards, replicasPerShard } = this.clusterMode;
+      if (!Number.isInteger(shards) || shards < 1 || shards > 500) throw new Error(`Cache: clusterMode.shards must be an integer from 1 to 500, got ${shards}`);
+      if (!Number.isInteger(replicasPerShard) || replicasPerShard < 0 || replicasPerShard > 5) {
+        throw new Error(`Cache: clusterMode.replicasPerShard must be an integer from 0 to 5, got ${replicasPerShard}`);
+      }
+    } else if (!Number.isInteger(this.numCacheClusters) || this.numCacheClusters < 1 || this.numCacheClusters > 6) {
       throw new Error(`Cache: numCacheClusters must be an integer from 1 to 6 (a primary and up to 5 replicas), got ${this.numCacheClusters}`);
     }
     if (!Token.isUnresolved(this.replicationGroupId) && !/^[a-z](?!.*--)[a-z0-9-]{0,38}[a-z0-9]?$/.test(this.replicationGroupId)) {
@@ -134,8 +152,16 @@ export class Cache extends Construct {
       engine: this.engine,
       engineVersion: this.engineVersion,
       cacheNodeType: this.nodeType,
-      numCacheClusters: this.numCacheClusters,
-      automaticFailoverEnabled: withReplicas,
+      ...(this.clusterMode
+        ? {
+            clusterMode: 'enabled',
+            numNodeGroups: this.clusterMode.shards,
+            replicasPerNodeGroup: this.clusterMode.replicasPerShard,
+            cacheParameterGroupName: `default.${this.engine}${this.engineVersion.split('.')[0]}.cluster.on`,
+          }
+        : { numCacheClusters: this.numCacheClusters }),
+      // Cluster mode requires automatic failover, replicas or not.
+      automaticFailoverEnabled: withReplicas || this.clusterMode !== undefined,
       multiAzEnabled: withReplicas,
       port: this.port,
       cacheSubnetGroupName: subnetGroup.ref,
@@ -158,8 +184,16 @@ export class Cache extends Construct {
     });
     this.replicationGroup.applyRemovalPolicy(removalPolicy);
 
-    this.primaryEndpointAddress = this.replicationGroup.attrPrimaryEndPointAddress;
-    this.primaryEndpointPort = this.replicationGroup.attrPrimaryEndPointPort;
+    // In cluster mode the configuration endpoint is the seed from which clients discover the shards.
+    this.primaryEndpointAddress = this.clusterMode
+      ? this.replicationGroup.attrConfigurationEndPointAddress
+      : this.replicationGroup.attrPrimaryEndPointAddress;
+    this.primaryEndpointPort = this.clusterMode ? this.replicationGroup.attrConfigurationEndPointPort : this.replicationGroup.attrPrimaryEndPointPort;
+    this.memberClusterIds = this.clusterMode
+      ? Array.from({ length: this.clusterMode.shards }, (_, s) =>
+          Array.from({ length: 1 + this.clusterMode!.replicasPerShard }, (_, n) => `${this.replicationGroupId}-${pad(s + 1, 4)}-${pad(n + 1, 3)}`),
+        ).flat()
+      : Array.from({ length: this.numCacheClusters }, (_, n) => `${this.replicationGroupId}-${pad(n + 1, 3)}`);
     this.redisUrl = `${this.transitEncryption ? 'rediss' : 'redis'}://${this.primaryEndpointAddress}:${this.primaryEndpointPort}`;
 
     Validations.of(this.replicationGroup).acknowledge({
@@ -170,7 +204,7 @@ export class Cache extends Construct {
     if (!withReplicas) {
       Validations.of(this.replicationGroup).acknowledge({
         id: 'AwsSolutions-AEC4',
-        reason: 'numCacheClusters is 1 (the dev cost preset): there is no replica to fail over to. The prod preset requires at least 2 nodes with Multi-AZ.',
+        reason: 'No replicas (the dev cost preset): there is nothing to fail over to. The prod preset requires a replica per primary with Multi-AZ.',
       });
     }
     if (!this.transitEncryption) {
@@ -203,4 +237,8 @@ export class Cache extends Construct {
     const resources = (Stack.of(this).resolve(rendered) as { Resources: Record<string, { Properties?: Record<string, unknown> }> }).Resources;
     return Object.values(resources)[0]?.Properties ?? {};
   }
+}
+
+function pad(n: number, width: number): string {
+  return String(n).padStart(width, '0');
 }

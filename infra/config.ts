@@ -18,6 +18,9 @@ export type CacheEngine = (typeof CACHE_ENGINES)[number];
 /** One pinned version per engine: an unpinned version would drift with ElastiCache's default. */
 export const PINNED_ENGINE_VERSIONS: Readonly<Record<CacheEngine, string>> = { valkey: '8.0', redis: '7.1' };
 
+export const AUTH_MODES = ['jwt', 'none'] as const;
+export type AuthMode = (typeof AUTH_MODES)[number];
+
 export const CPU_ARCHITECTURES = ['ARM64', 'X86_64'] as const;
 export type CpuArchitectureName = (typeof CPU_ARCHITECTURES)[number];
 
@@ -57,6 +60,12 @@ export interface DeploymentConfig {
   readonly cacheNodeType: string;
   /** Nodes in the replication group: the primary plus replicas (1..6). */
   readonly numCacheClusters: number;
+  /** Cluster mode (shards): the service then runs the sharded adapter (SPUBLISH/SSUBSCRIBE). */
+  readonly cacheClusterMode: boolean;
+  /** Shards (node groups) in cluster mode. */
+  readonly cacheShards: number;
+  /** Replicas per shard in cluster mode. */
+  readonly cacheReplicasPerShard: number;
   /** In-transit encryption plus AUTH token; may be off only outside prod. */
   readonly cacheTls: boolean;
   /** Days of automatic snapshots (0 disables them). */
@@ -111,6 +120,18 @@ export interface DeploymentConfig {
   readonly healthCheckGracePeriodSeconds: number;
   /** Days before ALB access logs expire. */
   readonly accessLogExpirationDays: number;
+  /** Handshake auth: JWT (jwksUrl, or an HS256 secret the stack generates) or none. */
+  readonly authMode: AuthMode;
+  /** Why prod runs without auth; required to set authMode=none in prod. */
+  readonly authDisabledReason?: string;
+  /** JWKS of an RS256/ES256 issuer (Cognito, Auth0); unset: an HS256 secret in Secrets Manager. */
+  readonly authJwksUrl?: string;
+  /** Expected `iss` of tokens. */
+  readonly authJwtIssuer?: string;
+  /** Expected `aud` of tokens. */
+  readonly authJwtAudience?: string;
+  /** Browser origins allowed cross-origin (with credentials). */
+  readonly corsOrigins: readonly string[];
   /** Addresses the (upcoming) monitoring construct will notify. */
   readonly alarmEmails: readonly string[];
 }
@@ -127,6 +148,8 @@ const COMMON = {
   appName: 'socketio',
   cacheEngine: 'valkey',
   cacheTls: true,
+  cacheClusterMode: false,
+  cacheShards: 3,
   cacheMaintenanceWindow: 'sun:05:00-sun:06:00',
   cacheSnapshotWindow: '03:00-04:00',
   allowCacheReplacement: false,
@@ -143,11 +166,15 @@ const COMMON = {
   albIdleTimeoutSeconds: 120,
   stickinessDurationSeconds: 86_400,
   healthCheckGracePeriodSeconds: 60,
+  corsOrigins: [],
   alarmEmails: [],
 } as const satisfies Partial<Overridable>;
 
 /** Everything but the region and engine version, which depend on the environment and the engine. */
-type Preset = Omit<Overridable, 'region' | 'cacheEngineVersion' | 'account' | 'vpcId' | 'certificateArn'>;
+type Preset = Omit<
+  Overridable,
+  'region' | 'cacheEngineVersion' | 'account' | 'vpcId' | 'certificateArn' | 'authDisabledReason' | 'authJwksUrl' | 'authJwtIssuer' | 'authJwtAudience'
+>;
 
 export const PRESETS: Readonly<Record<StageName, Preset>> = {
   dev: {
@@ -156,12 +183,14 @@ export const PRESETS: Readonly<Record<StageName, Preset>> = {
     natGateways: 1,
     cacheNodeType: 'cache.t4g.micro',
     numCacheClusters: 1,
+    cacheReplicasPerShard: 0,
     cacheSnapshotRetentionDays: 0,
     retainCache: false,
     taskCpu: 256,
     taskMemoryMiB: 512,
     minTasks: 1,
     maxTasks: 2,
+    authMode: 'none',
     logRetentionDays: 7,
     enableExecuteCommand: true,
     accessLogExpirationDays: 30,
@@ -172,12 +201,14 @@ export const PRESETS: Readonly<Record<StageName, Preset>> = {
     natGateways: 3,
     cacheNodeType: 'cache.m7g.large',
     numCacheClusters: 3,
+    cacheReplicasPerShard: 1,
     cacheSnapshotRetentionDays: 1,
     retainCache: true,
     taskCpu: 512,
     taskMemoryMiB: 1024,
     minTasks: 2,
     maxTasks: 10,
+    authMode: 'jwt',
     logRetentionDays: 90,
     enableExecuteCommand: false,
     accessLogExpirationDays: 90,
@@ -240,6 +271,9 @@ const PARSERS: { readonly [K in keyof Overridable]-?: (key: string, raw: unknown
   cacheEngineVersion: parseString,
   cacheNodeType: parseString,
   numCacheClusters: parseInt_,
+  cacheClusterMode: parseBool,
+  cacheShards: parseInt_,
+  cacheReplicasPerShard: parseInt_,
   cacheTls: parseBool,
   cacheSnapshotRetentionDays: parseInt_,
   cacheMaintenanceWindow: parseString,
@@ -267,6 +301,12 @@ const PARSERS: { readonly [K in keyof Overridable]-?: (key: string, raw: unknown
   stickinessDurationSeconds: parseInt_,
   healthCheckGracePeriodSeconds: parseInt_,
   accessLogExpirationDays: parseInt_,
+  authMode: parseOneOf(AUTH_MODES),
+  authDisabledReason: parseString,
+  authJwksUrl: parseString,
+  authJwtIssuer: parseString,
+  authJwtAudience: parseString,
+  corsOrigins: parseList,
   alarmEmails: parseList,
 };
 
@@ -348,6 +388,13 @@ export function validateConfig(c: DeploymentConfig): void {
   if (c.stage === 'prod' && c.numCacheClusters < 2) {
     fail(`numCacheClusters must be at least 2 in prod (a replica in another AZ for Multi-AZ failover), got ${c.numCacheClusters}`);
   }
+  if (c.cacheClusterMode) {
+    inRange('cacheShards', c.cacheShards, 1, 500);
+    inRange('cacheReplicasPerShard', c.cacheReplicasPerShard, 0, 5);
+    if (c.stage === 'prod' && c.cacheReplicasPerShard < 1) {
+      fail(`cacheReplicasPerShard must be at least 1 in prod (a replica per shard for Multi-AZ failover), got ${c.cacheReplicasPerShard}`);
+    }
+  }
   if (c.stage === 'prod' && !c.cacheTls) {
     fail('cacheTls must be true in prod: the AUTH token and the chat traffic must not cross the network in clear text');
   }
@@ -409,6 +456,17 @@ export function validateConfig(c: DeploymentConfig): void {
   }
   if (c.certificateArn !== undefined && !/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]+$/.test(c.certificateArn)) {
     fail(`certificateArn must be an ACM certificate ARN, got "${c.certificateArn}"`);
+  }
+  if (c.authMode === 'none' && c.stage === 'prod' && !c.authDisabledReason) {
+    fail('authMode=none in prod needs authDisabledReason: say why anyone may connect (-c authDisabledReason="…"), or keep authMode=jwt');
+  }
+  if (c.authMode === 'none' && (c.authJwksUrl || c.authJwtIssuer || c.authJwtAudience)) {
+    fail('authJwksUrl, authJwtIssuer and authJwtAudience only apply with authMode=jwt');
+  }
+  if (c.authDisabledReason !== undefined && c.authMode !== 'none') fail('authDisabledReason only applies with authMode=none');
+  if (c.authJwksUrl !== undefined && !/^https:\/\/[^\s]+$/.test(c.authJwksUrl)) fail(`authJwksUrl must be an https:// URL, got "${c.authJwksUrl}"`);
+  for (const origin of c.corsOrigins) {
+    if (!/^https?:\/\/[^/\s*,]+$/.test(origin)) fail(`corsOrigins must be comma-separated origins such as https://app.example.com (no paths, no *), got "${origin}"`);
   }
   for (const email of c.alarmEmails) {
     if (!/^[^@\s,]+@[^@\s,]+\.[^@\s,]+$/.test(email)) fail(`alarmEmails must be comma-separated email addresses, got "${email}"`);

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import {
+  type AdapterKind,
   DEFAULT_DRAIN_TIMEOUT_MS,
   DEFAULT_PING_INTERVAL_MS,
   DEFAULT_PING_TIMEOUT_MS,
@@ -27,6 +28,12 @@ export interface ServiceStackProps extends StackProps {
   readonly redisPasswordSecret?: secretsmanager.ISecret;
   /** METRICS_SERVICE_NAME, also the autoscaling metric's dimension value. */
   readonly metricsServiceName: string;
+  /** ADAPTER of the tasks. @default 'redis' */
+  readonly adapter?: AdapterKind;
+  /** JWT handshake auth; without a jwksUrl the stack generates an HS256 secret. @default - no auth */
+  readonly auth?: { readonly jwksUrl?: string; readonly issuer?: string; readonly audience?: string };
+  /** Browser origins allowed cross-origin. @default - same origin only */
+  readonly corsOrigins?: readonly string[];
   /** CPU architecture. @default ecs.CpuArchitecture.ARM64 */
   readonly cpuArchitecture?: ecs.CpuArchitecture;
   /** Task CPU units. @default 256 */
@@ -102,6 +109,22 @@ export class ServiceStack extends Stack {
       accessLogExpiration: props.accessLogExpiration,
     });
 
+    // Token issuers sign with this secret; a JWKS issuer (Cognito, Auth0) needs none.
+    const signingSecret =
+      props.auth && !props.auth.jwksUrl
+        ? new secretsmanager.Secret(this, 'AuthJwtSecret', {
+            description: 'HS256 secret that handshake tokens are signed with',
+            generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+          })
+        : undefined;
+    if (signingSecret) {
+      Validations.of(signingSecret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason: 'Rotating the signing secret invalidates every token in flight; it is rotated with the token issuer, as a planned runbook step.',
+      });
+      new CfnOutput(this, 'AuthJwtSecretArn', { description: 'Secrets Manager secret that handshake JWTs are signed with (HS256)', value: signingSecret.secretArn });
+    }
+
     this.socketService = new SocketService(this, 'SocketIo', {
       vpc: props.vpc,
       securityGroup: props.serviceSecurityGroup,
@@ -110,6 +133,9 @@ export class ServiceStack extends Stack {
       redisUrl: props.redisUrl,
       redisPasswordSecret: props.redisPasswordSecret,
       metricsServiceName: props.metricsServiceName,
+      adapter: props.adapter,
+      auth: props.auth && { ...props.auth, signingSecret },
+      corsOrigins: props.corsOrigins,
       cpuArchitecture: props.cpuArchitecture,
       cpu: props.cpu,
       memoryLimitMiB: props.memoryLimitMiB,

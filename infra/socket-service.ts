@@ -14,6 +14,7 @@ import {
   DEFAULT_PING_TIMEOUT_MS,
   DEFAULT_PORT,
 } from '../service/src/config';
+import type { AdapterKind } from '../service/src/config';
 import { METRICS_NAMESPACE, SERVICE_DIMENSION, SERVICE_METRICS } from '../service/src/metrics/definitions';
 
 /** ECS's upper bound for a Fargate container's stopTimeout. */
@@ -34,6 +35,12 @@ export interface SocketServiceProps {
   readonly redisPasswordSecret?: secretsmanager.ISecret;
   /** Stable METRICS_SERVICE_NAME; also the dimension value autoscaling reads. */
   readonly metricsServiceName: string;
+  /** ADAPTER of the tasks; 'redis-sharded' needs a cluster-mode cache. @default 'redis' */
+  readonly adapter?: AdapterKind;
+  /** JWT handshake auth of the tasks: a JWKS URL or an HS256 signing secret, not both. @default - AUTH_MODE=none */
+  readonly auth?: SocketServiceAuth;
+  /** CORS_ORIGINS of the tasks. @default - same origin only */
+  readonly corsOrigins?: readonly string[];
   /** CPU architecture of the tasks and the image. @default ecs.CpuArchitecture.ARM64 */
   readonly cpuArchitecture?: ecs.CpuArchitecture;
   /** Task CPU units. @default 256 */
@@ -76,6 +83,18 @@ export interface SocketServiceProps {
   readonly healthCheckGracePeriod?: Duration;
 }
 
+/** How the tasks verify handshake tokens. */
+export interface SocketServiceAuth {
+  /** JWKS of an RS256/ES256 issuer. @default - none; signingSecret then */
+  readonly jwksUrl?: string;
+  /** HS256 secret, handed to the tasks as an ECS secret. @default - none; jwksUrl then */
+  readonly signingSecret?: secretsmanager.ISecret;
+  /** Expected `iss`. @default - not checked */
+  readonly issuer?: string;
+  /** Expected `aud`. @default - not checked */
+  readonly audience?: string;
+}
+
 /** The ECS cluster and the autoscaled Fargate service of Socket.IO nodes. */
 export class SocketService extends Construct {
   public readonly cluster: ecs.Cluster;
@@ -103,6 +122,9 @@ export class SocketService extends Construct {
     const scaleInCooldown = props.scaleInCooldown ?? Duration.seconds(300);
     this.metricsServiceName = props.metricsServiceName;
 
+    if (props.auth && !props.auth.jwksUrl === !props.auth.signingSecret) {
+      throw new Error('SocketService: auth needs exactly one of auth.jwksUrl and auth.signingSecret');
+    }
     const stopTimeoutSeconds = Math.ceil((drainTimeout.toMilliseconds() + stopTimeoutMargin.toMilliseconds()) / 1000);
     if (stopTimeoutSeconds > MAX_STOP_TIMEOUT.toSeconds()) {
       throw new Error(
@@ -176,8 +198,17 @@ export class SocketService extends Construct {
         METRICS_ENABLED: 'true',
         METRICS_SERVICE_NAME: props.metricsServiceName,
         LOG_LEVEL: props.logLevel ?? 'info',
+        ADAPTER: props.adapter ?? 'redis',
+        AUTH_MODE: props.auth ? 'jwt' : 'none',
+        ...(props.auth?.jwksUrl ? { AUTH_JWKS_URL: props.auth.jwksUrl } : {}),
+        ...(props.auth?.issuer ? { AUTH_JWT_ISSUER: props.auth.issuer } : {}),
+        ...(props.auth?.audience ? { AUTH_JWT_AUDIENCE: props.auth.audience } : {}),
+        ...(props.corsOrigins?.length ? { CORS_ORIGINS: props.corsOrigins.join(',') } : {}),
       },
-      secrets: props.redisPasswordSecret ? { REDIS_PASSWORD: ecs.Secret.fromSecretsManager(props.redisPasswordSecret) } : undefined,
+      secrets: {
+        ...(props.redisPasswordSecret ? { REDIS_PASSWORD: ecs.Secret.fromSecretsManager(props.redisPasswordSecret) } : {}),
+        ...(props.auth?.signingSecret ? { AUTH_JWT_SECRET: ecs.Secret.fromSecretsManager(props.auth.signingSecret) } : {}),
+      },
     });
 
     // Re-imported here so the ALB-to-tasks ingress rule lands in this stack, not in the stack that

@@ -61,7 +61,9 @@ export function addSystem(app: App, config: DeploymentConfig, options: SystemOpt
     engine: config.cacheEngine,
     engineVersion: config.cacheEngineVersion,
     nodeType: config.cacheNodeType,
-    numCacheClusters: config.numCacheClusters,
+    ...(config.cacheClusterMode
+      ? { clusterMode: { shards: config.cacheShards, replicasPerShard: config.cacheReplicasPerShard } }
+      : { numCacheClusters: config.numCacheClusters }),
     transitEncryption: config.cacheTls,
     maintenanceWindow: config.cacheMaintenanceWindow,
     snapshotWindow: config.cacheSnapshotWindow,
@@ -82,6 +84,13 @@ export function addSystem(app: App, config: DeploymentConfig, options: SystemOpt
     imageDirectory: options.imageDirectory,
     redisUrl: cache.redisUrl,
     redisPasswordSecret: cache.authSecret,
+    // One setting switches both: a sharded cache needs the sharded adapter.
+    adapter: cache.clusterMode ? 'redis-sharded' : 'redis',
+    auth:
+      config.authMode === 'jwt'
+        ? { jwksUrl: config.authJwksUrl, issuer: config.authJwtIssuer, audience: config.authJwtAudience }
+        : undefined,
+    corsOrigins: config.corsOrigins,
     metricsServiceName: metricsServiceName(config),
     cpuArchitecture: config.cpuArchitecture === 'X86_64' ? ecs.CpuArchitecture.X86_64 : ecs.CpuArchitecture.ARM64,
     cpu: config.taskCpu,

@@ -181,7 +181,7 @@ describe.each([
             env('METRICS_SERVICE_NAME', `socketio-${stage}`),
             env('LOG_LEVEL', 'info'),
           ]),
-          Secrets: [{ Name: 'REDIS_PASSWORD', ValueFrom: { 'Fn::ImportValue': Match.stringLikeRegexp('CacheAuthToken') } }],
+          Secrets: Match.arrayWith([{ Name: 'REDIS_PASSWORD', ValueFrom: { 'Fn::ImportValue': Match.stringLikeRegexp('CacheAuthToken') } }]),
           LogConfiguration: Match.objectLike({ LogDriver: 'awslogs', Options: Match.objectLike({ mode: 'non-blocking' }) }),
         }),
       ],

@@ -1,0 +1,145 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../infra/config';
+import { cleanup, synth, type Synthesized } from './helpers';
+
+afterAll(cleanup);
+
+const env = (name: string, value: unknown) => Match.objectLike({ Name: name, Value: value });
+const containerEnv = (s: Synthesized) =>
+  (Object.values(s.service.findResources('AWS::ECS::TaskDefinition'))[0].Properties.ContainerDefinitions[0] as {
+    Environment: { Name: string; Value: unknown }[];
+    Secrets: { Name: string }[];
+  });
+
+describe('handshake auth', () => {
+  let dev: Synthesized;
+  let prod: Synthesized;
+  let jwks: Synthesized;
+  beforeAll(() => {
+    dev = synth({});
+    prod = synth({ stage: 'prod' });
+    jwks = synth({
+      stage: 'prod',
+      authJwksUrl: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Abc/.well-known/jwks.json',
+      authJwtIssuer: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Abc',
+      authJwtAudience: 'client-id',
+      corsOrigins: 'https://app.example.com,https://admin.example.com',
+    });
+  });
+
+  it('is on in prod by default, with an HS256 signing secret from Secrets Manager handed to the tasks', () => {
+    prod.service.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [
+        Match.objectLike({
+          Environment: Match.arrayWith([env('AUTH_MODE', 'jwt')]),
+          Secrets: Match.arrayWith([{ Name: 'AUTH_JWT_SECRET', ValueFrom: { Ref: Match.stringLikeRegexp('AuthJwtSecret') } }]),
+        }),
+      ],
+    });
+    prod.service.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: Match.objectLike({ PasswordLength: 64, ExcludePunctuation: true }),
+    });
+    prod.service.hasOutput('AuthJwtSecretArn', { Value: { Ref: Match.stringLikeRegexp('AuthJwtSecret') } });
+  });
+
+  it('is off in dev, with no signing secret', () => {
+    expect(containerEnv(dev).Environment).toContainEqual({ Name: 'AUTH_MODE', Value: 'none' });
+    expect(containerEnv(dev).Secrets.map((x) => x.Name)).not.toContain('AUTH_JWT_SECRET');
+    dev.service.resourceCountIs('AWS::SecretsManager::Secret', 0);
+  });
+
+  it('uses a JWKS issuer instead of a secret when one is configured, and passes CORS origins', () => {
+    jwks.service.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [
+        Match.objectLike({
+          Environment: Match.arrayWith([
+            env('AUTH_MODE', 'jwt'),
+            env('AUTH_JWKS_URL', 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Abc/.well-known/jwks.json'),
+            env('AUTH_JWT_ISSUER', 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Abc'),
+            env('AUTH_JWT_AUDIENCE', 'client-id'),
+            env('CORS_ORIGINS', 'https://app.example.com,https://admin.example.com'),
+          ]),
+        }),
+      ],
+    });
+    jwks.service.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    expect(containerEnv(jwks).Secrets.map((x) => x.Name)).toEqual(['REDIS_PASSWORD']);
+  });
+
+  it.each([
+    [{ stage: 'prod', authMode: 'none' }, /authMode=none in prod needs authDisabledReason/],
+    [{ authMode: 'jwt', authJwksUrl: 'http://issuer.example.com/jwks.json' }, /authJwksUrl must be an https:\/\/ URL/],
+    [{ authJwtIssuer: 'https://issuer.example.com' }, /authJwksUrl, authJwtIssuer and authJwtAudience only apply with authMode=jwt/],
+    [{ stage: 'prod', authDisabledReason: 'internal tool' }, /authDisabledReason only applies with authMode=none/],
+    [{ authMode: 'maybe' }, /authMode must be one of jwt, none/],
+    [{ corsOrigins: 'https://app.example.com/path' }, /corsOrigins must be comma-separated origins/],
+    [{ corsOrigins: '*' }, /corsOrigins must be comma-separated origins/],
+  ])('rejects %j', (context, message) => {
+    expect(() => resolveConfig(context)).toThrow(message);
+  });
+
+  it('lets prod run without auth only when told why', () => {
+    const c = resolveConfig({ stage: 'prod', authMode: 'none', authDisabledReason: 'read-only public ticker, no user data' });
+    expect(c.authMode).toBe('none');
+  });
+});
+
+describe('cluster mode (sharded)', () => {
+  let sharded: Synthesized;
+  beforeAll(() => {
+    sharded = synth({ stage: 'prod', cacheClusterMode: 'true', cacheShards: '3', cacheReplicasPerShard: '2' }, { lock: null });
+  });
+
+  it('switches the cache to cluster mode with shards and replicas per shard', () => {
+    sharded.cache.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', {
+      ClusterMode: 'enabled',
+      NumNodeGroups: 3,
+      ReplicasPerNodeGroup: 2,
+      CacheParameterGroupName: 'default.valkey8.cluster.on',
+      AutomaticFailoverEnabled: true,
+      MultiAZEnabled: true,
+      TransitEncryptionEnabled: true,
+      NumCacheClusters: Match.absent(),
+    });
+    expect(sharded.stacks.cache.memberClusterIds).toEqual([
+      'socketio-prod-0001-001', 'socketio-prod-0001-002', 'socketio-prod-0001-003',
+      'socketio-prod-0002-001', 'socketio-prod-0002-002', 'socketio-prod-0002-003',
+      'socketio-prod-0003-001', 'socketio-prod-0003-002', 'socketio-prod-0003-003',
+    ]);
+  });
+
+  it('switches the service to the sharded adapter on the configuration endpoint, together', () => {
+    sharded.service.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [
+        Match.objectLike({
+          // arrayWith keeps order: REDIS_URL comes before ADAPTER in the task's environment.
+          Environment: Match.arrayWith([
+            env('REDIS_URL', {
+              'Fn::Join': ['', ['rediss://', { 'Fn::ImportValue': Match.stringLikeRegexp('ConfigurationEndPointAddress') }, ':', Match.anyValue()]],
+            }),
+            env('ADAPTER', 'redis-sharded'),
+          ]),
+        }),
+      ],
+    });
+  });
+
+  it('keeps the classic adapter without cluster mode', () => {
+    const plain = synth({});
+    expect(containerEnv(plain).Environment).toContainEqual({ Name: 'ADAPTER', Value: 'redis' });
+    expect(plain.stacks.cache.memberClusterIds).toEqual(['socketio-dev-001']);
+  });
+
+  it('is a replacement the guard stops without the opt-in', () => {
+    expect(() => synth({ cacheClusterMode: 'true' })).toThrow(/replace/i);
+    expect(() => synth({ cacheClusterMode: 'true', allowCacheReplacement: 'true' })).not.toThrow();
+  });
+
+  it.each([
+    [{ cacheClusterMode: 'true', cacheShards: '0' }, /cacheShards must be from 1 to 500/],
+    [{ stage: 'prod', cacheClusterMode: 'true', cacheReplicasPerShard: '0' }, /cacheReplicasPerShard must be at least 1 in prod/],
+  ])('rejects %j', (context, message) => {
+    expect(() => resolveConfig(context)).toThrow(message);
+  });
+});
