@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'cdk.out/', 'service/dist/', 'service/public/vendor/', 'artifacts/'] },
+  { ignores: ['node_modules/', 'dist/', 'cdk.out/', 'service/dist/', 'artifacts/', '.bench/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -128,7 +128,8 @@ export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps)
   const countMembers = async (room: string): Promise<number> => {
     if (!redis) return localMembers(room);
     if (redis.state() !== 'ready') throw new Error('redis is reconnecting');
-    const remote: unknown[] = await io.serverSideEmitWithAck(MEMBERS_COUNT, room);
+    // The adapter's own timeout starts only after Redis has counted the nodes, so a stalled Redis needs this one.
+    const remote = await withTimeout(io.serverSideEmitWithAck(MEMBERS_COUNT, room) as Promise<unknown[]>, config.redis!.requestsTimeoutMs);
     return remote.reduce<number>((sum, n) => sum + (typeof n === 'number' ? n : 0), localMembers(room));
   };
 
@@ -243,6 +244,14 @@ async function spreadDisconnects(io: Server, spreadMs: number): Promise<void> {
     for (const socket of sockets.slice(i * size, (i + 1) * size)) socket.conn.close();
     if (i < batches - 1) await new Promise((resolve) => setTimeout(resolve, spreadMs / batches));
   }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)));
+  // The losing request may still fail later; it is settled here so that it cannot go unhandled.
+  promise.catch(() => undefined);
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {

@@ -133,7 +133,8 @@ export function createAdapterRedis(
       const own = String(await rawPub.sendCommand(['CLIENT', 'ID']));
       // Our own connection last, or the kills after it would not be sent.
       for (const id of [...ids.filter((i) => i !== own), own]) {
-        await rawPub.sendCommand(['CLIENT', 'KILL', 'ID', id]).catch(() => undefined);
+        // SKIPME defaults to yes: without `no`, our own connection would survive its kill.
+        await rawPub.sendCommand(['CLIENT', 'KILL', 'ID', id, 'SKIPME', 'no']).catch(() => undefined);
       }
     } catch {
       // A failed check is a connection problem, which node-redis handles by reconnecting.
