@@ -132,9 +132,165 @@ export interface DeploymentConfig {
   readonly authJwtAudience?: string;
   /** Browser origins allowed cross-origin (with credentials). */
   readonly corsOrigins: readonly string[];
-  /** Addresses the (upcoming) monitoring construct will notify. */
+  /** Addresses subscribed to the paging topic (the monitoring block below has the rest). */
   readonly alarmEmails: readonly string[];
 }
+
+// ─── monitoring: alarm thresholds and notification targets ─────────────────────────────────
+// One block (interface keys, presets, parsers, validation) so it merges apart from the rest.
+// The keys join DeploymentConfig by declaration merging; PRESETS, PARSERS and validateConfig
+// each pull this block in with one line.
+
+/** Alarm thresholds and the subscribers of the paging and warnings topics (infra/monitoring.ts). */
+export interface MonitoringConfig {
+  /** HTTPS endpoints (e.g. a pager's SNS integration URL) subscribed to the paging topic. */
+  readonly alarmHttpsEndpoints: readonly string[];
+  /** Addresses subscribed to the warnings topic. */
+  readonly warningEmails: readonly string[];
+  /** HTTPS endpoints subscribed to the warnings topic. */
+  readonly warningHttpsEndpoints: readonly string[];
+  /** Redis EngineCPUUtilization warning level, percent. */
+  readonly alarmCacheEngineCpuWarningPercent: number;
+  /** Redis EngineCPUUtilization critical level (part of the paging alarm), percent. */
+  readonly alarmCacheEngineCpuCriticalPercent: number;
+  /** Redis host CPUUtilization level, percent; unset derives it from the node type's vCPUs. */
+  readonly alarmCacheHostCpuPercent?: number;
+  /** PubSubBasedCmdsLatency warning level (engine-side, Average), microseconds. */
+  readonly alarmCachePubSubLatencyWarningMicros: number;
+  /** PubSubBasedCmdsLatency critical level (part of the paging alarm), microseconds. */
+  readonly alarmCachePubSubLatencyCriticalMicros: number;
+  /** SuccessfulRead/WriteRequestLatency level (Average), microseconds. */
+  readonly alarmCacheRequestLatencyMicros: number;
+  /** DatabaseMemoryUsagePercentage level, percent. */
+  readonly alarmCacheMemoryPercent: number;
+  /** CurrConnections level per node; unset derives it from maxTasks. */
+  readonly alarmCacheConnectionsMax?: number;
+  /** ReplicationLag level on replicas, seconds. */
+  readonly alarmCacheReplicationLagSeconds: number;
+  /** SwapUsage level, MiB. */
+  readonly alarmCacheSwapMiB: number;
+  /** Evictions per minute above which the alarm fires. */
+  readonly alarmCacheEvictionsPerMinute: number;
+  /** NetworkBandwidthOutAllowanceExceeded (shaped packets) per minute above which the alarm fires. */
+  readonly alarmCacheShapedPacketsPerMinute: number;
+  /** ECS service CPUUtilization level, percent; above targetCpuPercent. */
+  readonly alarmTaskCpuPercent: number;
+  /** ECS service MemoryUtilization level, percent. */
+  readonly alarmTaskMemoryPercent: number;
+  /** UnHealthyHostCount above which the warning fires. */
+  readonly alarmUnhealthyTargets: number;
+  /** HTTPCode_ELB_5XX_Count per minute above which the alarm fires (part of the paging alarm). */
+  readonly alarmElb5xxPerMinute: number;
+  /** HTTPCode_Target_5XX_Count per minute above which the alarm fires. */
+  readonly alarmTarget5xxPerMinute: number;
+  /** RejectedConnectionCount per minute above which the alarm fires. */
+  readonly alarmRejectedConnectionsPerMinute: number;
+  /** RedisAdapterErrors per minute (all tasks) above which the alarm fires. */
+  readonly alarmRedisAdapterErrorsPerMinute: number;
+  /** EventLoopDelayP99 (worst task) level, ms; below pingTimeoutMs. */
+  readonly alarmEventLoopDelayMs: number;
+}
+
+// Declaration merging: the monitoring keys are part of the deployment config.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface DeploymentConfig extends MonitoringConfig {}
+
+type MonitoringPreset = Omit<MonitoringConfig, 'alarmCacheHostCpuPercent' | 'alarmCacheConnectionsMax'>;
+
+const MONITORING_COMMON = {
+  alarmHttpsEndpoints: [],
+  warningEmails: [],
+  warningHttpsEndpoints: [],
+  alarmCacheEngineCpuWarningPercent: 80,
+  alarmCacheEngineCpuCriticalPercent: 90,
+  alarmCachePubSubLatencyWarningMicros: 500,
+  alarmCachePubSubLatencyCriticalMicros: 2_000,
+  alarmCacheRequestLatencyMicros: 1_000,
+  alarmCacheMemoryPercent: 80,
+  alarmCacheReplicationLagSeconds: 10,
+  alarmCacheSwapMiB: 50,
+  alarmCacheEvictionsPerMinute: 0,
+  alarmCacheShapedPacketsPerMinute: 0,
+  alarmTaskCpuPercent: 80,
+  alarmTaskMemoryPercent: 80,
+  alarmUnhealthyTargets: 0,
+  alarmRejectedConnectionsPerMinute: 0,
+  alarmRedisAdapterErrorsPerMinute: 10,
+  alarmEventLoopDelayMs: 200,
+} as const satisfies Partial<MonitoringPreset>;
+
+/** Per-stage monitoring presets; prod has more traffic, so its absolute 5xx counts are higher. */
+export const MONITORING_PRESETS: Readonly<Record<StageName, MonitoringPreset>> = {
+  dev: { ...MONITORING_COMMON, alarmElb5xxPerMinute: 10, alarmTarget5xxPerMinute: 10 },
+  prod: { ...MONITORING_COMMON, alarmElb5xxPerMinute: 25, alarmTarget5xxPerMinute: 25 },
+};
+
+const MONITORING_PARSERS: { readonly [K in keyof MonitoringConfig]-?: (key: string, raw: unknown) => MonitoringConfig[K] } = {
+  alarmHttpsEndpoints: parseList,
+  warningEmails: parseList,
+  warningHttpsEndpoints: parseList,
+  alarmCacheEngineCpuWarningPercent: parseInt_,
+  alarmCacheEngineCpuCriticalPercent: parseInt_,
+  alarmCacheHostCpuPercent: parseInt_,
+  alarmCachePubSubLatencyWarningMicros: parseInt_,
+  alarmCachePubSubLatencyCriticalMicros: parseInt_,
+  alarmCacheRequestLatencyMicros: parseInt_,
+  alarmCacheMemoryPercent: parseInt_,
+  alarmCacheConnectionsMax: parseInt_,
+  alarmCacheReplicationLagSeconds: parseInt_,
+  alarmCacheSwapMiB: parseInt_,
+  alarmCacheEvictionsPerMinute: parseInt_,
+  alarmCacheShapedPacketsPerMinute: parseInt_,
+  alarmTaskCpuPercent: parseInt_,
+  alarmTaskMemoryPercent: parseInt_,
+  alarmUnhealthyTargets: parseInt_,
+  alarmElb5xxPerMinute: parseInt_,
+  alarmTarget5xxPerMinute: parseInt_,
+  alarmRejectedConnectionsPerMinute: parseInt_,
+  alarmRedisAdapterErrorsPerMinute: parseInt_,
+  alarmEventLoopDelayMs: parseInt_,
+};
+
+/** The monitoring keys' rules; validateConfig calls it last. */
+function validateMonitoringConfig(c: DeploymentConfig): void {
+  for (const key of ['alarmCacheEngineCpuWarningPercent', 'alarmCacheEngineCpuCriticalPercent', 'alarmCacheMemoryPercent', 'alarmTaskCpuPercent', 'alarmTaskMemoryPercent'] as const) {
+    inRange(key, c[key], 1, 100);
+  }
+  if (c.alarmCacheHostCpuPercent !== undefined) inRange('alarmCacheHostCpuPercent', c.alarmCacheHostCpuPercent, 1, 100);
+  if (c.alarmCacheEngineCpuWarningPercent >= c.alarmCacheEngineCpuCriticalPercent) {
+    fail(`alarmCacheEngineCpuWarningPercent (${c.alarmCacheEngineCpuWarningPercent}) must be below alarmCacheEngineCpuCriticalPercent (${c.alarmCacheEngineCpuCriticalPercent})`);
+  }
+  inRange('alarmCachePubSubLatencyWarningMicros', c.alarmCachePubSubLatencyWarningMicros, 1, 10_000_000);
+  inRange('alarmCachePubSubLatencyCriticalMicros', c.alarmCachePubSubLatencyCriticalMicros, 1, 10_000_000);
+  if (c.alarmCachePubSubLatencyWarningMicros >= c.alarmCachePubSubLatencyCriticalMicros) {
+    fail(`alarmCachePubSubLatencyWarningMicros (${c.alarmCachePubSubLatencyWarningMicros}) must be below alarmCachePubSubLatencyCriticalMicros (${c.alarmCachePubSubLatencyCriticalMicros})`);
+  }
+  inRange('alarmCacheRequestLatencyMicros', c.alarmCacheRequestLatencyMicros, 1, 10_000_000);
+  // ElastiCache's maxclients is 65,000 per node.
+  if (c.alarmCacheConnectionsMax !== undefined) inRange('alarmCacheConnectionsMax', c.alarmCacheConnectionsMax, 1, 65_000);
+  inRange('alarmCacheReplicationLagSeconds', c.alarmCacheReplicationLagSeconds, 1, 3600);
+  inRange('alarmCacheSwapMiB', c.alarmCacheSwapMiB, 1, 1_048_576);
+  for (const key of ['alarmCacheEvictionsPerMinute', 'alarmCacheShapedPacketsPerMinute', 'alarmElb5xxPerMinute', 'alarmTarget5xxPerMinute', 'alarmRejectedConnectionsPerMinute', 'alarmRedisAdapterErrorsPerMinute'] as const) {
+    inRange(key, c[key], 0, 1_000_000);
+  }
+  // Autoscaling holds CPU near targetCpuPercent; an alarm at or below it would fire on every busy hour.
+  if (c.alarmTaskCpuPercent <= c.targetCpuPercent) {
+    fail(`alarmTaskCpuPercent (${c.alarmTaskCpuPercent}) must be above targetCpuPercent (${c.targetCpuPercent}), or it fires whenever autoscaling works as intended`);
+  }
+  inRange('alarmUnhealthyTargets', c.alarmUnhealthyTargets, 0, Math.max(0, c.maxTasks - 1));
+  if (c.alarmEventLoopDelayMs < 1 || c.alarmEventLoopDelayMs >= c.pingTimeoutMs) {
+    fail(`alarmEventLoopDelayMs must be from 1 to below pingTimeoutMs (${c.pingTimeoutMs}), got ${c.alarmEventLoopDelayMs}`);
+  }
+  for (const key of ['alarmHttpsEndpoints', 'warningHttpsEndpoints'] as const) {
+    for (const url of c[key]) {
+      if (!/^https:\/\/[^\s/,]+(\/[^\s,]*)?$/.test(url)) fail(`${key} must be comma-separated https:// URLs, got "${url}"`);
+    }
+  }
+  for (const email of c.warningEmails) {
+    if (!/^[^@\s,]+@[^@\s,]+\.[^@\s,]+$/.test(email)) fail(`warningEmails must be comma-separated email addresses, got "${email}"`);
+  }
+}
+// ─── end of monitoring ─────────────────────────────────────────────────────────────────────
 
 type Overridable = Omit<DeploymentConfig, 'stage'>;
 
@@ -179,6 +335,7 @@ type Preset = Omit<
 export const PRESETS: Readonly<Record<StageName, Preset>> = {
   dev: {
     ...COMMON,
+    ...MONITORING_PRESETS.dev,
     maxAzs: 2,
     natGateways: 1,
     cacheNodeType: 'cache.t4g.micro',
@@ -197,6 +354,7 @@ export const PRESETS: Readonly<Record<StageName, Preset>> = {
   },
   prod: {
     ...COMMON,
+    ...MONITORING_PRESETS.prod,
     maxAzs: 3,
     natGateways: 3,
     cacheNodeType: 'cache.m7g.large',
@@ -261,6 +419,7 @@ function parseList(key: string, raw: unknown): string[] {
 }
 
 const PARSERS: { readonly [K in keyof Overridable]-?: (key: string, raw: unknown) => Overridable[K] } = {
+  ...MONITORING_PARSERS,
   appName: parseString,
   account: parseString,
   region: parseString,
@@ -471,6 +630,7 @@ export function validateConfig(c: DeploymentConfig): void {
   for (const email of c.alarmEmails) {
     if (!/^[^@\s,]+@[^@\s,]+\.[^@\s,]+$/.test(email)) fail(`alarmEmails must be comma-separated email addresses, got "${email}"`);
   }
+  validateMonitoringConfig(c);
 }
 
 /** The replication group id: stable, so a redeploy never renames (and so replaces) the cache. */

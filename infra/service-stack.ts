@@ -13,6 +13,7 @@ import {
   DEFAULT_PORT,
 } from '../service/src/config';
 import { LoadBalancer } from './load-balancer';
+import { MonitoredCache, Monitoring, MonitoringSettings } from './monitoring';
 import { SocketService } from './socket-service';
 
 export interface ServiceStackProps extends StackProps {
@@ -78,6 +79,10 @@ export interface ServiceStackProps extends StackProps {
   readonly stickinessDuration?: Duration;
   /** Access log expiry. @default Duration.days(90) */
   readonly accessLogExpiration?: Duration;
+  /** The replication group the tasks use: watched by the alarms, named in the outputs. */
+  readonly cache: MonitoredCache;
+  /** Alarm thresholds and topic subscribers. @default the Monitoring defaults, no subscribers */
+  readonly monitoring?: MonitoringSettings;
 }
 
 /** The stateless part: ALB, ECS cluster, Fargate service and its autoscaling. */
@@ -89,6 +94,7 @@ export class ServiceStack extends Stack {
   public readonly logGroup: logs.LogGroup;
   public readonly metricsServiceName: string;
   public readonly socketService: SocketService;
+  public readonly monitoring: Monitoring;
   public readonly url: string;
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
@@ -164,6 +170,28 @@ export class ServiceStack extends Stack {
     this.metricsServiceName = this.socketService.metricsServiceName;
     this.url = lb.url;
 
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      ...props.monitoring,
+      ...props.cache,
+      service: this.service,
+      cluster: this.cluster,
+      targetGroup: this.targetGroup,
+      loadBalancer: this.loadBalancer,
+      metricsServiceName: this.metricsServiceName,
+      minTasks: props.minTasks,
+      maxTasks: props.maxTasks,
+    });
+
     new CfnOutput(this, 'ServiceUrl', { description: 'Public URL of the Socket.IO service', value: this.url });
+    // The on-call CLI (oncall/metrics.ts OUTPUT_KEYS) reads these.
+    new CfnOutput(this, 'ReplicationGroupId', { description: 'ElastiCache replication group id', value: props.cache.replicationGroupId });
+    new CfnOutput(this, 'NumCacheClusters', { description: 'Members of the replication group', value: String(this.monitoring.memberIds.length) });
+    new CfnOutput(this, 'CacheMemberIds', { description: 'CacheClusterId of every member node, comma-separated', value: this.monitoring.memberIds.join(',') });
+    new CfnOutput(this, 'EcsClusterName', { description: 'ECS cluster of the service', value: this.cluster.clusterName });
+    new CfnOutput(this, 'EcsServiceName', { description: 'ECS service name', value: this.service.serviceName });
+    new CfnOutput(this, 'MetricsServiceName', { description: 'ServiceName dimension of the custom metrics', value: this.metricsServiceName });
+    new CfnOutput(this, 'DashboardName', { description: 'CloudWatch dashboard', value: this.monitoring.dashboard.dashboardName });
+    new CfnOutput(this, 'PagingTopicArn', { description: 'SNS topic of the paging alarm', value: this.monitoring.pagingTopic.topicArn });
+    new CfnOutput(this, 'WarningTopicArn', { description: 'SNS topic of the warning alarms', value: this.monitoring.warningTopic.topicArn });
   }
 }

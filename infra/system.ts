@@ -4,6 +4,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { CacheStack } from './cache-stack';
 import { CacheLockFile, CreateOnlyValues } from './cache-replacement-guard';
 import { DeploymentConfig, metricsServiceName, replicationGroupId } from './config';
+import { MonitoringSettings } from './monitoring';
 import { addNagChecks } from './nag';
 import { NetworkStack } from './network-stack';
 import { ServiceStack } from './service-stack';
@@ -27,6 +28,38 @@ export interface SystemStacks {
 export function stackNames(config: Pick<DeploymentConfig, 'appName' | 'stage'>) {
   const prefix = `${config.appName}-${config.stage}`;
   return { network: `${prefix}-network`, cache: `${prefix}-cache`, service: `${prefix}-service` };
+}
+
+/** The config's monitoring keys as the Monitoring construct's settings. */
+export function monitoringSettings(c: DeploymentConfig): MonitoringSettings {
+  return {
+    pagingEmails: c.alarmEmails,
+    pagingHttpsEndpoints: c.alarmHttpsEndpoints,
+    warningEmails: c.warningEmails,
+    warningHttpsEndpoints: c.warningHttpsEndpoints,
+    thresholds: {
+      engineCpuWarningPercent: c.alarmCacheEngineCpuWarningPercent,
+      engineCpuCriticalPercent: c.alarmCacheEngineCpuCriticalPercent,
+      hostCpuPercent: c.alarmCacheHostCpuPercent,
+      pubSubLatencyWarningMicros: c.alarmCachePubSubLatencyWarningMicros,
+      pubSubLatencyCriticalMicros: c.alarmCachePubSubLatencyCriticalMicros,
+      requestLatencyMicros: c.alarmCacheRequestLatencyMicros,
+      memoryPercent: c.alarmCacheMemoryPercent,
+      connectionsMax: c.alarmCacheConnectionsMax,
+      replicationLagSeconds: c.alarmCacheReplicationLagSeconds,
+      swapMiB: c.alarmCacheSwapMiB,
+      evictionsPerMinute: c.alarmCacheEvictionsPerMinute,
+      shapedPacketsPerMinute: c.alarmCacheShapedPacketsPerMinute,
+      taskCpuPercent: c.alarmTaskCpuPercent,
+      taskMemoryPercent: c.alarmTaskMemoryPercent,
+      unhealthyTargets: c.alarmUnhealthyTargets,
+      elb5xxPerMinute: c.alarmElb5xxPerMinute,
+      target5xxPerMinute: c.alarmTarget5xxPerMinute,
+      rejectedConnectionsPerMinute: c.alarmRejectedConnectionsPerMinute,
+      redisAdapterErrorsPerMinute: c.alarmRedisAdapterErrorsPerMinute,
+      eventLoopDelayMs: c.alarmEventLoopDelayMs,
+    },
+  };
 }
 
 /** Adds the three stacks of one stage to `app`, wired from the typed config. */
@@ -114,6 +147,15 @@ export function addSystem(app: App, config: DeploymentConfig, options: SystemOpt
     idleTimeout: Duration.seconds(config.albIdleTimeoutSeconds),
     stickinessDuration: Duration.seconds(config.stickinessDurationSeconds),
     accessLogExpiration: Duration.days(config.accessLogExpirationDays),
+    cache: {
+      replicationGroupId: cache.replicationGroupId,
+      cacheNodeType: cache.nodeType,
+      numCacheClusters: cache.numCacheClusters,
+      cacheMemberIds: cache.memberClusterIds,
+      cacheEngine: cache.engine,
+      cacheEngineVersion: cache.cache.engineVersion,
+    },
+    monitoring: monitoringSettings(config),
   });
 
   if (options.nag ?? true) addNagChecks(app);

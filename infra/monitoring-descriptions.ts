@@ -1,0 +1,187 @@
+/**
+ * What each alarm tells the person it wakes: meaning, likely causes, the first three checks and
+ * its runbook. The on-call CLI reads the runbook from the description's last line.
+ */
+
+/** One runbook per alarm kind, docs/runbooks/<slug>.md. */
+export const RUNBOOK_SLUGS = [
+  'service-impaired',
+  'redis-engine-cpu',
+  'redis-host-cpu',
+  'redis-latency',
+  'redis-memory',
+  'redis-connections',
+  'redis-evictions',
+  'redis-replication-lag',
+  'redis-network-allowance',
+  'ecs-task-resources',
+  'ecs-running-tasks',
+  'alb-target-health',
+  'alb-elb-5xx',
+  'alb-target-5xx',
+  'alb-rejected-connections',
+  'redis-adapter-errors',
+  'event-loop-delay',
+] as const;
+export type RunbookSlug = (typeof RUNBOOK_SLUGS)[number];
+
+export type Severity = 'PAGING' | 'WARNING';
+
+/** CloudWatch's limit on AlarmDescription. */
+export const MAX_DESCRIPTION_CHARS = 1024;
+
+export interface AlarmStory {
+  /** What the condition means for users. */
+  readonly meaning: string;
+  /** The usual reasons, most likely first. */
+  readonly causes: string;
+  /** The first three things to look at. */
+  readonly checks: readonly [string, string, string];
+  readonly runbook: RunbookSlug;
+}
+
+export function runbookPath(slug: RunbookSlug): string {
+  return `docs/runbooks/${slug}.md`;
+}
+
+/** The description: severity and condition first, the Runbook line last. Throws above CloudWatch's limit. */
+export function alarmDescription(severity: Severity, condition: string, story: AlarmStory): string {
+  const [a, b, c] = story.checks;
+  const text = [
+    `${severity}: ${condition}`,
+    `Means: ${story.meaning}`,
+    `Likely causes: ${story.causes}`,
+    `First checks: 1) ${a} 2) ${b} 3) ${c}`,
+    `Runbook: ${runbookPath(story.runbook)}`,
+  ].join('\n');
+  if (text.length > MAX_DESCRIPTION_CHARS) {
+    throw new Error(`Monitoring: the description of "${condition}" has ${text.length} characters; CloudWatch allows ${MAX_DESCRIPTION_CHARS}`);
+  }
+  return text;
+}
+
+const STATUS = '`npm run oncall -- status`';
+const METRICS = '`npm run oncall -- metrics --hours 6`';
+
+export const STORIES = {
+  serviceImpaired: {
+    meaning: 'users are affected now: tasks are missing, the ALB answers 5xx or has no healthy target, or Redis (and so cross-node delivery) is saturated.',
+    causes: 'failing deploy or crash loop, a Redis failover or overload, a broken release, AZ trouble.',
+    checks: [`${STATUS}: which child alarm fired`, 'ECS service events and stopped-task reasons', `${METRICS} around the start`],
+    runbook: 'service-impaired',
+  },
+  engineCpu: {
+    meaning: 'the single Redis engine thread is near saturation; pub/sub delivery between nodes slows, then queues.',
+    causes: 'message fan-out growth, a client running expensive commands (KEYS, big MGET, Lua), connection storms with TLS handshakes, snapshot/replication sync.',
+    checks: ['INFO commandstats: which commands use the time', 'SLOWLOG GET 20', 'CurrConnections and NewConnections on the dashboard'],
+    runbook: 'redis-engine-cpu',
+  },
+  hostCpu: {
+    meaning: 'the cache host is busy beyond what the engine thread plus I/O should need; latency rises for every client.',
+    causes: 'engine saturation on a small node, TLS connection churn, snapshots or replication sync, a node type too small.',
+    checks: ['EngineCPUUtilization on the same node', 'NewConnections (reconnect storm?)', 'SaveInProgress / recent ElastiCache events'],
+    runbook: 'redis-host-cpu',
+  },
+  latency: {
+    meaning: 'Redis spends longer per command; messages between Socket.IO nodes arrive late.',
+    causes: 'engine CPU saturation, large payloads, many pattern subscriptions, slow commands blocking the thread, swapping.',
+    checks: ['LATENCY DOCTOR', 'SLOWLOG GET 20', 'EngineCPUUtilization and SwapUsage on the node'],
+    runbook: 'redis-latency',
+  },
+  memory: {
+    meaning: 'the node is running out of memory; at the limit it evicts or refuses writes, and output buffers of slow subscribers can get clients dropped.',
+    causes: 'subscriber output buffers growing (a stalled node), stream keys growing (streams adapter), keys written by another client.',
+    checks: ['INFO memory', 'CLIENT LIST: large omem on sub clients', 'INFO keyspace / big keys'],
+    runbook: 'redis-memory',
+  },
+  swap: {
+    meaning: 'the node is swapping; every command can become slow.',
+    causes: 'memory pressure (reserved memory too low for the workload), large output buffers.',
+    checks: ['DatabaseMemoryUsagePercentage and FreeableMemory', 'INFO memory', 'CLIENT LIST: omem of sub clients'],
+    runbook: 'redis-memory',
+  },
+  connections: {
+    meaning: 'more clients are connected than the fleet should open (about 3 per task); a leak or a reconnect storm.',
+    causes: 'tasks reconnecting in a loop, a deploy with double the tasks, another application using the cluster, operators left connected.',
+    checks: ['CLIENT LIST: group by name and addr', 'ECS running task count', 'RedisReconnects metric'],
+    runbook: 'redis-connections',
+  },
+  evictions: {
+    meaning: 'Redis dropped keys to make room; with the streams adapter that loses messages for recovery.',
+    causes: 'memory full, streams not trimmed, keys written by something other than the adapter.',
+    checks: ['INFO stats (evicted_keys) and INFO memory', 'INFO keyspace', 'DatabaseMemoryUsagePercentage'],
+    runbook: 'redis-evictions',
+  },
+  replicationLag: {
+    meaning: 'this replica is behind the primary; a failover to it now would start from stale state and take longer.',
+    causes: 'primary overloaded, network allowance exceeded, full resync after a restart, replica too small.',
+    checks: ['INFO replication on the primary', 'EngineCPUUtilization of the primary', 'NetworkBandwidthOutAllowanceExceeded of the primary'],
+    runbook: 'redis-replication-lag',
+  },
+  shapedPackets: {
+    meaning: 'the node exceeded its network bandwidth allowance and packets were queued or dropped; pub/sub fan-out slows.',
+    causes: 'fan-out grows with messages times subscribed nodes, large payloads, a node type with low baseline bandwidth.',
+    checks: ['NetworkBytesOut on the dashboard', 'MessagesIn/MessagesDelivered trend', 'PUBSUB NUMSUB / number of tasks'],
+    runbook: 'redis-network-allowance',
+  },
+  taskCpu: {
+    meaning: 'tasks are CPU-bound while autoscaling should have added tasks; messages and heartbeats get slower.',
+    causes: 'autoscaling at maxTasks, a scale-out blocked (capacity, failing deploy), a hot loop in a release.',
+    checks: ['running vs desired tasks vs maxTasks', 'EventLoopDelayP99', 'ECS service events'],
+    runbook: 'ecs-task-resources',
+  },
+  taskMemory: {
+    meaning: 'tasks use most of their memory; an out-of-memory kill drops every socket on the task.',
+    causes: 'more sockets per task than sized for, slow consumers buffering, a leak in a release.',
+    checks: ['ConnectedClients per task', 'stopped tasks with OutOfMemory reasons', 'memory trend since the last deploy'],
+    runbook: 'ecs-task-resources',
+  },
+  runningTasks: {
+    meaning: 'fewer tasks run than the configured minimum; capacity and redundancy are reduced.',
+    causes: 'tasks crash or fail health checks, image pull or secret errors, Fargate capacity, a deploy rolled back.',
+    checks: ['ECS service events', 'stopped tasks: stoppedReason and exit code', 'the service log group around the stop'],
+    runbook: 'ecs-running-tasks',
+  },
+  unhealthyTargets: {
+    meaning: 'some tasks fail the ALB health check (GET /readyz) and get no new connections.',
+    causes: 'a task starting or draining for too long, event loop blocked, a task that never connected to Redis.',
+    checks: ['target health reasons in the target group', '/healthz of the task via ECS Exec', 'the task log'],
+    runbook: 'alb-target-health',
+  },
+  noHealthyTargets: {
+    meaning: 'the ALB has no healthy target: every new request fails with 503.',
+    causes: 'all tasks down or starting, a broken release, security group or port change, /readyz failing everywhere.',
+    checks: ['ECS running tasks and events', 'target health reasons', 'the last deploy'],
+    runbook: 'alb-target-health',
+  },
+  elb5xx: {
+    meaning: 'the ALB itself answers 5xx: clients cannot connect or poll.',
+    causes: 'no healthy targets (503), targets closing connections (502), timeouts (504), ALB scaling.',
+    checks: ['HealthyHostCount', 'ALB access logs: elb_status_code and error_reason', 'task restarts around the time'],
+    runbook: 'alb-elb-5xx',
+  },
+  target5xx: {
+    meaning: 'the tasks answer 5xx to HTTP requests (polling, handshakes).',
+    causes: 'draining tasks refusing handshakes, a bug in a release, errors the app maps to 500.',
+    checks: ['the service log at error level', 'ALB access logs: target_status_code by path', 'the last deploy'],
+    runbook: 'alb-target-5xx',
+  },
+  rejectedConnections: {
+    meaning: 'the ALB refused connections because it hit its connection limit; clients fail to connect.',
+    causes: 'a connection surge beyond what the ALB has scaled to, clients reconnecting in a tight loop.',
+    checks: ['ActiveConnectionCount and NewConnectionCount', 'ConnectedClients total', 'client reconnect behaviour after a deploy'],
+    runbook: 'alb-rejected-connections',
+  },
+  redisAdapterErrors: {
+    meaning: 'tasks fail to publish to Redis: messages to sockets on other nodes are lost (same-node delivery still works).',
+    causes: 'a Redis failover or outage, network or security group trouble, AUTH token changed, Redis overloaded.',
+    checks: ['ElastiCache events (failover?)', 'RedisReconnects and /healthz redis field', 'the task log: Redis warnings'],
+    runbook: 'redis-adapter-errors',
+  },
+  eventLoopDelay: {
+    meaning: 'a task\'s event loop is blocked for long; every socket on it gets late messages and slow acks.',
+    causes: 'CPU saturation, large broadcasts, synchronous work in a handler, GC pressure near the memory limit.',
+    checks: ['ECS CPUUtilization and MemoryUtilization', 'ConnectedClients per task', 'the last deploy'],
+    runbook: 'event-loop-delay',
+  },
+} as const satisfies Record<string, AlarmStory>;
