@@ -8,6 +8,8 @@ import { formatUtc } from './format';
 export const OUTPUT_KEYS = {
   replicationGroupId: 'ReplicationGroupId',
   numCacheClusters: 'NumCacheClusters',
+  /** Comma-separated member ids; needed in cluster mode (<id>-0001-001), preferred when present. */
+  cacheMemberIds: 'CacheMemberIds',
   ecsClusterName: 'EcsClusterName',
   ecsServiceName: 'EcsServiceName',
   metricsServiceName: 'MetricsServiceName',
@@ -71,36 +73,40 @@ export function planQueries(outputs: ReadonlyMap<string, string>, period: number
     return undefined;
   };
 
-  const redis = need('Redis charts', OUTPUT_KEYS.replicationGroupId, OUTPUT_KEYS.numCacheClusters);
-  if (redis) {
+  const redisMembers = (): string[] | undefined => {
+    const listed = outputs.get(OUTPUT_KEYS.cacheMemberIds)?.split(',').map((s) => s.trim()).filter((s) => s !== '') ?? [];
+    if (listed.length > 0) return listed;
+    const redis = need('Redis charts', OUTPUT_KEYS.replicationGroupId, OUTPUT_KEYS.numCacheClusters);
+    if (!redis) return undefined;
     const [groupId, countText] = redis;
     const count = Number(countText);
-    if (!Number.isInteger(count) || count < 1 || count > 99) {
-      skipped.push(`skipped Redis charts: stack output ${OUTPUT_KEYS.numCacheClusters} is "${countText}", not a node count`);
-    } else {
-      const members = memberIds(groupId, count);
-      const latency: LinePlan[] = [];
-      const kinds = [
-        { metric: 'PubSubBasedCmdsLatency', label: 'pub/sub', optional: false },
-        { metric: 'SuccessfulReadRequestLatency', label: 'read', optional: true },
-        { metric: 'SuccessfulWriteRequestLatency', label: 'write', optional: true },
-      ];
-      for (const member of members) {
-        for (const k of kinds) {
-          const id = stat('AWS/ElastiCache', k.metric, { CacheClusterId: member }, 'Average');
-          latency.push({ label: `${k.label} ${member}`, id, optional: k.optional });
-        }
+    if (Number.isInteger(count) && count >= 1 && count <= 99) return memberIds(groupId, count);
+    skipped.push(`skipped Redis charts: stack output ${OUTPUT_KEYS.numCacheClusters} is "${countText}", not a node count`);
+    return undefined;
+  };
+  const members = redisMembers();
+  if (members) {
+    const latency: LinePlan[] = [];
+    const kinds = [
+      { metric: 'PubSubBasedCmdsLatency', label: 'pub/sub', optional: false },
+      { metric: 'SuccessfulReadRequestLatency', label: 'read', optional: true },
+      { metric: 'SuccessfulWriteRequestLatency', label: 'write', optional: true },
+    ];
+    for (const member of members) {
+      for (const k of kinds) {
+        const id = stat('AWS/ElastiCache', k.metric, { CacheClusterId: member }, 'Average');
+        latency.push({ label: `${k.label} ${member}`, id, optional: k.optional });
       }
-      sections.push({ title: 'Redis latency (µs, Average)', unit: 'µs', lines: latency });
-      sections.push({
-        title: 'Redis EngineCPUUtilization (%, Average)',
-        unit: '%',
-        lines: members.map((member) => ({
-          label: member,
-          id: stat('AWS/ElastiCache', 'EngineCPUUtilization', { CacheClusterId: member }, 'Average'),
-        })),
-      });
     }
+    sections.push({ title: 'Redis latency (µs, Average)', unit: 'µs', lines: latency });
+    sections.push({
+      title: 'Redis EngineCPUUtilization (%, Average)',
+      unit: '%',
+      lines: members.map((member) => ({
+        label: member,
+        id: stat('AWS/ElastiCache', 'EngineCPUUtilization', { CacheClusterId: member }, 'Average'),
+      })),
+    });
   }
 
   const service = need('connected clients', OUTPUT_KEYS.metricsServiceName);

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_HOURS } from './metrics';
 
-export const DEFAULT_STACK = 'SocketIo-dev-Service';
+/** The dev stage's service stack: stackNames() in infra/system.ts (a test keeps the two equal). */
+export const DEFAULT_STACK = 'socketio-dev-service';
 export const COMMANDS = ['status', 'metrics', 'help'] as const;
 export type Command = (typeof COMMANDS)[number];
 /** Up to two weeks: one-minute CloudWatch data is kept for 15 days. */
