@@ -230,7 +230,6 @@ async function measureWorkload(spec: WorkloadSpec, servers: RunningServers, work
   try {
     const fixedMsgs = sizes.fixedDeliveriesPerS / spec.members;
     await runWindow(ctx, fixedMsgs, sizes.warmupMs);
-    await drain(ctx);
     const fixed = await runWindow(ctx, fixedMsgs, sizes.windowMs);
     log(`fixed ${describe(fixed)}`);
     await drain(ctx);
@@ -255,9 +254,11 @@ async function measureWorkload(spec: WorkloadSpec, servers: RunningServers, work
     // When even the fixed load was too much, "sustained" falls back to it, flagged by its figures.
     const atSustained = sustained ?? fixed;
     const overloadMsgs = 2 * atSustained.offeredMsgsPerS;
-    // Fresh clients: the ramp's last step may have had slow consumers dropped.
-    await workers.all(() => ({ type: 'close' }));
-    await connect();
+    // Fresh clients when the ramp had slow consumers dropped.
+    if ([fixed, ...ramp].some((w) => w.lostConnections > 0)) {
+      await workers.all(() => ({ type: 'close' }));
+      await connect();
+    } else await drain(ctx);
     const rss: number[] = [];
     const sampler = setInterval(() => rss.push(sum(sampleAll(servers.nodePids), 'rssBytes')), 250);
     const rssStart = sum(sampleAll(servers.nodePids), 'rssBytes');

@@ -47,19 +47,20 @@ export const FULL: Sizes = {
 /** Coarser ramp (×3 steps) and sub-second windows: for a first look and CI, not for the docs' figures. */
 export const QUICK: Sizes = {
   ...FULL,
-  idleConnections: 600,
+  idleConnections: 400,
   connectConcurrency: 32,
   workloads: [
     { name: 'fanout', rooms: 1, members: 100, sendersPerRoom: 4 },
     { name: 'small', rooms: 50, members: 4, sendersPerRoom: 1 },
   ],
   fixedDeliveriesPerS: 10_000,
-  warmupMs: 200,
-  windowMs: 800,
-  stepMs: 500,
+  warmupMs: 150,
+  windowMs: 700,
+  stepMs: 400,
   maxSteps: 3,
   rampFactor: 3,
-  overloadMs: 1_000,
+  overloadMs: 700,
+  textBytes: 80,
   drainMaxMs: 500,
 };
 
