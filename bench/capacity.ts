@@ -316,7 +316,7 @@ export function figuresFromBench(result: BenchResult, source: string): Figures |
   };
 }
 
-/** The newest .bench/*.json that yields figures, else the defaults. */
+/** The newest full (not --quick) .bench/*.json that yields figures, else the newest quick one, else the defaults. */
 export function latestFigures(dir = '.bench'): Figures {
   let files: string[] = [];
   try {
@@ -327,12 +327,20 @@ export function latestFigures(dir = '.bench'): Figures {
   } catch {
     return DEFAULT_FIGURES;
   }
+  const results: Array<{ file: string; result: BenchResult }> = [];
   for (const file of files) {
     try {
-      const figures = figuresFromBench(JSON.parse(readFileSync(file, 'utf8')) as BenchResult, file);
-      if (figures) return figures;
+      results.push({ file, result: JSON.parse(readFileSync(file, 'utf8')) as BenchResult });
     } catch {
-      // Not a bench result, or one from an older format.
+      // Not JSON: not ours.
+    }
+  }
+  // Sub-second quick windows give coarse CPU figures: a full run is preferred however old.
+  for (const quick of [false, true]) {
+    for (const { file, result } of results) {
+      if (Boolean(result.options?.quick) !== quick) continue;
+      const figures = figuresFromBench(result, file);
+      if (figures) return figures;
     }
   }
   return DEFAULT_FIGURES;
