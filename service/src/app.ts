@@ -133,12 +133,18 @@ export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps)
     return remote.reduce<number>((sum, n) => sum + (typeof n === 'number' ? n : 0), localMembers(room));
   };
 
+  const subscriptionsSettled = async (): Promise<void> => {
+    const settled = redis?.subscriptionsSettled?.();
+    // Past the bound the join stands locally; cross-node delivery follows once Redis answers.
+    if (settled) await withTimeout(settled, config.redis!.requestsTimeoutMs).catch(() => undefined);
+  };
+
   const userBuckets = new SharedBuckets(() => new TokenBucket(limits.perUser.ratePerS, limits.perUser.burst));
 
   io.on('connection', (socket: Socket) => {
     // A recovered socket kept its data, so its identity is the one its token proved earlier.
     const identity = socket.data.identity as Identity;
-    const ctx: HandlerContext = { io, socket, logger, config, nodeId, identity, metrics, countMembers };
+    const ctx: HandlerContext = { io, socket, logger, config, nodeId, identity, metrics, countMembers, subscriptionsSettled };
     limitRate(socket, identity.user);
     registerRoomHandlers(ctx);
     registerChatHandlers(ctx);

@@ -29,9 +29,24 @@ export function createClusterAdapterRedis(cfg: RedisConfig, logger: Logger, metr
       pingInterval: 10_000,
     },
   }) as unknown as Cluster;
-  const sub = pub.duplicate() as unknown as Cluster;
+  const rawSub = pub.duplicate() as unknown as Cluster;
+  const pending = new Set<Promise<unknown>>();
+  // The adapter fires SSUBSCRIBE and forgets it; keeping the promises lets a join wait for them.
+  const sub = new Proxy(rawSub, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (typeof value !== 'function') return value;
+      if (prop !== 'sSubscribe' && prop !== 'SSUBSCRIBE') return value.bind(target);
+      return (...args: unknown[]) => {
+        const p = (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        const tracked = p.catch(() => undefined).finally(() => pending.delete(tracked));
+        pending.add(tracked);
+        return p;
+      };
+    },
+  });
 
-  for (const [role, cluster] of [['pub', pub], ['sub', sub]] as const) {
+  for (const [role, cluster] of [['pub', pub], ['sub', rawSub]] as const) {
     // Listeners first: an 'error' event without one kills the process.
     let down = false;
     const onError = (err: Error) => {
@@ -55,13 +70,16 @@ export function createClusterAdapterRedis(cfg: RedisConfig, logger: Logger, metr
   const adapterRedis: AdapterRedis = {
     pub,
     sub,
-    state: () => (clusterReady(pub, false) && clusterReady(sub, true) ? 'ready' : 'reconnecting'),
+    state: () => (clusterReady(pub, false) && clusterReady(rawSub, true) ? 'ready' : 'reconnecting'),
     async connect() {
-      await Promise.all([pub.connect(), sub.connect()]);
+      await Promise.all([pub.connect(), rawSub.connect()]);
+    },
+    async subscriptionsSettled() {
+      await Promise.all([...pending]);
     },
     async close(timeoutMs) {
       await Promise.all(
-        [pub, sub].map(async (cluster) => {
+        [pub, rawSub].map(async (cluster) => {
           let timer: NodeJS.Timeout | undefined;
           const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
           const outcome = await Promise.race([cluster.close().catch(() => 'failed' as const), timedOut]);

@@ -19,6 +19,12 @@ export interface AdapterRedis {
   connect(): Promise<void>;
   /** Closes every client, forcefully after `timeoutMs`. */
   close(timeoutMs: number): Promise<void>;
+  /**
+   * Resolves once the subscriptions asked for so far are in place on Redis. The sharded
+   * adapter subscribes a room's channel on join without waiting; a join answered before that
+   * would miss messages sent right after it. @default - nothing to wait for
+   */
+  subscriptionsSettled?(): Promise<void>;
 }
 
 export interface AdapterRedisOptions {

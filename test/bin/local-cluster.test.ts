@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { exited } from '../../local/processes';
 import { closeAllClients, openClient, waitFor } from '../helpers/clients';
-import { freePorts } from '../helpers/ports';
+import { freeConsecutivePorts } from '../helpers/ports';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -31,20 +31,22 @@ describe('bin/local-cluster (npm start)', () => {
   afterEach(() => closeAllClients());
 
   it('starts redis and 3 nodes above --port, lets clients on node 1 and node 3 chat, and leaves nothing behind on SIGTERM', async () => {
-    const [base] = await freePorts(1);
-    const port = Math.min(base, 60_000);
+    // The load balancer on P, the nodes on P+1 … P+3.
+    const port = await freeConsecutivePorts(4);
     const child = spawn(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'bin', 'local-cluster.ts'), '--port', String(port)], {
       cwd: ROOT,
       env: { ...process.env, REDIS_URL: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const lines: string[] = [];
+    const errors: string[] = [];
+    createInterface({ input: child.stderr! }).on('line', (line) => errors.push(line));
     await new Promise<void>((resolve, reject) => {
       createInterface({ input: child.stdout! }).on('line', (line) => {
         lines.push(line);
         if (line.startsWith('cluster ready')) resolve();
       });
-      child.once('exit', (code) => reject(new Error(`exited ${code}: ${lines.join('\n')}`)));
+      child.once('exit', (code) => reject(new Error(`exited ${code}: ${[...lines, ...errors].join('\n')}`)));
     });
     expect(lines).toEqual(expect.arrayContaining([`node-1: http://127.0.0.1:${port + 1}`, `node-3: http://127.0.0.1:${port + 3}`]));
     const spawned = descendants(child.pid!);

@@ -15,4 +15,6 @@ export interface HandlerContext {
   readonly metrics: Pick<Metrics, 'increment'>;
   /** Sockets in a room across the whole cluster. */
   readonly countMembers: (room: string) => Promise<number>;
+  /** Resolves once this node's Redis subscriptions for rooms joined so far are live (bounded). */
+  readonly subscriptionsSettled: () => Promise<void>;
 }

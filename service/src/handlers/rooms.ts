@@ -14,6 +14,8 @@ export function registerRoomHandlers(ctx: HandlerContext): void {
       return fail('too_many_rooms', `a socket may be in at most ${config.limits.maxRoomsPerSocket} rooms`);
     }
     await socket.join(room);
+    // Answer once messages sent to the room from other nodes can reach this socket.
+    await ctx.subscriptionsSettled();
     return { ok: true, room };
   });
 
