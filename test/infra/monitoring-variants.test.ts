@@ -1,0 +1,117 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Monitoring, MonitoringProps } from '../../infra/monitoring';
+import { cacheNodeVcpus, hasRequestLatencyMetrics, hostCpuThresholdPercent } from '../../infra/monitoring-cache';
+import { cleanup, synth } from './helpers';
+
+afterAll(cleanup);
+
+const alarmNames = (t: Template) =>
+  Object.values(t.findResources('AWS::CloudWatch::Alarm')).map((r) => (r as { Properties: { AlarmName: string } }).Properties.AlarmName);
+
+describe('cache facts', () => {
+  it('derives the host-CPU threshold from vCPUs: 90 % of one core on small nodes, of the host on larger ones', () => {
+    expect(hostCpuThresholdPercent(1)).toBe(90);
+    expect(hostCpuThresholdPercent(2)).toBe(45);
+    expect(hostCpuThresholdPercent(4)).toBe(90);
+    expect(cacheNodeVcpus('cache.t4g.micro')).toBe(2);
+    expect(cacheNodeVcpus('cache.t2.micro')).toBe(1);
+    expect(cacheNodeVcpus('cache.m7g.large')).toBe(2);
+    expect(cacheNodeVcpus('cache.r7g.4xlarge')).toBe(16);
+    expect(cacheNodeVcpus('cache.x9.large')).toBeUndefined();
+  });
+
+  it.each([
+    ['valkey', '8.0', true],
+    ['valkey', '7.2', true],
+    ['valkey', '7.1', false],
+    ['redis', '7.1', true],
+    ['redis', '7.0.7', true],
+    ['redis', '7.0', false],
+    ['redis', '6.2', false],
+  ] as const)('%s %s publishes read/write request latency: %s', (engine, version, expected) => {
+    expect(hasRequestLatencyMetrics(engine, version)).toBe(expected);
+  });
+});
+
+describe('monitoring variants (synthesized)', () => {
+  it('cluster mode: per-node alarms on <id>-<shard>-<node>, replication lag on each shard\'s replicas', () => {
+    const s = synth({ stage: 'prod', cacheClusterMode: 'true', cacheShards: '2', cacheReplicasPerShard: '1' }, { lock: null });
+    const names = alarmNames(s.service);
+    expect(names).toContain('socketio-prod-service-RedisEngineCpuCritical-0001-001');
+    expect(names).toContain('socketio-prod-service-RedisEngineCpuCritical-0002-002');
+    expect(names.filter((n) => n.includes('ReplicationLag')).sort()).toEqual([
+      'socketio-prod-service-RedisReplicationLag-0001-002',
+      'socketio-prod-service-RedisReplicationLag-0002-002',
+    ]);
+    s.service.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'socketio-prod-service-RedisMemory-0002-001',
+      Dimensions: [{ Name: 'CacheClusterId', Value: 'socketio-prod-0002-001' }],
+    });
+    s.service.hasOutput('CacheMemberIds', { Value: 'socketio-prod-0001-001,socketio-prod-0001-002,socketio-prod-0002-001,socketio-prod-0002-002' });
+  });
+
+  it('Redis OSS 7.0 (patch unknown): no read/write latency alarms, pub/sub latency stays', () => {
+    const names = alarmNames(synth({ cacheEngine: 'redis', cacheEngineVersion: '7.0' }, { lock: null }).service);
+    expect(names.some((n) => /Read|Write/.test(n))).toBe(false);
+    expect(names).toContain('socketio-dev-service-RedisPubSubLatencyCritical-001');
+  });
+
+  it('an unknown node type needs an explicit host-CPU threshold, which then applies', () => {
+    expect(() => synth({ cacheNodeType: 'cache.x9.large' })).toThrow(/cacheNodeType "cache\.x9\.large" is not in the vCPU table.*thresholds\.hostCpuPercent/);
+    const s = synth({ cacheNodeType: 'cache.x9.large', alarmCacheHostCpuPercent: '60', alarmCacheConnectionsMax: '500' });
+    s.service.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'socketio-dev-service-RedisHostCpu-001', Threshold: 60 });
+    s.service.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'socketio-dev-service-RedisConnections-001', Threshold: 500 });
+  });
+
+  it('refuses more nodes than per-node alarms can cover', () => {
+    expect(() => synth({ stage: 'prod', cacheClusterMode: 'true', cacheShards: '11', cacheReplicasPerShard: '2' }, { lock: null })).toThrow(
+      /per-node alarms cover 1 to 30 cache nodes, got 33/,
+    );
+  });
+});
+
+describe('Monitoring construct props', () => {
+  function props(overrides: Partial<MonitoringProps> = {}): { stack: Stack; props: MonitoringProps } {
+    const stack = new Stack(new App(), 'Bare', { env: { region: 'eu-west-1' } });
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0 });
+    const cluster = new ecs.Cluster(stack, 'Cluster', { vpc });
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task');
+    taskDefinition.addContainer('app', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:latest') });
+    const service = new ecs.FargateService(stack, 'Service', { cluster, taskDefinition });
+    const loadBalancer = new elbv2.ApplicationLoadBalancer(stack, 'Alb', { vpc });
+    const targetGroup = new elbv2.ApplicationTargetGroup(stack, 'Targets', { vpc, port: 3000, protocol: elbv2.ApplicationProtocol.HTTP, targetType: elbv2.TargetType.IP });
+    loadBalancer.addListener('Http', { port: 80, defaultTargetGroups: [targetGroup] });
+    return {
+      stack,
+      props: { service, cluster, targetGroup, loadBalancer, metricsServiceName: 'svc', replicationGroupId: 'grp', cacheNodeType: 'cache.t4g.small', ...overrides },
+    };
+  }
+
+  it('works with defaults: one node, warnings only, no subscribers', () => {
+    const { stack, props: p } = props();
+    const m = new Monitoring(stack, 'Monitoring', p);
+    expect(m.memberIds).toEqual(['grp-001']);
+    expect(m.thresholds).toMatchObject({ engineCpuWarningPercent: 80, engineCpuCriticalPercent: 90, hostCpuPercent: 45, connectionsMax: 2 * 2 * 3 + 50 });
+    Template.fromStack(stack).resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
+  it.each([
+    [{ thresholds: { engineCpuWarningPercent: 90, engineCpuCriticalPercent: 90 } }, /thresholds\.engineCpuWarningPercent \(90\) must be below thresholds\.engineCpuCriticalPercent \(90\)/],
+    [{ thresholds: { pubSubLatencyWarningMicros: 5000 } }, /thresholds\.pubSubLatencyWarningMicros \(5000\) must be below thresholds\.pubSubLatencyCriticalMicros \(2000\)/],
+    [{ thresholds: { taskMemoryPercent: 120 } }, /thresholds\.taskMemoryPercent must be above 0 and at most 100/],
+    [{ thresholds: { elb5xxPerMinute: -1 } }, /thresholds\.elb5xxPerMinute must be a number of at least 0/],
+    [{ numCacheClusters: 7 }, /numCacheClusters must be an integer from 1 to 6/],
+    [{ minTasks: 3, maxTasks: 2 }, /minTasks \(3\) must be at least 1 and not above maxTasks \(2\)/],
+    [{ cacheMemberIds: ['other-001'] }, /cacheMemberIds must start with "grp-"/],
+    [{ pagingHttpsEndpoints: ['http://x.example.com'] }, /pagingHttpsEndpoints must hold https:\/\/ URLs/],
+    [{ warningEmails: ['nope'] }, /warningEmails must hold email addresses/],
+  ] as [Partial<MonitoringProps>, RegExp][])('rejects %o', (overrides, message) => {
+    const { stack, props: p } = props(overrides);
+    expect(() => new Monitoring(stack, 'Monitoring', p)).toThrow(message);
+  });
+});
