@@ -153,11 +153,6 @@ export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps)
       const ack = args.at(-1);
       if (typeof ack === 'function') ack(fail('unknown_event', `unknown event ${JSON.stringify(event).slice(0, 80)}`));
     });
-    socket.onAnyOutgoing((event: string) => {
-      if (event !== EVENTS.chatMessage) return;
-      metrics.increment('messagesDelivered');
-      dropIfSlow(socket);
-    });
     const session: SessionInfo = { sid: socket.id, node: nodeId, user: identity.user, recovered: socket.recovered };
     socket.emit(EVENTS.session, session);
   });
@@ -182,7 +177,32 @@ export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps)
     });
   }
 
-  /** A client that stops reading would make the node buffer for it forever; drop it instead. */
+  /**
+   * Counts deliveries once per broadcast rather than per written packet: `apply` is what every
+   * broadcast, local or from another node, walks its target sockets with. The app broadcasts
+   * only chat messages.
+   */
+  const countDeliveries = () => {
+    const adapter = io.of('/').adapter as unknown as { apply(opts: unknown, fn: (socket: Socket) => void): void };
+    const apply = adapter.apply.bind(adapter);
+    adapter.apply = (opts, fn) => {
+      let n = 0;
+      apply(opts, (socket) => {
+        n++;
+        fn(socket);
+      });
+      metrics.increment('messagesDelivered', n);
+    };
+  };
+  countDeliveries();
+
+  // A client that stops reading would make the node buffer for it forever. Looking once a
+  // second, off the write path, bounds that to a second of its traffic past the limits.
+  const slowConsumerSweep = setInterval(() => {
+    for (const socket of io.of('/').sockets.values()) dropIfSlow(socket);
+  }, 1_000);
+  slowConsumerSweep.unref();
+
   function dropIfSlow(socket: Socket): void {
     const conn = socket.conn as unknown as {
       writeBuffer: unknown[];
@@ -208,6 +228,7 @@ export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps)
             ? createShardedAdapter(redis.pub, redis.sub)
             : createAdapter(redis.pub, redis.sub, { requestsTimeout }),
       );
+      countDeliveries();
       logger.info({ redis: redactUrl(config.redis!.url), adapter: config.adapter }, 'redis adapter ready');
     } else {
       logger.warn('REDIS_URL is not set: running alone on the in-memory adapter, no cross-node delivery');
@@ -229,6 +250,7 @@ export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps)
       if (!(await within(ioClosed, deadline - Date.now() - 1_000))) httpServer.closeAllConnections();
       await ioClosed;
       await redis?.close(Math.max(100, Math.min(2_000, deadline - Date.now())));
+      clearInterval(slowConsumerSweep);
       await metrics.close();
       lifecycle = 'closed';
       logger.info('closed');
