@@ -4,6 +4,7 @@ import { type ChildProcess } from 'node:child_process';
 import { createClient } from 'redis';
 import { freePort, spawnUntil, stopProcess } from '../local/processes';
 import { startRedisServer } from '../local/redis-server';
+import { UNTHROTTLED_ENV } from '../local/service-node';
 import type { Protocol } from './lite-client';
 
 export const ROOT = join(__dirname, '..');
@@ -35,13 +36,7 @@ export interface StartOptions {
 }
 
 /** Rate limits are the service's defence, not what is measured: raised far above the offered load. */
-export const SERVICE_ENV: NodeJS.ProcessEnv = {
-  RATE_LIMIT_PER_SOCKET: '100000',
-  RATE_LIMIT_PER_SOCKET_BURST: '100000',
-  RATE_LIMIT_PER_USER: '1000000',
-  RATE_LIMIT_PER_USER_BURST: '1000000',
-  MAX_CONNECTIONS: '100000',
-};
+export const SERVICE_ENV: NodeJS.ProcessEnv = { ...UNTHROTTLED_ENV, MAX_CONNECTIONS: '100000' };
 
 /** Whether the service and the local helpers support ADAPTER=redis-sharded (work in progress elsewhere). */
 export function shardedAvailable(): boolean {

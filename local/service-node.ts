@@ -4,6 +4,18 @@ import { exited, spawnUntil, stopProcess } from './processes';
 
 export const BUNDLE = join(__dirname, '..', 'service', 'dist', 'server.js');
 
+/**
+ * Rate limits raised far above any load a test or benchmark offers, for runs that measure or
+ * exercise something else (parsers, buffers, throughput) rather than the limiter.
+ */
+export const UNTHROTTLED_ENV: Readonly<NodeJS.ProcessEnv> = {
+  RATE_LIMIT_PER_SOCKET: '100000',
+  RATE_LIMIT_PER_SOCKET_BURST: '100000',
+  RATE_LIMIT_PER_USER: '1000000',
+  RATE_LIMIT_PER_USER_BURST: '1000000',
+  RATE_LIMIT_DISCONNECT_AFTER: '1000000',
+};
+
 export interface ServiceNode {
   readonly port: number;
   readonly url: string;

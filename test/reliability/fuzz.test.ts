@@ -1,6 +1,7 @@
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalCluster, startCluster } from '../../local/cluster';
+import { UNTHROTTLED_ENV } from '../../local/service-node';
 import { closeAllClients, getJson, openClient, type TestClient, waitFor } from '../helpers/clients';
 import { freePorts } from '../helpers/ports';
 import { httpProbe, int, rng, type Rng, wsPacket, type WsPacket } from './fuzz-packets';
@@ -126,11 +127,7 @@ describe(`fuzz: ${WS_PACKETS} hostile WebSocket packets and ${HTTP_REQUESTS} mal
         // which the test sees, instead of hiding in the lazily collected heap of a large machine.
         NODE_OPTIONS: '--max-old-space-size=160',
         // The rate limiter would turn most packets into rate_limited answers; the point here is the parsers and handlers.
-        RATE_LIMIT_PER_SOCKET: '100000',
-        RATE_LIMIT_PER_SOCKET_BURST: '100000',
-        RATE_LIMIT_PER_USER: '1000000',
-        RATE_LIMIT_PER_USER_BURST: '1000000',
-        RATE_LIMIT_DISCONNECT_AFTER: '1000000',
+        ...UNTHROTTLED_ENV,
       },
     });
   });

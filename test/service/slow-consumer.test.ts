@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type ServiceNode, startServiceNode } from '../../local/service-node';
+import { type ServiceNode, startServiceNode, UNTHROTTLED_ENV } from '../../local/service-node';
 import { closeAllClients, openClient } from '../helpers/clients';
 import { freePorts } from '../helpers/ports';
 
@@ -32,10 +32,7 @@ describe('slow consumers', () => {
       env: {
         REDIS_URL: '',
         MAX_TEXT_BYTES: '16384',
-        RATE_LIMIT_PER_SOCKET: '100000',
-        RATE_LIMIT_PER_SOCKET_BURST: '100000',
-        RATE_LIMIT_PER_USER: '100000',
-        RATE_LIMIT_PER_USER_BURST: '100000',
+        ...UNTHROTTLED_ENV,
         SLOW_CONSUMER_MAX_BUFFERED_BYTES: '262144',
         SLOW_CONSUMER_MAX_PACKETS: '100',
       },
