@@ -2,7 +2,7 @@ import { createCluster, type RedisClusterType } from 'redis';
 import type { Config } from './config';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics/publisher';
-import { type AdapterRedis, reconnectDelayMs } from './redis';
+import { type AdapterRedis, COMMAND_QUEUE_MAX, reconnectDelayMs } from './redis';
 
 type RedisConfig = NonNullable<Config['redis']>;
 type Cluster = RedisClusterType;
@@ -27,6 +27,8 @@ export function createClusterAdapterRedis(cfg: RedisConfig, logger: Logger, metr
         reconnectStrategy: (retries: number) => reconnectDelayMs(retries, cfg.reconnectMaxDelayMs),
       },
       pingInterval: 10_000,
+      // Under overload, publishes waiting for Redis are bounded: past this they fail (and are counted).
+      commandsQueueMaxLength: COMMAND_QUEUE_MAX,
     },
   }) as unknown as Cluster;
   const rawSub = pub.duplicate() as unknown as Cluster;

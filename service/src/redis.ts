@@ -43,7 +43,8 @@ export function reconnectDelayMs(retries: number, maxDelayMs: number, random = M
   return Math.round(base / 2 + (random() * base) / 2);
 }
 
-const OFFLINE_QUEUE_MAX = 10_000;
+/** Commands waiting for Redis, per client: bounds memory under overload and while offline. */
+export const COMMAND_QUEUE_MAX = 10_000;
 
 export function createAdapterRedis(
   cfg: RedisConfig,
@@ -95,7 +96,7 @@ export function createAdapterRedis(
       pingInterval: 10_000,
       // Without a queue, a publish during an outage fails at once rather than replaying late in a burst.
       disableOfflineQueue: !opts.queueWhileOffline,
-      commandsQueueMaxLength: OFFLINE_QUEUE_MAX,
+      commandsQueueMaxLength: COMMAND_QUEUE_MAX,
     }) as unknown as AdapterClient,
     'pub',
   );
