@@ -1,20 +1,29 @@
 import type { Reporter, TestModule } from 'vitest/node';
 
-/** Prints the plain `N passed, N failed` closing line that CI reads. */
+/** Prints the plain `N passed, N failed` closing line that CI reads, after vitest's own summary. */
 export default class SummaryReporter implements Reporter {
+  private line = '';
+
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
     let passed = 0;
     let failed = 0;
     let skipped = 0;
     for (const mod of testModules) {
-      for (const test of mod.children.allTests()) {
+      const tests = [...mod.children.allTests()];
+      for (const test of tests) {
         const state = test.result().state;
         if (state === 'passed') passed++;
         else if (state === 'failed') failed++;
         else skipped++;
       }
-      if (mod.state() === 'failed' && [...mod.children.allTests()].length === 0) failed++;
+      // A file that failed to load has no tests, and must still count as a failure.
+      if (mod.state() === 'failed' && tests.length === 0) failed++;
     }
-    process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+    this.line = `${passed} passed, ${failed} failed, ${skipped} skipped`;
+  }
+
+  // The default reporter prints its summary in onFinished, which runs after onTestRunEnd.
+  onFinished(): void {
+    if (this.line) process.stdout.write(`\n${this.line}\n`);
   }
 }
