@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -6,79 +6,24 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import {
-  type AdapterKind,
   DEFAULT_DRAIN_TIMEOUT_MS,
   DEFAULT_PING_INTERVAL_MS,
   DEFAULT_PING_TIMEOUT_MS,
   DEFAULT_PORT,
 } from '../service/src/config';
-import { LoadBalancer } from './load-balancer';
+import { LoadBalancer, LoadBalancerProps } from './load-balancer';
 import { MonitoredCache, Monitoring, MonitoringSettings } from './monitoring';
-import { SocketService } from './socket-service';
+import { SocketService, SocketServiceAuth, SocketServiceProps } from './socket-service';
 
-export interface ServiceStackProps extends StackProps {
-  /** VPC of the ALB and the tasks. */
-  readonly vpc: ec2.IVpc;
+/** The service's settings are SocketService's, the ALB's are LoadBalancer's: documented there. */
+export interface ServiceStackProps
+  extends StackProps,
+    Omit<SocketServiceProps, 'securityGroup' | 'targetGroup' | 'auth'>,
+    Pick<LoadBalancerProps, 'certificateArn' | 'idleTimeout' | 'stickinessDuration' | 'accessLogExpiration'> {
   /** Security group of the tasks (from the network stack). */
   readonly serviceSecurityGroup: ec2.ISecurityGroup;
-  /** Directory of the service's Dockerfile. */
-  readonly imageDirectory: string;
-  /** REDIS_URL of the tasks. */
-  readonly redisUrl: string;
-  /** Secret holding REDIS_PASSWORD. @default - none */
-  readonly redisPasswordSecret?: secretsmanager.ISecret;
-  /** METRICS_SERVICE_NAME, also the autoscaling metric's dimension value. */
-  readonly metricsServiceName: string;
-  /** ADAPTER of the tasks. @default 'redis' */
-  readonly adapter?: AdapterKind;
   /** JWT handshake auth; without a jwksUrl the stack generates an HS256 secret. @default - no auth */
-  readonly auth?: { readonly jwksUrl?: string; readonly issuer?: string; readonly audience?: string };
-  /** Browser origins allowed cross-origin. @default - same origin only */
-  readonly corsOrigins?: readonly string[];
-  /** CPU architecture. @default ecs.CpuArchitecture.ARM64 */
-  readonly cpuArchitecture?: ecs.CpuArchitecture;
-  /** Task CPU units. @default 256 */
-  readonly cpu?: number;
-  /** Task memory, MiB. @default 512 */
-  readonly memoryLimitMiB?: number;
-  /** Container port. @default DEFAULT_PORT (3000) */
-  readonly containerPort?: number;
-  /** Socket.IO pingInterval. @default DEFAULT_PING_INTERVAL_MS */
-  readonly pingInterval?: Duration;
-  /** Socket.IO pingTimeout. @default DEFAULT_PING_TIMEOUT_MS */
-  readonly pingTimeout?: Duration;
-  /** SIGTERM drain bound; also the ALB deregistration delay. @default DEFAULT_DRAIN_TIMEOUT_MS */
-  readonly drainTimeout?: Duration;
-  /** LOG_LEVEL. @default 'info' */
-  readonly logLevel?: string;
-  /** Container log retention. @default RetentionDays.ONE_MONTH */
-  readonly logRetention?: logs.RetentionDays;
-  /** Fate of the log group on stack deletion. @default RemovalPolicy.DESTROY */
-  readonly logRemovalPolicy?: RemovalPolicy;
-  /** ECS Exec. @default false */
-  readonly enableExecuteCommand?: boolean;
-  /** Minimum tasks. @default 1 */
-  readonly minTasks?: number;
-  /** Maximum tasks. @default 2 */
-  readonly maxTasks?: number;
-  /** Target CPU, percent. @default 60 */
-  readonly targetCpuPercent?: number;
-  /** Target sockets per task. @default 2000 */
-  readonly targetConnectionsPerTask?: number;
-  /** Scale-out cooldown. @default Duration.seconds(60) */
-  readonly scaleOutCooldown?: Duration;
-  /** Scale-in cooldown. @default Duration.seconds(300) */
-  readonly scaleInCooldown?: Duration;
-  /** Health check grace period. @default Duration.seconds(60) */
-  readonly healthCheckGracePeriod?: Duration;
-  /** ACM certificate for HTTPS. @default - HTTP only */
-  readonly certificateArn?: string;
-  /** ALB idle timeout. @default Duration.seconds(120) */
-  readonly idleTimeout?: Duration;
-  /** Stickiness cookie lifetime. @default Duration.days(1) */
-  readonly stickinessDuration?: Duration;
-  /** Access log expiry. @default Duration.days(90) */
-  readonly accessLogExpiration?: Duration;
+  readonly auth?: Omit<SocketServiceAuth, 'signingSecret'>;
   /** The replication group the tasks use: watched by the alarms, named in the outputs. */
   readonly cache: MonitoredCache;
   /** Alarm thresholds and topic subscribers. @default the Monitoring defaults, no subscribers */
@@ -131,35 +76,15 @@ export class ServiceStack extends Stack {
       new CfnOutput(this, 'AuthJwtSecretArn', { description: 'Secrets Manager secret that handshake JWTs are signed with (HS256)', value: signingSecret.secretArn });
     }
 
+    const { serviceSecurityGroup, auth, certificateArn: _c, idleTimeout: _i, stickinessDuration: _s, accessLogExpiration: _a, ...service } = props;
     this.socketService = new SocketService(this, 'SocketIo', {
-      vpc: props.vpc,
-      securityGroup: props.serviceSecurityGroup,
+      ...service,
+      securityGroup: serviceSecurityGroup,
       targetGroup: lb.targetGroup,
-      imageDirectory: props.imageDirectory,
-      redisUrl: props.redisUrl,
-      redisPasswordSecret: props.redisPasswordSecret,
-      metricsServiceName: props.metricsServiceName,
-      adapter: props.adapter,
-      auth: props.auth && { ...props.auth, signingSecret },
-      corsOrigins: props.corsOrigins,
-      cpuArchitecture: props.cpuArchitecture,
-      cpu: props.cpu,
-      memoryLimitMiB: props.memoryLimitMiB,
-      containerPort: props.containerPort,
+      auth: auth && { ...auth, signingSecret },
       pingInterval,
       pingTimeout,
       drainTimeout,
-      logLevel: props.logLevel,
-      logRetention: props.logRetention,
-      logRemovalPolicy: props.logRemovalPolicy,
-      enableExecuteCommand: props.enableExecuteCommand,
-      minTasks: props.minTasks,
-      maxTasks: props.maxTasks,
-      targetCpuPercent: props.targetCpuPercent,
-      targetConnectionsPerTask: props.targetConnectionsPerTask,
-      scaleOutCooldown: props.scaleOutCooldown,
-      scaleInCooldown: props.scaleInCooldown,
-      healthCheckGracePeriod: props.healthCheckGracePeriod,
     });
 
     this.loadBalancer = lb.loadBalancer;
