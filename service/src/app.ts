@@ -10,6 +10,7 @@ import { registerRoomHandlers } from './handlers/rooms';
 import { SharedBuckets, TokenBucket } from './limits';
 import type { Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics/publisher';
+import { LagMonitor } from './overload';
 import { CONNECT_ERRORS, EVENTS, fail, type SessionInfo } from './protocol';
 import { type AdapterRedis, createAdapterRedis, type RedisState } from './redis';
 import { createClusterAdapterRedis } from './redis-cluster';
@@ -139,12 +140,26 @@ export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps)
     if (settled) await withTimeout(settled, config.redis!.requestsTimeoutMs).catch(() => undefined);
   };
 
+  const lag = new LagMonitor(limits.shedLoadLagMs);
+  lag.start();
+
   const userBuckets = new SharedBuckets(() => new TokenBucket(limits.perUser.ratePerS, limits.perUser.burst));
 
   io.on('connection', (socket: Socket) => {
     // A recovered socket kept its data, so its identity is the one its token proved earlier.
     const identity = socket.data.identity as Identity;
-    const ctx: HandlerContext = { io, socket, logger, config, nodeId, identity, metrics, countMembers, subscriptionsSettled };
+    const ctx: HandlerContext = {
+      io,
+      socket,
+      logger,
+      config,
+      nodeId,
+      identity,
+      metrics,
+      countMembers,
+      subscriptionsSettled,
+      overloaded: () => lag.overloaded(),
+    };
     limitRate(socket, identity.user);
     registerRoomHandlers(ctx);
     registerChatHandlers(ctx);
@@ -251,6 +266,7 @@ export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps)
       await ioClosed;
       await redis?.close(Math.max(100, Math.min(2_000, deadline - Date.now())));
       clearInterval(slowConsumerSweep);
+      lag.stop();
       await metrics.close();
       lifecycle = 'closed';
       logger.info('closed');

@@ -71,6 +71,7 @@ export const envSchema = z.object({
   RATE_LIMIT_DISCONNECT_AFTER: int(1, 1_000_000).default(100),
   SLOW_CONSUMER_MAX_BUFFERED_BYTES: int(1_024, 1_073_741_824).default(1_048_576),
   SLOW_CONSUMER_MAX_PACKETS: int(10, 1_000_000).default(250),
+  SHED_LOAD_LAG_MS: int(0, 60_000).default(200),
   METRICS_ENABLED: bool.default(false),
   METRICS_INTERVAL_MS: int(1_000, 3_600_000).default(60_000),
   METRICS_SERVICE_NAME: z.string().min(1).max(255).default('socketio'),
@@ -119,6 +120,8 @@ export interface Config {
     readonly disconnectAfterRejected: number;
     readonly slowConsumerMaxBufferedBytes: number;
     readonly slowConsumerMaxPackets: number;
+    /** Event-loop lag past which new chat messages are refused (`overloaded`); 0: never. */
+    readonly shedLoadLagMs: number;
   };
   readonly maxTextBytes: number;
   /** Largest Engine.IO message accepted; bigger ones close the connection. */
@@ -197,6 +200,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       disconnectAfterRejected: e.RATE_LIMIT_DISCONNECT_AFTER,
       slowConsumerMaxBufferedBytes: e.SLOW_CONSUMER_MAX_BUFFERED_BYTES,
       slowConsumerMaxPackets: e.SLOW_CONSUMER_MAX_PACKETS,
+      shedLoadLagMs: e.SHED_LOAD_LAG_MS,
     },
     maxTextBytes: e.MAX_TEXT_BYTES,
     maxHttpBufferBytes: e.MAX_HTTP_BUFFER_BYTES,

@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'forbidden'
   | 'too_many_rooms'
   | 'rate_limited'
+  | 'overloaded'
   | 'unknown_event'
   | 'unavailable'
   | 'internal';

@@ -7,6 +7,8 @@ export function registerChatHandlers(ctx: HandlerContext): void {
   const { io, socket, logger, config, nodeId, identity, metrics } = ctx;
 
   defineHandler(socket, logger, EVENTS.chatMessage, chatPayload, ({ room, text }, afterAck) => {
+    // Refusing costs an ack; accepting would cost a write to every member, and make every message later.
+    if (ctx.overloaded()) return fail('overloaded', 'the server is overloaded, retry shortly');
     const bytes = Buffer.byteLength(text, 'utf8');
     if (bytes > config.maxTextBytes) {
       return fail('payload_too_large', `text is ${bytes} bytes, the limit is ${config.maxTextBytes}`);

@@ -15,6 +15,8 @@ export interface HandlerContext {
   readonly metrics: Pick<Metrics, 'increment'>;
   /** Sockets in a room across the whole cluster. */
   readonly countMembers: (room: string) => Promise<number>;
+  /** True while the node is too far behind to take more messages. */
+  readonly overloaded: () => boolean;
   /** Resolves once this node's Redis subscriptions for rooms joined so far are live (bounded). */
   readonly subscriptionsSettled: () => Promise<void>;
 }

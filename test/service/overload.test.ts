@@ -1,0 +1,72 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type App, createApp } from '../../service/src/app';
+import { loadConfig } from '../../service/src/config';
+import { createLogger } from '../../service/src/logger';
+import { LagMonitor } from '../../service/src/overload';
+import { closeAllClients, openClient } from '../helpers/clients';
+
+describe('LagMonitor', () => {
+  it('counts as overloaded only while the smoothed timer drift is above the threshold', () => {
+    let t = 0;
+    const m = new LagMonitor(100, 50, () => t);
+    m.start();
+    m.stop();
+    const tickAt = (at: number) => {
+      t = at;
+      m.tick();
+    };
+    tickAt(50);
+    tickAt(100);
+    expect(m.overloaded()).toBe(false);
+    // One tick 400 ms late: smoothed 200 ms.
+    tickAt(550);
+    expect(m.lagMs).toBe(200);
+    expect(m.overloaded()).toBe(true);
+    // On time again: 100, then 50.
+    tickAt(600);
+    expect(m.overloaded()).toBe(false);
+    expect(m.lagMs).toBe(100);
+  });
+
+  it('never reports overload with a threshold of 0', () => {
+    let t = 0;
+    const m = new LagMonitor(0, 50, () => t);
+    t = 10_000;
+    m.tick();
+    expect(m.overloaded()).toBe(false);
+  });
+});
+
+describe('load shedding in a running node', () => {
+  let server: Server;
+  let app: App;
+  let url: string;
+  beforeAll(async () => {
+    server = createServer();
+    const config = loadConfig({ SHED_LOAD_LAG_MS: '150', LOG_LEVEL: 'silent' });
+    app = createApp(server, config, { logger: createLogger({ level: 'silent', nodeId: 'shed' }), nodeId: 'shed' });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await app.ready;
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    closeAllClients();
+    await app?.close();
+  });
+
+  it('refuses chat messages with overloaded while the event loop runs late, and accepts them once it catches up', async () => {
+    const client = await openClient(url);
+    expect(await client.request('chat:message', { text: 'before' })).toMatchObject({ ok: true });
+    // The message is on the wire before the stall; the node reads it only after its lag timer fired late.
+    const during = client.request('chat:message', { text: 'during' });
+    const until = performance.now() + 1_000;
+    while (performance.now() < until) {
+      // A stalled event loop, as a CPU-bound node has.
+    }
+    expect(await during).toEqual({ ok: false, error: { code: 'overloaded', message: expect.any(String) } });
+    await expect.poll(() => client.request('chat:message', { text: 'after' }), { timeout: 5_000 }).toMatchObject({ ok: true });
+    expect(client.messages.map((m) => m.text)).not.toContain('during');
+  });
+});
