@@ -13,6 +13,6 @@ export default tseslint.config(
   },
   {
     files: ['service/public/**/*.js'],
-    languageOptions: { globals: { window: 'readonly', document: 'readonly', io: 'readonly', location: 'readonly', sessionStorage: 'readonly' } },
+    languageOptions: { globals: { window: 'readonly', document: 'readonly', io: 'readonly', location: 'readonly', sessionStorage: 'readonly', URLSearchParams: 'readonly' } },
   },
 );

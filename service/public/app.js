@@ -23,7 +23,9 @@
   let room = sessionStorage.getItem(STORED_ROOM) || null;
   let session = null;
 
-  const socket = io({ withCredentials: true });
+  // With AUTH_MODE=jwt, open the page as /#token=<jwt>: a fragment never reaches a server or a log.
+  const token = new URLSearchParams(location.hash.slice(1)).get('token');
+  const socket = io({ withCredentials: true, auth: token ? { token } : undefined });
 
   function setStatus(state, text) {
     ui.status.dataset.state = state;
@@ -123,7 +125,11 @@
     ui.node.textContent = '–';
   });
 
-  socket.on('connect_error', (err) => setStatus('disconnected', `cannot connect (${err.message}), retrying…`));
+  socket.on('connect_error', (err) => {
+    // A refused handshake is final; anything else the client retries by itself.
+    if (err.message === 'unauthorized') setStatus('disconnected', 'unauthorized: open this page as /#token=<JWT>');
+    else setStatus('disconnected', `cannot connect (${err.message}), retrying…`);
+  });
 
   socket.on('chat:message', (m) => {
     addMessage(m);

@@ -29,7 +29,7 @@ describe('demo page and client, served by the bundled node', () => {
   it.each([
     ['/', 'text/html; charset=utf-8', /<script src="\/app.js"/],
     ['/?room=lobby', 'text/html; charset=utf-8', /<title>/],
-    ['/app.js', 'text/javascript; charset=utf-8', /io\(\{ withCredentials: true \}\)/],
+    ['/app.js', 'text/javascript; charset=utf-8', /io\(\{ withCredentials: true, auth: /],
     ['/style.css', 'text/css; charset=utf-8', /#messages/],
     ['/socket.io.min.js', 'text/javascript; charset=utf-8', /Socket\.IO v4\.8\.4/],
   ])('%s is %s with a strict CSP and nosniff', async (path, type, content) => {
