@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { exited, spawnUntil, stopProcess } from './processes';
+import { exited, freePort, spawnUntil, stopProcess } from './processes';
 
 export const BUNDLE = join(__dirname, '..', 'service', 'dist', 'server.js');
 
@@ -29,16 +29,18 @@ export interface ServiceNode {
 
 /** Runs the bundled server and resolves once it logs that it is ready. */
 export async function startServiceNode(opts: {
-  port: number;
+  /** @default a free port */
+  port?: number;
   env?: NodeJS.ProcessEnv;
   nodeId?: string;
   onLog?: (line: string) => void;
   timeoutMs?: number;
 }): Promise<ServiceNode> {
-  const nodeId = opts.nodeId ?? `node-${opts.port}`;
+  const port = opts.port ?? (await freePort());
+  const nodeId = opts.nodeId ?? `node-${port}`;
   const logs: Array<Record<string, unknown>> = [];
   const child = await spawnUntil(process.execPath, ['--enable-source-maps', BUNDLE], {
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(opts.port), NODE_ID: nodeId, ...opts.env },
+    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), NODE_ID: nodeId, ...opts.env },
     timeoutMs: opts.timeoutMs,
     onLine: (line) => {
       try {
@@ -51,8 +53,8 @@ export async function startServiceNode(opts: {
     isReady: (line) => line.includes('"msg":"ready"'),
   });
   return {
-    port: opts.port,
-    url: `http://127.0.0.1:${opts.port}`,
+    port,
+    url: `http://127.0.0.1:${port}`,
     nodeId,
     child,
     logs,

@@ -3,7 +3,6 @@ import type { Socket } from 'socket.io-client';
 import { startRedisServer, type RedisServer } from '../../local/redis-server';
 import { startServiceNode } from '../../local/service-node';
 import { closeAllClients, openClient } from '../helpers/clients';
-import { freePorts } from '../helpers/ports';
 
 const disconnectReason = (socket: Socket) => new Promise<string>((resolve) => socket.once('disconnect', (reason) => resolve(reason)));
 
@@ -14,8 +13,7 @@ describe('SIGTERM', () => {
 
   it('drains: clients see a reconnectable disconnect, and the node exits 0 within DRAIN_TIMEOUT_MS', async () => {
     redis = await startRedisServer();
-    const [port] = await freePorts(1);
-    const node = await startServiceNode({ port, env: { REDIS_URL: redis.url, DRAIN_TIMEOUT_MS: '8000' } });
+    const node = await startServiceNode({ env: { REDIS_URL: redis.url, DRAIN_TIMEOUT_MS: '8000' } });
     const clients = await Promise.all(Array.from({ length: 5 }, () => openClient(node.url, { reconnection: true })));
     const reasons = Promise.all(clients.map((c) => disconnectReason(c.socket)));
 

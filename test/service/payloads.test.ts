@@ -1,15 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ServiceNode, startServiceNode } from '../../local/service-node';
 import { closeAllClients, getJson, openClient } from '../helpers/clients';
-import { freePorts } from '../helpers/ports';
 
 const MAX_TEXT_BYTES = 64;
 
 describe('bad payloads on a single node', () => {
   let node: ServiceNode;
   beforeAll(async () => {
-    const [port] = await freePorts(1);
-    node = await startServiceNode({ port, env: { MAX_TEXT_BYTES: String(MAX_TEXT_BYTES), REDIS_URL: '' } });
+    node = await startServiceNode({ env: { MAX_TEXT_BYTES: String(MAX_TEXT_BYTES), REDIS_URL: '' } });
   });
   afterEach(() => closeAllClients());
   afterAll(async () => node?.stop());

@@ -36,9 +36,7 @@ const invalid = (code: string) => ({ ok: false, error: { code, message: expect.a
 describe('JWT handshake auth (HS256)', () => {
   let node: ServiceNode;
   beforeAll(async () => {
-    const [port] = await freePorts(1);
     node = await startServiceNode({
-      port,
       env: { REDIS_URL: '', AUTH_MODE: 'jwt', AUTH_JWT_SECRET: SECRET, AUTH_JWT_ISSUER: ISSUER, AUTH_JWT_AUDIENCE: AUDIENCE, MAX_ROOMS_PER_SOCKET: '3' },
     });
   });
@@ -102,9 +100,9 @@ describe('JWT handshake auth (ES256 through a JWKS URL)', () => {
     privateKey = pair.privateKey;
     const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
     jwks = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })));
-    const [jwksPort, port] = await freePorts(2);
+    const [jwksPort] = await freePorts(1);
     await new Promise<void>((resolve) => jwks.listen(jwksPort, '127.0.0.1', resolve));
-    node = await startServiceNode({ port, env: { REDIS_URL: '', AUTH_MODE: 'jwt', AUTH_JWKS_URL: `http://127.0.0.1:${jwksPort}/.well-known/jwks.json` } });
+    node = await startServiceNode({ env: { REDIS_URL: '', AUTH_MODE: 'jwt', AUTH_JWKS_URL: `http://127.0.0.1:${jwksPort}/.well-known/jwks.json` } });
   });
   afterEach(() => closeAllClients());
   afterAll(async () => {
@@ -122,9 +120,7 @@ describe('JWT handshake auth (ES256 through a JWKS URL)', () => {
 describe('abuse limits', () => {
   let node: ServiceNode;
   beforeAll(async () => {
-    const [port] = await freePorts(1);
     node = await startServiceNode({
-      port,
       env: {
         REDIS_URL: '',
         MAX_CONNECTIONS: '4',

@@ -3,7 +3,6 @@ import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ServiceNode, startServiceNode, UNTHROTTLED_ENV } from '../../local/service-node';
 import { closeAllClients, openClient } from '../helpers/clients';
-import { freePorts } from '../helpers/ports';
 
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
@@ -26,9 +25,7 @@ async function stalledClient(url: string): Promise<{ ws: WebSocket; sid: string 
 describe('slow consumers', () => {
   let node: ServiceNode;
   beforeAll(async () => {
-    const [port] = await freePorts(1);
     node = await startServiceNode({
-      port,
       env: {
         REDIS_URL: '',
         MAX_TEXT_BYTES: '16384',

@@ -1,7 +1,6 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ServiceNode, startServiceNode } from '../../local/service-node';
-import { freePorts } from '../helpers/ports';
 
 /** A raw request, so that paths reach the server exactly as written (fetch would normalise `..`). */
 function get(port: number, path: string, method = 'GET'): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
@@ -20,9 +19,8 @@ function get(port: number, path: string, method = 'GET'): Promise<{ status: numb
 describe('demo page and client, served by the bundled node', () => {
   let node: ServiceNode;
   beforeAll(async () => {
-    const [port] = await freePorts(1);
     // No Redis: static files do not depend on it.
-    node = await startServiceNode({ port });
+    node = await startServiceNode({});
   });
   afterAll(async () => node?.stop());
 
