@@ -4,6 +4,7 @@ import { createAdapter as createStreamsAdapter } from '@socket.io/redis-streams-
 import { type ExtendedError, Server, type Socket } from 'socket.io';
 import { AuthError, createAuthenticator, type Identity } from './auth';
 import type { Config } from './config';
+import { withTimeout } from './deadline';
 import { registerChatHandlers } from './handlers/chat';
 import type { HandlerContext } from './handlers/context';
 import { registerRoomHandlers } from './handlers/rooms';
@@ -48,6 +49,7 @@ export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps)
   // handshake is refused before any Socket.IO work is done at all.
   const hardConnectionLimit = limits.maxConnections + Math.max(10, Math.ceil(limits.maxConnections / 10));
 
+  const connections = () => io.engine?.clientsCount ?? 0;
   const io = new Server({
     pingInterval: config.pingIntervalMs,
     pingTimeout: config.pingTimeoutMs,
@@ -63,12 +65,11 @@ export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps)
         : undefined,
     allowRequest: (_req, callback) => {
       if (lifecycle !== 'ready') return callback(lifecycle, false);
-      if (io.engine.clientsCount >= hardConnectionLimit) return callback(CONNECT_ERRORS.serverFull, false);
+      if (connections() >= hardConnectionLimit) return callback(CONNECT_ERRORS.serverFull, false);
       callback(null, true);
     },
   });
-  const metrics =
-    deps.metrics ?? createMetrics({ config: config.metrics, logger, connectedClients: () => io.engine?.clientsCount ?? 0 });
+  const metrics = deps.metrics ?? createMetrics({ config: config.metrics, logger, connectedClients: connections });
   const redis: AdapterRedis | undefined = !config.redis
     ? undefined
     : config.adapter === 'redis-sharded'
@@ -86,7 +87,7 @@ export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps)
         node: nodeId,
         lifecycle,
         redis: redisState(),
-        connections: io.engine?.clientsCount ?? 0,
+        connections: connections(),
         uptimeS: Math.round((Date.now() - startedAt) / 1000),
       });
     }
@@ -262,7 +263,7 @@ export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps)
       await spreadDisconnects(io, Math.min(5_000, config.drainTimeoutMs / 4));
       // io.close() closes the remaining sockets, then each namespace's adapter, then the HTTP server.
       const ioClosed = io.close();
-      if (!(await within(ioClosed, deadline - Date.now() - 1_000))) httpServer.closeAllConnections();
+      await withTimeout(ioClosed, deadline - Date.now() - 1_000).catch(() => httpServer.closeAllConnections());
       await ioClosed;
       await redis?.close(Math.max(100, Math.min(2_000, deadline - Date.now())));
       clearInterval(slowConsumerSweep);
@@ -288,22 +289,6 @@ async function spreadDisconnects(io: Server, spreadMs: number): Promise<void> {
     for (const socket of sockets.slice(i * size, (i + 1) * size)) socket.conn.close();
     if (i < batches - 1) await new Promise((resolve) => setTimeout(resolve, spreadMs / batches));
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)));
-  // The losing request may still fail later; it is settled here so that it cannot go unhandled.
-  promise.catch(() => undefined);
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, ms))));
-  const result = await Promise.race([promise.then(() => true), timeout]);
-  clearTimeout(timer);
-  return result;
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

@@ -2,7 +2,8 @@ import { createCluster, type RedisClusterType } from 'redis';
 import type { Config } from './config';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics/publisher';
-import { type AdapterRedis, COMMAND_QUEUE_MAX, reconnectDelayMs } from './redis';
+import { closeWithin } from './deadline';
+import { type AdapterRedis, COMMAND_QUEUE_MAX, outageReporter, overlay, reconnectDelayMs } from './redis';
 
 type RedisConfig = NonNullable<Config['redis']>;
 type Cluster = RedisClusterType;
@@ -34,38 +35,24 @@ export function createClusterAdapterRedis(cfg: RedisConfig, logger: Logger, metr
   const rawSub = pub.duplicate() as unknown as Cluster;
   const pending = new Set<Promise<unknown>>();
   // The adapter fires SSUBSCRIBE and forgets it; keeping the promises lets a join wait for them.
-  const sub = new Proxy(rawSub, {
-    get(target, prop) {
-      const value: unknown = Reflect.get(target, prop, target);
-      if (typeof value !== 'function') return value;
-      if (prop !== 'sSubscribe' && prop !== 'SSUBSCRIBE') return value.bind(target);
-      return (...args: unknown[]) => {
-        const p = (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-        const tracked = p.catch(() => undefined).finally(() => pending.delete(tracked));
-        pending.add(tracked);
-        return p;
-      };
-    },
+  const track = (subscribed: Promise<unknown>) => {
+    const settled = subscribed.catch(() => undefined).finally(() => pending.delete(settled));
+    pending.add(settled);
+    return subscribed;
+  };
+  const sub = overlay(rawSub, {
+    sSubscribe: (...args: Parameters<Cluster['sSubscribe']>) => track(rawSub.sSubscribe(...args)),
+    SSUBSCRIBE: (...args: Parameters<Cluster['SSUBSCRIBE']>) => track(rawSub.SSUBSCRIBE(...args)),
   });
 
   for (const [role, cluster] of [['pub', pub], ['sub', rawSub]] as const) {
     // Listeners first: an 'error' event without one kills the process.
-    let down = false;
-    const onError = (err: Error) => {
-      metrics.increment('redisAdapterErrors');
-      if (!down) {
-        down = true;
-        log.warn({ role, err: { name: err.name, message: err.message } }, 'redis cluster connection lost, reconnecting');
-      }
-    };
-    cluster.on('error', onError);
-    cluster.on('node-error', onError);
+    const outage = outageReporter(log, metrics, role);
+    cluster.on('error', outage.error);
+    cluster.on('node-error', outage.error);
     cluster.on('node-reconnecting', () => metrics.increment('redisReconnects'));
     cluster.on('node-ready', () => {
-      if (down && clusterReady(cluster, role === 'sub')) {
-        down = false;
-        log.info({ role }, 'redis cluster connection restored');
-      }
+      if (clusterReady(cluster, role === 'sub')) outage.restored();
     });
   }
 
@@ -80,15 +67,7 @@ export function createClusterAdapterRedis(cfg: RedisConfig, logger: Logger, metr
       await Promise.all([...pending]);
     },
     async close(timeoutMs) {
-      await Promise.all(
-        [pub, rawSub].map(async (cluster) => {
-          let timer: NodeJS.Timeout | undefined;
-          const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
-          const outcome = await Promise.race([cluster.close().catch(() => 'failed' as const), timedOut]);
-          clearTimeout(timer);
-          if (outcome !== undefined) cluster.destroy();
-        }),
-      );
+      await Promise.all([pub, rawSub].map((cluster) => closeWithin(cluster, timeoutMs)));
     },
   };
   return adapterRedis;

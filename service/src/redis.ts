@@ -1,5 +1,6 @@
 import { createClient, type RedisClientType } from 'redis';
 import type { Config } from './config';
+import { closeWithin } from './deadline';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics/publisher';
 
@@ -62,21 +63,10 @@ export function createAdapterRedis(
   /** Every client gets listeners before anything else can use it: an 'error' event without one kills the process. */
   const track = (client: AdapterClient, role: string): AdapterClient => {
     clients.add(client);
-    let downSince: number | undefined;
-    client.on('error', (err: Error) => {
-      metrics.increment('redisAdapterErrors');
-      if (downSince === undefined) {
-        downSince = Date.now();
-        log.warn({ role, err: { name: err.name, message: err.message } }, 'redis connection lost, reconnecting');
-      }
-    });
+    const outage = outageReporter(log, metrics, role);
+    client.on('error', outage.error);
     client.on('reconnecting', () => metrics.increment('redisReconnects'));
-    client.on('ready', () => {
-      if (downSince !== undefined) {
-        log.info({ role, downMs: Date.now() - downSince }, 'redis connection restored');
-        downSince = undefined;
-      }
-    });
+    client.on('ready', outage.restored);
     client.on('end', () => clients.delete(client));
     return client;
   };
@@ -103,23 +93,15 @@ export function createAdapterRedis(
   // Subscriptions are restored by node-redis from its own queue, so the sub client keeps one.
   const sub = track(rawPub.duplicate({ disableOfflineQueue: false, name: nextName('sub') }) as unknown as AdapterClient, 'sub');
 
-  const pub = new Proxy(rawPub, {
-    get(target, prop) {
-      if (prop === 'publish') {
-        return (...args: Parameters<AdapterClient['publish']>) =>
-          target.publish(...args).catch(() => {
-            metrics.increment('redisAdapterErrors');
-            return 0;
-          });
-      }
-      // The streams adapter makes its own readers; they are tracked like ours for health and close.
-      if (prop === 'duplicate') {
-        return (overrides?: Parameters<AdapterClient['duplicate']>[0]) =>
-          track(target.duplicate({ disableOfflineQueue: false, name: nextName('reader'), ...overrides }) as unknown as AdapterClient, 'reader');
-      }
-      const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
+  const pub = overlay(rawPub, {
+    publish: (...args: Parameters<AdapterClient['publish']>) =>
+      rawPub.publish(...args).catch(() => {
+        metrics.increment('redisAdapterErrors');
+        return 0;
+      }),
+    // The streams adapter makes its own readers; they are tracked like ours for health and close.
+    duplicate: (overrides?: Parameters<AdapterClient['duplicate']>[0]) =>
+      track(rawPub.duplicate({ disableOfflineQueue: false, name: nextName('reader'), ...overrides }) as unknown as AdapterClient, 'reader'),
   });
 
   // After a failover, a connection that stayed open may talk to the demoted primary, which
@@ -164,16 +146,36 @@ export function createAdapterRedis(
     },
     async close(timeoutMs) {
       clearInterval(roleTimer);
-      await Promise.all(
-        [...clients].map(async (client) => {
-          if (!client.isOpen) return;
-          let timer: NodeJS.Timeout | undefined;
-          const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
-          const outcome = await Promise.race([client.close().catch(() => 'failed' as const), timedOut]);
-          clearTimeout(timer);
-          if (outcome !== undefined && client.isOpen) client.destroy();
-        }),
-      );
+      await Promise.all([...clients].map((client) => closeWithin(client, timeoutMs)));
     },
   };
+}
+
+/** Counts every error, and logs an outage once when it starts and once when it ends. */
+export function outageReporter(log: Logger, metrics: Pick<Metrics, 'increment'>, role: string) {
+  let downSince: number | undefined;
+  return {
+    error(err: Error): void {
+      metrics.increment('redisAdapterErrors');
+      if (downSince !== undefined) return;
+      downSince = Date.now();
+      log.warn({ role, err: { name: err.name, message: err.message } }, 'redis connection lost, reconnecting');
+    },
+    restored(): void {
+      if (downSince === undefined) return;
+      log.info({ role, downMs: Date.now() - downSince }, 'redis connection restored');
+      downSince = undefined;
+    },
+  };
+}
+
+/** `target` with some methods replaced; every other method stays bound to it (node-redis relies on `this`). */
+export function overlay<T extends object>(target: T, overrides: Record<string, (...args: never[]) => unknown>): T {
+  return new Proxy(target, {
+    get(t, prop) {
+      if (typeof prop === 'string' && Object.hasOwn(overrides, prop)) return overrides[prop];
+      const value: unknown = Reflect.get(t, prop, t);
+      return typeof value === 'function' ? value.bind(t) : value;
+    },
+  });
 }
