@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ChildProcess } from 'node:child_process';
 import { createClient } from 'redis';
-import { freePort, spawnUntil, stopProcess } from '../local/processes';
+import { freePorts, spawnUntil, stopProcess } from '../local/processes';
 import { startRedisServer } from '../local/redis-server';
 import { UNTHROTTLED_ENV } from '../local/service-node';
 import type { Protocol } from './lite-client';
@@ -122,7 +122,7 @@ export async function startServers(variant: Variant, opts: StartOptions): Promis
       redisPids.push(await redisPid(redis.url));
     }
     const count = variant === 'raw' || variant === 'one' ? 1 : opts.nodes;
-    const ports = await Promise.all(Array.from({ length: count }, () => freePort()));
+    const ports = await freePorts(count);
     const settled = await Promise.allSettled(
       ports.map((port, i) => {
         const base = { PORT: String(port), HOST: '127.0.0.1', NODE_ID: `node-${i + 1}`, ...opts.env };

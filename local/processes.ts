@@ -15,6 +15,33 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** `n` distinct ports that were free a moment ago. */
+export async function freePorts(n: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < n) ports.add(await freePort());
+  return [...ports];
+}
+
+/**
+ * Polls `probe` until `until` holds its value, for conditions that no event announces (a
+ * cluster converging, a server-side cleanup); bounded by `timeoutMs`. A probe that throws
+ * counts as not yet: what it looks at may be restarting.
+ */
+export async function waitFor<T>(probe: () => Promise<T> | T, until: (value: T) => boolean, timeoutMs = 10_000, intervalMs = 25): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  for (;;) {
+    try {
+      last = await probe();
+      if (until(last)) return last;
+    } catch {
+      // Not yet.
+    }
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value ${JSON.stringify(last)}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
 export class MissingBinaryError extends Error {
   override name = 'MissingBinaryError';
 }

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, requireBinary } from './processes';
+import { freePort, requireBinary, waitFor } from './processes';
 import { type RedisServer, startRedisServer } from './redis-server';
 
 const run = promisify(execFile);
@@ -40,12 +40,12 @@ export async function startRedisCluster(opts: { primaries?: number } = {}): Prom
     // Slots are assigned at once, but each node learns the others' over the cluster bus.
     const deadline = Date.now() + 20_000;
     for (const s of servers) {
-      for (;;) {
-        const { stdout } = await run(cli, ['-p', String(s.port), 'cluster', 'info']);
-        if (stdout.includes('cluster_state:ok')) break;
-        if (Date.now() > deadline) throw new Error(`redis cluster node ${s.port} did not reach cluster_state:ok`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      await waitFor(
+        async () => (await run(cli, ['-p', String(s.port), 'cluster', 'info'])).stdout,
+        (info) => info.includes('cluster_state:ok'),
+        Math.max(0, deadline - Date.now()),
+        100,
+      );
     }
   } catch (err) {
     await stop();

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { io as connect, type Socket } from 'socket.io-client';
 import { startCluster, type LocalCluster } from './cluster';
-import { freePort } from './processes';
+import { freePorts } from './processes';
 
 export type SoakAdapter = 'redis' | 'redis-streams';
 
@@ -126,12 +126,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
   if (!(opts.durationMs > 0)) throw new Error('the duration must be positive');
   if (!(ratePerS > 0)) throw new Error('the rate must be positive');
 
-  const ports: number[] = [];
-  while (ports.length < nodes) {
-    const p = await freePort();
-    if (!ports.includes(p)) ports.push(p);
-  }
-  const cluster: LocalCluster = await startCluster({ ports, env: { ADAPTER: adapter } });
+  const cluster: LocalCluster = await startCluster({ ports: await freePorts(nodes), env: { ADAPTER: adapter } });
   const sockets: Socket[] = [];
   try {
     // A bundle that predates ADAPTER would silently run the classic adapter.

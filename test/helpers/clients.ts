@@ -61,21 +61,7 @@ export function closeAllClients(): void {
   for (const s of opened.splice(0)) s.disconnect();
 }
 
-/** Waits for a condition that no event announces (e.g. a server-side cleanup), bounded. */
-export async function waitFor<T>(probe: () => Promise<T> | T, until: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  for (;;) {
-    try {
-      last = await probe();
-      if (until(last)) return last;
-    } catch {
-      // Not yet: the probe may fail while the thing it looks at restarts.
-    }
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value ${JSON.stringify(last)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+export { waitFor } from '../../local/processes';
 
 export async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(url);

@@ -1,11 +1,5 @@
 import { createServer } from 'node:net';
-import { freePort } from '../../local/processes';
-
-export async function freePorts(n: number): Promise<number[]> {
-  const ports = new Set<number>();
-  while (ports.size < n) ports.add(await freePort());
-  return [...ports];
-}
+export { freePorts } from '../../local/processes';
 
 const canBind = (port: number) =>
   new Promise<boolean>((resolve) => {
