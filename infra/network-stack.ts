@@ -1,21 +1,13 @@
-import { Fn, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { Fn, Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { Network } from './network';
+import { DEFAULT_MAX_AZS, Network, NetworkProps } from './network';
 
-export interface NetworkStackProps extends StackProps {
-  /** Id of an existing VPC to import. @default - a new VPC */
-  readonly existingVpcId?: string;
-  /** Availability zones of the created VPC. @default 2 */
-  readonly maxAzs?: number;
-  /** NAT gateways of the created VPC. @default 1 */
-  readonly natGateways?: number;
-  /** Retention of the flow log. @default RetentionDays.ONE_MONTH */
-  readonly logRetention?: logs.RetentionDays;
-  /** Fate of the log groups when the stack is deleted. @default RemovalPolicy.DESTROY */
-  readonly logRemovalPolicy?: RemovalPolicy;
-}
+/**
+ * The network's settings are the Network construct's, documented there. maxAzs and
+ * natGateways are ignored with existingVpcId, whose shape is already given.
+ */
+export interface NetworkStackProps extends StackProps, NetworkProps {}
 
 /**
  * The VPC and the service tasks' security group. The group lives here, below both the cache and
@@ -30,14 +22,13 @@ export class NetworkStack extends Stack {
 
   constructor(scope: Construct, id: string, props: NetworkStackProps = {}) {
     super(scope, id, props);
-    this.azCount = props.maxAzs ?? 2;
-    const network = new Network(this, 'Network', {
-      existingVpcId: props.existingVpcId,
-      maxAzs: props.existingVpcId === undefined ? this.azCount : undefined,
-      natGateways: props.existingVpcId === undefined ? (props.natGateways ?? 1) : undefined,
-      flowLogRetention: props.logRetention,
-      logRemovalPolicy: props.logRemovalPolicy,
-    });
+    // The VPC reads availabilityZones while Network builds it, so the count is settled first.
+    this.azCount = props.maxAzs ?? DEFAULT_MAX_AZS;
+    const network = new Network(
+      this,
+      'Network',
+      props.existingVpcId === undefined ? props : { ...props, maxAzs: undefined, natGateways: undefined },
+    );
     this.vpc = network.vpc;
     this.cacheSubnets = network.cacheSubnets;
     this.serviceSecurityGroup = new ec2.SecurityGroup(this, 'ServiceSecurityGroup', {

@@ -3,6 +3,9 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
+/** Availability zones of a created VPC when none are asked for. */
+export const DEFAULT_MAX_AZS = 2;
+
 export interface NetworkProps {
   /** Existing VPC to import (lookup: needs concrete account and region). @default - a new VPC */
   readonly existingVpcId?: string;
@@ -29,7 +32,7 @@ export class Network extends Construct {
 
   constructor(scope: Construct, id: string, props: NetworkProps = {}) {
     super(scope, id);
-    const maxAzs = props.maxAzs ?? 2;
+    const maxAzs = props.maxAzs ?? DEFAULT_MAX_AZS;
     const natGateways = props.natGateways ?? 1;
     if (natGateways < 1 || natGateways > maxAzs) {
       throw new Error(`Network: natGateways (${natGateways}) must be from 1 to maxAzs (${maxAzs})`);

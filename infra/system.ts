@@ -78,7 +78,7 @@ export function addSystem(app: App, config: DeploymentConfig, options: SystemOpt
     existingVpcId: config.vpcId,
     maxAzs: config.maxAzs,
     natGateways: config.natGateways,
-    logRetention: retention,
+    flowLogRetention: retention,
     logRemovalPolicy,
   });
 
