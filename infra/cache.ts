@@ -11,6 +11,7 @@ import {
   replacementMessage,
 } from './cache-replacement-guard';
 import { CacheEngine, PINNED_ENGINE_VERSIONS } from './config';
+import { cacheMemberIds } from './monitoring-cache';
 
 export interface CacheProps {
   /** VPC the replication group lives in. */
@@ -189,11 +190,7 @@ export class Cache extends Construct {
       ? this.replicationGroup.attrConfigurationEndPointAddress
       : this.replicationGroup.attrPrimaryEndPointAddress;
     this.primaryEndpointPort = this.clusterMode ? this.replicationGroup.attrConfigurationEndPointPort : this.replicationGroup.attrPrimaryEndPointPort;
-    this.memberClusterIds = this.clusterMode
-      ? Array.from({ length: this.clusterMode.shards }, (_, s) =>
-          Array.from({ length: 1 + this.clusterMode!.replicasPerShard }, (_, n) => `${this.replicationGroupId}-${pad(s + 1, 4)}-${pad(n + 1, 3)}`),
-        ).flat()
-      : Array.from({ length: this.numCacheClusters }, (_, n) => `${this.replicationGroupId}-${pad(n + 1, 3)}`);
+    this.memberClusterIds = cacheMemberIds(this.replicationGroupId, this.clusterMode ?? this.numCacheClusters);
     this.redisUrl = `${this.transitEncryption ? 'rediss' : 'redis'}://${this.primaryEndpointAddress}:${this.primaryEndpointPort}`;
 
     Validations.of(this.replicationGroup).acknowledge({
@@ -237,8 +234,4 @@ export class Cache extends Construct {
     const resources = (Stack.of(this).resolve(rendered) as { Resources: Record<string, { Properties?: Record<string, unknown> }> }).Resources;
     return Object.values(resources)[0]?.Properties ?? {};
   }
-}
-
-function pad(n: number, width: number): string {
-  return String(n).padStart(width, '0');
 }

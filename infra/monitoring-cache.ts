@@ -3,9 +3,18 @@
  * the host-CPU threshold derived from them, and which engines publish request latency metrics.
  */
 
-/** ElastiCache names a replication group's members <id>-001, <id>-002, … (the CacheClusterId dimension). */
-export function cacheMemberIds(replicationGroupId: string, numCacheClusters: number): string[] {
-  return Array.from({ length: numCacheClusters }, (_, i) => `${replicationGroupId}-${String(i + 1).padStart(3, '0')}`);
+/**
+ * The CacheClusterId of every member, as ElastiCache names them: <id>-001, <id>-002, …, or in
+ * cluster mode <id>-0001-001 (shard 1, node 1), <id>-0001-002, …
+ */
+export function cacheMemberIds(
+  replicationGroupId: string,
+  shape: number | { readonly shards: number; readonly replicasPerShard: number },
+): string[] {
+  const pad = (n: number, width: number) => String(n).padStart(width, '0');
+  const nodes = (count: number, prefix: string) => Array.from({ length: count }, (_, i) => `${prefix}-${pad(i + 1, 3)}`);
+  if (typeof shape === 'number') return nodes(shape, replicationGroupId);
+  return Array.from({ length: shape.shards }, (_, s) => nodes(1 + shape.replicasPerShard, `${replicationGroupId}-${pad(s + 1, 4)}`)).flat();
 }
 
 /** vCPUs by size for the current m/r/c node families (each size step doubles them). */
