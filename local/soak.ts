@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { io as connect, type Socket } from 'socket.io-client';
 import { startCluster, type LocalCluster } from './cluster';
-import { freePorts } from './processes';
+import { freePorts, rssKb } from './processes';
 
 export type SoakAdapter = 'redis' | 'redis-streams';
 
@@ -56,12 +55,11 @@ export interface SoakReport {
   readonly memory: Array<{ atS: number; rssKb: Record<string, number | null> }>;
 }
 
-/** Resident set size of a Linux process in kB, from /proc; null where /proc is not readable. */
-export function rssKb(pid: number | undefined): number | null {
+/** rssKb, or null where the process or /proc is gone: a soak reports what it could read. */
+function rssKbOrNull(pid: number | undefined): number | null {
   if (pid === undefined) return null;
   try {
-    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return kb ? Number(kb[1]) : null;
+    return rssKb(pid);
   } catch {
     return null;
   }
@@ -202,7 +200,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     const started = performance.now();
     const memory: SoakReport['memory'] = [];
     const sample = () => {
-      const rss = Object.fromEntries(cluster.nodes.map((n) => [n.nodeId, rssKb(n.child.pid)]));
+      const rss = Object.fromEntries(cluster.nodes.map((n) => [n.nodeId, rssKbOrNull(n.child.pid)]));
       memory.push({ atS: round((performance.now() - started) / 1000), rssKb: rss });
       return rss;
     };

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { createClient } from 'redis';
 import { expect } from 'vitest';
@@ -78,12 +77,7 @@ export async function timeToDelivery(
 }
 
 /** Resident set size of a Linux process in kB, from /proc. */
-export function rssKb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = /VmRSS:\s+(\d+) kB/.exec(status);
-  if (!kb) throw new Error(`no VmRSS in /proc/${pid}/status`);
-  return Number(kb[1]);
-}
+export { rssKb } from '../../local/processes';
 
 /**
  * True when Redis on `port` does not answer a PING on a fresh connection within `ms`: it is

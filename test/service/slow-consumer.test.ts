@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { rssKb } from '../../local/processes';
 import { type ServiceNode, startServiceNode, UNTHROTTLED_ENV } from '../../local/service-node';
 import { closeAllClients, openClient } from '../helpers/clients';
 
-const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
 /** A raw Engine.IO/Socket.IO client that joins the default namespace and then stops reading. */
 async function stalledClient(url: string): Promise<{ ws: WebSocket; sid: string }> {
@@ -67,6 +66,6 @@ describe('slow consumers', () => {
     await reader.nextMessage((m) => m.text === 'after the drop');
     expect(reader.messages.length).toBe(sent + 1);
     expect(node.child.exitCode).toBeNull();
-    expect(rssMb(node.child.pid!)).toBeLessThan(400);
+    expect(rssKb(node.child.pid!) / 1024).toBeLessThan(400);
   });
 });
