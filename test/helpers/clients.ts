@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { io as connect, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import type { Ack, ChatMessage, SessionInfo } from '../../service/src/protocol';
 
@@ -62,6 +63,21 @@ export function closeAllClients(): void {
 }
 
 export { waitFor } from '../../local/processes';
+
+let seq = 0;
+/** A name (room, tag) that no other test of this run uses. */
+export const unique = (prefix: string) => `${prefix}-${process.pid}-${++seq}`;
+
+export async function joinRoom(client: TestClient, room: string): Promise<void> {
+  expect(await client.request('room:join', { room })).toEqual({ ok: true, room });
+}
+
+/** Sends a chat message (to everyone without a room) and returns its id; throws when it is refused. */
+export async function send(client: TestClient, text: string, room?: string): Promise<string> {
+  const ack = await client.request<{ id: string }>('chat:message', room === undefined ? { text } : { room, text });
+  if (!ack.ok) throw new Error(`send failed: ${JSON.stringify(ack)}`);
+  return ack.id;
+}
 
 export async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(url);

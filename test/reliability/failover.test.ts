@@ -5,9 +5,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type LocalCluster, startCluster } from '../../local/cluster';
 import { type RedisServer, startRedisServer } from '../../local/redis-server';
 import { startTcpForwarder, type TcpForwarder } from '../../local/tcp-forwarder';
-import { closeAllClients, getJson, openClient, type TestClient, waitFor } from '../helpers/clients';
+import { closeAllClients, getJson, joinRoom, openClient, type TestClient, unique, waitFor } from '../helpers/clients';
 import { freePorts } from '../helpers/ports';
-import { expectAllToAll, joinRoom, type RedisAdmin, redisAdmin, replication, timeToDelivery, unique } from './helpers';
+import { expectAllToAll, type RedisAdmin, redisAdmin, replication, timeToDelivery } from './helpers';
 
 /** The documented bound on resuming cross-node delivery after a failover (docs/reliability.md). */
 const RESUME_BOUND_MS = 15_000;

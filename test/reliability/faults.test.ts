@@ -2,9 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type LocalCluster, startCluster } from '../../local/cluster';
 import { type RedisServer, startRedisServer } from '../../local/redis-server';
 import type { SessionInfo } from '../../service/src/protocol';
-import { closeAllClients, getJson, openClient, type TestClient, waitFor } from '../helpers/clients';
+import { closeAllClients, getJson, joinRoom, openClient, send, type TestClient, unique, waitFor } from '../helpers/clients';
 import { freePorts } from '../helpers/ports';
-import { expectAllToAll, joinRoom, redisAdmin, send, unique, unresponsive } from './helpers';
+import { expectAllToAll, redisAdmin, unresponsive } from './helpers';
 
 const OUTAGE_MS = 10_000;
 
@@ -47,7 +47,7 @@ describe('faults', () => {
     let checks = 0;
     for (let i = 0; i < 100 && Date.now() < outageEnds - 500; i++) {
       const text = `during ${i}`;
-      await send(a1, room, text);
+      await send(a1, text, room);
       await a2.nextMessage((m) => m.text === text, 2_000);
       const health = await Promise.all(c.nodes.map((n) => getJson(`${n.url}/healthz`)));
       expect(health.map((h) => [h.status, h.body.redis])).toEqual(c.nodes.map(() => [200, 'reconnecting']));
@@ -138,7 +138,7 @@ describe('faults', () => {
         order.push('healthz');
         return h;
       });
-      await send(x1, room, 'while redis sleeps');
+      await send(x1, 'while redis sleeps', room);
       const local = x2.nextMessage((m) => m.text === 'while redis sleeps').then(() => order.push('local message'));
       const remote = y.nextMessage((m) => m.text === 'while redis sleeps').then(() => Date.now() - issuedAt);
 

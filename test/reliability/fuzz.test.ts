@@ -2,10 +2,10 @@ import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalCluster, startCluster } from '../../local/cluster';
 import { UNTHROTTLED_ENV } from '../../local/service-node';
-import { closeAllClients, getJson, openClient, type TestClient, waitFor } from '../helpers/clients';
+import { closeAllClients, getJson, joinRoom, openClient, send, type TestClient, unique, waitFor } from '../helpers/clients';
 import { freePorts } from '../helpers/ports';
 import { httpProbe, int, rng, type Rng, wsPacket, type WsPacket } from './fuzz-packets';
-import { joinRoom, rssKb, send, unique } from './helpers';
+import { rssKb } from './helpers';
 
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const WS_PACKETS = Number(process.env.FUZZ_PACKETS ?? 100_000);
@@ -154,7 +154,7 @@ describe(`fuzz: ${WS_PACKETS} hostile WebSocket packets and ${HTTP_REQUESTS} mal
       for (let i = 0; fuzzing && i < 600; i++) {
         for (const from of [a1, c]) {
           const text = `probe ${from === a1 ? 'target' : 'other'} ${i}`;
-          await send(from, room, text);
+          await send(from, text, room);
           probes.push({ text, from });
         }
         rssPeak = Math.max(rssPeak, rssKb(target.child.pid!));
@@ -200,7 +200,7 @@ describe(`fuzz: ${WS_PACKETS} hostile WebSocket packets and ${HTTP_REQUESTS} mal
     expect((await getJson(`${target.url}/healthz`)).status).toBe(200);
     for (const from of [a1, c]) {
       const text = `after fuzz from ${from.session.node}`;
-      await send(from, room, text);
+      await send(from, text, room);
       probes.push({ text, from });
     }
     for (const receiver of [a1, a2, c]) {

@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { createClient } from 'redis';
 import { expect } from 'vitest';
-import type { TestClient } from '../helpers/clients';
+import { send, type TestClient, unique } from '../helpers/clients';
 
 export interface RedisAdmin {
   /** Sends one command; rejects if the server is unreachable. */
@@ -29,24 +29,11 @@ export async function replication(admin: RedisAdmin): Promise<{ role: string; li
   return { role: /role:(\w+)/.exec(info)?.[1] ?? 'unknown', linkUp: info.includes('master_link_status:up') };
 }
 
-let seq = 0;
-export const unique = (prefix: string) => `${prefix}-${process.pid}-${++seq}`;
-
-export async function joinRoom(client: TestClient, room: string): Promise<void> {
-  expect(await client.request('room:join', { room })).toEqual({ ok: true, room });
-}
-
-export async function send(client: TestClient, room: string, text: string): Promise<string> {
-  const ack = await client.request<{ id: string }>('chat:message', { room, text });
-  if (!ack.ok) throw new Error(`send failed: ${JSON.stringify(ack)}`);
-  return ack.id;
-}
-
 /** Every client sends once to `room`; every client must receive every message. */
 export async function expectAllToAll(clients: TestClient[], room: string, tag: string, timeoutMs = 10_000): Promise<void> {
   for (const sender of clients) {
     const text = `${tag} from ${sender.session.node}/${sender.session.sid}`;
-    await send(sender, room, text);
+    await send(sender, text, room);
     await Promise.all(clients.map((r) => r.nextMessage((m) => m.text === text, timeoutMs)));
   }
 }

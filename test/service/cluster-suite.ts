@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatMessage } from '../../service/src/protocol';
-import { closeAllClients, openClient, type TestClient, waitFor } from '../helpers/clients';
+import { closeAllClients, joinRoom, openClient, send, type TestClient, unique, waitFor } from '../helpers/clients';
 
 export interface ClusterUnderTest {
   /** One URL per node, each a separate server process. */
@@ -10,20 +10,6 @@ export interface ClusterUnderTest {
 
 /** Registers further tests of one mode inside the suite, on the same running cluster. */
 export type ModeTests<T extends ClusterUnderTest> = (cluster: () => T) => void;
-
-let seq = 0;
-const unique = (prefix: string) => `${prefix}-${process.pid}-${++seq}`;
-
-async function send(client: TestClient, text: string, room?: string): Promise<string> {
-  const ack = await client.request<{ id: string }>('chat:message', room === undefined ? { text } : { room, text });
-  if (!ack.ok) throw new Error(`send failed: ${JSON.stringify(ack)}`);
-  return ack.id;
-}
-
-async function join(client: TestClient, room: string): Promise<void> {
-  const ack = await client.request<{ room: string }>('room:join', { room });
-  expect(ack).toEqual({ ok: true, room });
-}
 
 const count = (client: TestClient, pred: (m: ChatMessage) => boolean) => client.messages.filter(pred).length;
 
@@ -48,7 +34,7 @@ export function clusterSuite<T extends ClusterUnderTest>(name: string, start: ()
       const outsiders = await clientsOnEveryNode();
       expect(new Set([a, b, c].map((x) => x.session.node)).size).toBe(3);
       const room = unique('room');
-      for (const member of [a, b, c]) await join(member, room);
+      for (const member of [a, b, c]) await joinRoom(member, room);
 
       const id = await send(a, 'hello room', room);
       const barrier = await send(a, unique('barrier'));
@@ -77,7 +63,7 @@ export function clusterSuite<T extends ClusterUnderTest>(name: string, start: ()
     it('counts room members across nodes', async () => {
       const room = unique('count');
       const clients = [...(await clientsOnEveryNode()), await openClient(cluster.urls[2])];
-      for (const client of clients) await join(client, room);
+      for (const client of clients) await joinRoom(client, room);
       for (const asker of clients.slice(0, 3)) {
         expect(await asker.request('room:members', { room })).toEqual({ ok: true, room, count: 4 });
       }
@@ -86,8 +72,8 @@ export function clusterSuite<T extends ClusterUnderTest>(name: string, start: ()
     it('stops delivering to a member after it leaves', async () => {
       const [a, b] = await clientsOnEveryNode();
       const room = unique('leave');
-      await join(a, room);
-      await join(b, room);
+      await joinRoom(a, room);
+      await joinRoom(b, room);
       expect(await b.request('room:leave', { room })).toEqual({ ok: true, room });
       const id = await send(a, 'after leave', room);
       const barrier = await send(a, unique('barrier'));
@@ -100,7 +86,7 @@ export function clusterSuite<T extends ClusterUnderTest>(name: string, start: ()
     it('removes a disconnected socket from its rooms cluster-wide', async () => {
       const [a, b, c] = await clientsOnEveryNode();
       const room = unique('gone');
-      for (const x of [a, b, c]) await join(x, room);
+      for (const x of [a, b, c]) await joinRoom(x, room);
       expect(await a.request('room:members', { room })).toEqual({ ok: true, room, count: 3 });
       c.close();
       const after = await waitFor(
