@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { settleOnce } from '../local/processes';
 
 /**
  * `sio`: just enough of Engine.IO v4 / Socket.IO v5 over a WebSocket to join a room, send
@@ -40,55 +41,45 @@ export class LiteClient {
         : `${base}/${opts.room ? `?room=${encodeURIComponent(opts.room)}` : ''}`;
     const ws = new WebSocket(target);
     const client = new LiteClient(ws, opts.protocol, opts.room);
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      const settle = (err?: Error) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        if (err) {
-          ws.terminate();
-          reject(err);
-        } else resolve(client);
-      };
-      const timer = setTimeout(() => settle(new Error(`handshake with ${opts.url} timed out`)), opts.timeoutMs ?? 10_000);
-      ws.on('error', (err) => settle(err));
-      ws.on('close', () => {
-        settle(new Error(`${opts.url} closed the connection during the handshake`));
-        if (!client.closing) opts.onLost?.();
-      });
-      if (opts.protocol === 'raw') {
-        ws.on('open', () => settle());
-        ws.on('message', (data) => opts.onChat?.(data.toString()));
+    const timeoutMs = opts.timeoutMs ?? 10_000;
+    const { promise, settle, isSettled } = settleOnce(client, timeoutMs, () => new Error(`handshake with ${opts.url} timed out`), () => ws.terminate());
+    ws.on('error', (err) => settle(err));
+    ws.on('close', () => {
+      settle(new Error(`${opts.url} closed the connection during the handshake`));
+      if (!client.closing) opts.onLost?.();
+    });
+    if (opts.protocol === 'raw') {
+      ws.on('open', () => settle());
+      ws.on('message', (data) => opts.onChat?.(data.toString()));
+      return promise;
+    }
+    // sio: open → connect → session → (join → ack) → ready.
+    let joinAck = -1;
+    ws.on('message', (data) => {
+      const frame = data.toString();
+      const type = frame.charCodeAt(0);
+      if (type === 50 /* 2: ping */) return ws.send('3');
+      if (type === 48 /* 0: open */) return ws.send('40');
+      if (type !== 52 /* 4: message */) return;
+      const kind = frame.charCodeAt(1);
+      if (kind === 50 /* 42: event */) {
+        if (frame.startsWith('42["chat:message"')) return opts.onChat?.(frame);
+        if (frame.startsWith('42["session"')) {
+          if (!opts.room) return settle();
+          joinAck = client.nextAck++;
+          ws.send(`42${joinAck}["room:join",${JSON.stringify({ room: opts.room })}]`);
+        }
         return;
       }
-      // sio: open → connect → session → (join → ack) → ready.
-      let joinAck = -1;
-      ws.on('message', (data) => {
-        const frame = data.toString();
-        const type = frame.charCodeAt(0);
-        if (type === 50 /* 2: ping */) return ws.send('3');
-        if (type === 48 /* 0: open */) return ws.send('40');
-        if (type !== 52 /* 4: message */) return;
-        const kind = frame.charCodeAt(1);
-        if (kind === 50 /* 42: event */) {
-          if (frame.startsWith('42["chat:message"')) return opts.onChat?.(frame);
-          if (frame.startsWith('42["session"')) {
-            if (!opts.room) return settle();
-            joinAck = client.nextAck++;
-            ws.send(`42${joinAck}["room:join",${JSON.stringify({ room: opts.room })}]`);
-          }
-          return;
+      if (kind === 51 /* 43: ack */) {
+        if (!isSettled() && frame.startsWith(`43${joinAck}[`)) {
+          return frame.includes('"ok":true') ? settle() : settle(new Error(`join refused: ${frame.slice(0, 200)}`));
         }
-        if (kind === 51 /* 43: ack */) {
-          if (!settled && frame.startsWith(`43${joinAck}[`)) {
-            return frame.includes('"ok":true') ? settle() : settle(new Error(`join refused: ${frame.slice(0, 200)}`));
-          }
-          return opts.onAck?.();
-        }
-        if (kind === 52 /* 44: connect error */) settle(new Error(`connect refused: ${frame.slice(0, 200)}`));
-      });
+        return opts.onAck?.();
+      }
+      if (kind === 52 /* 44: connect error */) settle(new Error(`connect refused: ${frame.slice(0, 200)}`));
     });
+    return promise;
   }
 
   get open(): boolean {

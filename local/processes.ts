@@ -89,26 +89,39 @@ export function spawnUntil(
 ): Promise<ChildProcess> {
   const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const settle = (err?: Error) => {
+  const timeoutMs = opts.timeoutMs ?? 15_000;
+  const notReady = () => new Error(`${cmd} was not ready within ${timeoutMs} ms:\n${lines.slice(-20).join('\n')}`);
+  const { promise, settle } = settleOnce(child, timeoutMs, notReady, () => child.kill('SIGKILL'));
+  for (const stream of [child.stdout!, child.stderr!]) {
+    createInterface({ input: stream }).on('line', (line) => {
+      if (lines.length < 200) lines.push(line);
+      opts.onLine?.(line);
+      if (opts.isReady(line)) settle();
+    });
+  }
+  child.once('error', (err) => settle(err));
+  child.once('exit', (code, signal) => settle(new Error(`${cmd} exited (${code ?? signal}) before it was ready:\n${lines.slice(-20).join('\n')}`)));
+  return promise;
+}
+
+/**
+ * A start-up that ends once: `settle()` resolves with `value`, `settle(err)` (or `timeoutMs`
+ * passing) rejects after `onFail` cleans up; later calls do nothing.
+ */
+export function settleOnce<T>(value: T, timeoutMs: number, timeoutError: () => Error, onFail: () => void) {
+  let settle!: (err?: Error) => void;
+  let settled = false;
+  const promise = new Promise<T>((resolve, reject) => {
+    settle = (err) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       if (err) {
-        child.kill('SIGKILL');
+        onFail();
         reject(err);
-      } else resolve(child);
+      } else resolve(value);
     };
-    const timer = setTimeout(() => settle(new Error(`${cmd} was not ready within ${opts.timeoutMs ?? 15_000} ms:\n${lines.slice(-20).join('\n')}`)), opts.timeoutMs ?? 15_000);
-    for (const stream of [child.stdout!, child.stderr!]) {
-      createInterface({ input: stream }).on('line', (line) => {
-        if (lines.length < 200) lines.push(line);
-        opts.onLine?.(line);
-        if (opts.isReady(line)) settle();
-      });
-    }
-    child.once('error', (err) => settle(err));
-    child.once('exit', (code, signal) => settle(new Error(`${cmd} exited (${code ?? signal}) before it was ready:\n${lines.slice(-20).join('\n')}`)));
+    const timer = setTimeout(() => settle(timeoutError()), timeoutMs);
   });
+  return { promise, settle, isSettled: () => settled };
 }
