@@ -14,7 +14,7 @@ export const BENCH_USAGE = `usage: npm run bench -- [--quick] [--nodes N] [--out
   --nodes N    nodes in the Redis modes (default 2)
   --out FILE   JSON results (default .bench/bench-<timestamp>.json)
   --modes      a raw ws, b one node in memory, c N nodes on redis pub/sub, s stock socket.io on redis,
-               d N nodes on redis streams (+ sharded on a Redis Cluster when the service supports it)
+               d N nodes on redis streams and sharded on a Redis Cluster
   --bundle     another service bundle to measure in b, c and d (tuning experiments)`;
 
 export class UsageError extends Error {

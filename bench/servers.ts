@@ -1,14 +1,14 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ChildProcess } from 'node:child_process';
 import { createClient } from 'redis';
 import { freePorts, spawnUntil, stopProcess } from '../local/processes';
 import { startRedisServer } from '../local/redis-server';
-import { UNTHROTTLED_ENV } from '../local/service-node';
+import { startRedisCluster } from '../local/redis-cluster';
+import { BUNDLE, UNTHROTTLED_ENV } from '../local/service-node';
 import type { Protocol } from './lite-client';
 
 export const ROOT = join(__dirname, '..');
-export const SERVICE_BUNDLE = join(ROOT, 'service', 'dist', 'server.js');
+export const SERVICE_BUNDLE = BUNDLE;
 
 /** a: raw ws; b: one service node, in memory; c: N service nodes on Redis pub/sub; s: N stock Socket.IO nodes on Redis pub/sub; d: N service nodes on Redis streams (and sharded pub/sub on a Redis Cluster when the service has it). */
 export const MODE_IDS = ['a', 'b', 'c', 's', 'd'] as const;
@@ -38,18 +38,6 @@ export interface StartOptions {
 /** Rate limits are the service's defence, not what is measured: raised far above the offered load. */
 export const SERVICE_ENV: NodeJS.ProcessEnv = { ...UNTHROTTLED_ENV, MAX_CONNECTIONS: '100000' };
 
-/** Whether the service and the local helpers support ADAPTER=redis-sharded (work in progress elsewhere). */
-export function shardedAvailable(): boolean {
-  const config = join(ROOT, 'service', 'src', 'config.ts');
-  return (
-    existsSync(config) &&
-    readFileSync(config, 'utf8').includes("'redis-sharded'") &&
-    existsSync(join(ROOT, 'local', 'redis-cluster.ts')) &&
-    existsSync(SERVICE_BUNDLE) &&
-    readFileSync(SERVICE_BUNDLE, 'utf8').includes('redis-sharded')
-  );
-}
-
 export function variantsOf(mode: ModeId): Variant[] {
   switch (mode) {
     case 'a':
@@ -61,7 +49,7 @@ export function variantsOf(mode: ModeId): Variant[] {
     case 's':
       return ['stock'];
     case 'd':
-      return shardedAvailable() ? ['streams', 'sharded'] : ['streams'];
+      return ['streams', 'sharded'];
   }
 }
 
@@ -107,11 +95,7 @@ export async function startServers(variant: Variant, opts: StartOptions): Promis
     let redisUrl: string | undefined;
     const redisPids: number[] = [];
     if (variant === 'sharded') {
-      // Resolved at run time: the helper is being written alongside this bench.
-      const mod = (await import(join(ROOT, 'local', 'redis-cluster'))) as {
-        startRedisCluster(o: { primaries: number }): Promise<{ urls: string[]; stop(): Promise<void> }>;
-      };
-      const cluster = await mod.startRedisCluster({ primaries: 3 });
+      const cluster = await startRedisCluster({ primaries: 3 });
       stops.push(() => cluster.stop());
       redisUrl = cluster.urls[0];
       for (const url of cluster.urls) redisPids.push(await redisPid(url));

@@ -34,8 +34,6 @@ export interface AdapterRedisOptions {
    * adapter wants this: a queued XADD still reaches the stream, and recovery, after a blip.
    */
   readonly queueWhileOffline: boolean;
-  /** How often the pub client checks that it still talks to a primary. 0 turns it off. */
-  readonly roleCheckIntervalMs?: number;
 }
 
 /** Capped exponential backoff with jitter that never gives up. */
@@ -43,6 +41,9 @@ export function reconnectDelayMs(retries: number, maxDelayMs: number, random = M
   const base = Math.min(maxDelayMs, 50 * 2 ** Math.min(retries, 16));
   return Math.round(base / 2 + (random() * base) / 2);
 }
+
+/** How often the pub client checks that it still talks to a primary (the failover bound). */
+const ROLE_CHECK_INTERVAL_MS = 2_000;
 
 /** Commands waiting for Redis, per client: bounds memory under overload and while offline. */
 export const COMMAND_QUEUE_MAX = 10_000;
@@ -107,7 +108,6 @@ export function createAdapterRedis(
   // After a failover, a connection that stayed open may talk to the demoted primary, which
   // accepts PUBLISH but shares it with no one who moved on. Killing our own connections there
   // makes node-redis reconnect them, resolving the endpoint anew and re-subscribing.
-  let roleTimer: NodeJS.Timeout | undefined;
   let checking = false;
   const checkRole = async () => {
     if (checking || !rawPub.isReady) return;
@@ -131,11 +131,8 @@ export function createAdapterRedis(
       checking = false;
     }
   };
-  const roleCheckMs = opts.roleCheckIntervalMs ?? 2_000;
-  if (roleCheckMs > 0) {
-    roleTimer = setInterval(() => void checkRole(), roleCheckMs);
-    roleTimer.unref();
-  }
+  const roleTimer = setInterval(() => void checkRole(), ROLE_CHECK_INTERVAL_MS);
+  roleTimer.unref();
 
   return {
     pub,
