@@ -117,7 +117,13 @@ export interface CapacityPlan {
     readonly primaryCpuUtilization: number;
     readonly primaryNetworkMBps: number;
   };
-  readonly monthlyUsd: { readonly fargate: number; readonly redis: number; readonly alb: number; readonly egress: number; readonly total: number };
+  readonly monthlyUsd: {
+    readonly fargate: number;
+    readonly redis: number;
+    readonly alb: number;
+    readonly egress: number;
+    readonly total: number;
+  };
   readonly figures: Figures;
   readonly pricesAsOf: string;
   readonly assumptions: string[];
@@ -133,8 +139,10 @@ function check(input: CapacityInput): Required<CapacityInput> {
   };
   positiveInt('connections', input.connections);
   positiveInt('room size', input.roomSize);
-  if (!Number.isFinite(input.msgRate) || input.msgRate < 0) throw new CapacityInputError(`msg rate must be a number of messages per second >= 0, got ${input.msgRate}`);
-  if (input.roomSize > input.connections) throw new CapacityInputError(`room size (${input.roomSize}) cannot exceed connections (${input.connections})`);
+  if (!Number.isFinite(input.msgRate) || input.msgRate < 0)
+    throw new CapacityInputError(`msg rate must be a number of messages per second >= 0, got ${input.msgRate}`);
+  if (input.roomSize > input.connections)
+    throw new CapacityInputError(`room size (${input.roomSize}) cannot exceed connections (${input.connections})`);
   const perTask = input.connectionsPerTask ?? ASSUMPTIONS.connectionsPerTask;
   positiveInt('connections per task', perTask);
   return { ...input, connectionsPerTask: perTask };
@@ -181,14 +189,26 @@ function planTasks(inp: Required<CapacityInput>, f: Figures, adapter: Option['ad
     const fargate = t * (size.vcpu * PRICES.fargateVcpuHour + memoryGB * PRICES.fargateGbHour) * HOURS_PER_MONTH;
     plans.push({
       adapter,
-      tasks: { count: t, vcpu: size.vcpu, memoryGB, connectionsPerTask: Math.ceil(inp.connections / t), cpuUtilization: round(cpuUs(t) / (size.vcpu * 1e6), 3), limitedBy },
+      tasks: {
+        count: t,
+        vcpu: size.vcpu,
+        memoryGB,
+        connectionsPerTask: Math.ceil(inp.connections / t),
+        cpuUtilization: round(cpuUs(t) / (size.vcpu * 1e6), 3),
+        limitedBy,
+      },
       fargate,
     });
   }
   return plans;
 }
 
-function planRedis(inp: Required<CapacityInput>, f: Figures, adapter: Option['adapter'], tasks: number): { redis: CapacityPlan['redis']; cost: number } | undefined {
+function planRedis(
+  inp: Required<CapacityInput>,
+  f: Figures,
+  adapter: Option['adapter'],
+  tasks: number,
+): { redis: CapacityPlan['redis']; cost: number } | undefined {
   // redis-server's work per message grows with the subscribers it writes to: (1 + n) / 3 of the 2-node figure.
   const subscribers = adapter === 'redis' ? tasks : nodesPerRoom(tasks, inp.roomSize);
   const cpuUs = inp.msgRate * f.redisUsPerMessage2 * ((1 + subscribers) / 3);
@@ -233,7 +253,10 @@ export function planCapacity(input: CapacityInput, figures: Figures = DEFAULT_FI
       if (r) options.push({ ...t, redis: r.redis, redisCost: r.cost });
     }
   }
-  if (options.length === 0) throw new CapacityInputError('no layout fits: the load is beyond what this model can place (over a million tasks, or classic pub/sub past what one node can decode and no cluster shard count helps)');
+  if (options.length === 0)
+    throw new CapacityInputError(
+      'no layout fits: the load is beyond what this model can place (over a million tasks, or classic pub/sub past what one node can decode and no cluster shard count helps)',
+    );
   // Cheapest first; on a tie the classic adapter (no cluster mode) and the smaller task.
   options.sort((a, b) => a.fargate + a.redisCost - (b.fargate + b.redisCost));
   const best = options[0];
@@ -253,7 +276,13 @@ export function planCapacity(input: CapacityInput, figures: Figures = DEFAULT_FI
     adapter: best.adapter,
     tasks: best.tasks,
     redis: best.redis,
-    monthlyUsd: { fargate: round(best.fargate, 0), redis: round(best.redisCost, 0), alb: round(alb, 0), egress: round(egress, 0), total: round(total, 0) },
+    monthlyUsd: {
+      fargate: round(best.fargate, 0),
+      redis: round(best.redisCost, 0),
+      alb: round(alb, 0),
+      egress: round(egress, 0),
+      total: round(total, 0),
+    },
     figures,
     pricesAsOf: PRICES.asOf,
     assumptions: describeAssumptions(inp),

@@ -42,7 +42,12 @@ export class LiteClient {
     const ws = new WebSocket(target);
     const client = new LiteClient(ws, opts.protocol, opts.room);
     const timeoutMs = opts.timeoutMs ?? 10_000;
-    const { promise, settle, isSettled } = settleOnce(client, timeoutMs, () => new Error(`handshake with ${opts.url} timed out`), () => ws.terminate());
+    const { promise, settle, isSettled } = settleOnce(
+      client,
+      timeoutMs,
+      () => new Error(`handshake with ${opts.url} timed out`),
+      () => ws.terminate(),
+    );
     ws.on('error', (err) => settle(err));
     ws.on('close', () => {
       settle(new Error(`${opts.url} closed the connection during the handshake`));

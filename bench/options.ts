@@ -49,9 +49,13 @@ export function parseBenchArgs(argv: string[], now = new Date()): BenchOptions {
         out = value();
         break;
       case '--modes': {
-        const list = value().split(',').map((m) => m.trim()).filter(Boolean);
+        const list = value()
+          .split(',')
+          .map((m) => m.trim())
+          .filter(Boolean);
         const bad = list.filter((m) => !(MODE_IDS as readonly string[]).includes(m));
-        if (bad.length || list.length === 0) throw new UsageError(`--modes takes a comma-separated subset of ${MODE_IDS.join(',')}, got ${bad.join(',') || 'nothing'}`);
+        if (bad.length || list.length === 0)
+          throw new UsageError(`--modes takes a comma-separated subset of ${MODE_IDS.join(',')}, got ${bad.join(',') || 'nothing'}`);
         modes = MODE_IDS.filter((m) => list.includes(m));
         break;
       }

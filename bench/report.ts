@@ -14,14 +14,21 @@ export interface Headline {
   /** Our cluster's CPU per delivery over stock Socket.IO's, per workload (target ≤ 1.05). */
   readonly cpuVsStock: Record<string, number | null>;
   /** Cross-node minus local p99 on the pub/sub cluster, at the kept-up load nearest 100k deliveries/s (target ≤ 3 ms). */
-  readonly crossMinusLocalP99Ms: Record<string, { deliveriesPerS: number; localP99: number | null; crossP99: number | null; diffMs: number | null } | null>;
+  readonly crossMinusLocalP99Ms: Record<
+    string,
+    { deliveriesPerS: number; localP99: number | null; crossP99: number | null; diffMs: number | null } | null
+  >;
   /** p99 of delivered messages at 2× the sustained load (target < 250 ms), ours and stock's. */
-  readonly overloadP99Ms: Record<string, { ours: number | null; stock: number | null; oursRssGrowthMB: number | null; stockRssGrowthMB: number | null }>;
+  readonly overloadP99Ms: Record<
+    string,
+    { ours: number | null; stock: number | null; oursRssGrowthMB: number | null; stockRssGrowthMB: number | null }
+  >;
 }
 
 const find = (r: BenchResult, variant: string) => r.results.find((m) => m.variant === variant && !m.error);
 const wl = (m: ModeResult | undefined, name: string) => m?.workloads.find((w) => w.name === name);
-const ratio = (a: number | null | undefined, b: number | null | undefined) => (a != null && b != null && b !== 0 ? Math.round((a / b) * 1000) / 1000 : null);
+const ratio = (a: number | null | undefined, b: number | null | undefined) =>
+  a != null && b != null && b !== 0 ? Math.round((a / b) * 1000) / 1000 : null;
 
 export function headline(r: BenchResult): Headline {
   const ours = find(r, 'redis');
@@ -44,7 +51,12 @@ export function headline(r: BenchResult): Headline {
         }
       : null;
     const growth = (w: WorkloadResult | undefined) => (w ? Math.round((w.overload.rssMaxMB - w.overload.rssStartMB) * 10) / 10 : null);
-    overloadP99Ms[name] = { ours: o?.overload.latencyMs.p99 ?? null, stock: s?.overload.latencyMs.p99 ?? null, oursRssGrowthMB: growth(o), stockRssGrowthMB: growth(s) };
+    overloadP99Ms[name] = {
+      ours: o?.overload.latencyMs.p99 ?? null,
+      stock: s?.overload.latencyMs.p99 ?? null,
+      oursRssGrowthMB: growth(o),
+      stockRssGrowthMB: growth(s),
+    };
   }
   return { cpuVsStock, crossMinusLocalP99Ms, overloadP99Ms };
 }

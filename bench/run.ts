@@ -63,7 +63,12 @@ export interface ModeResult {
   readonly variant: Variant;
   readonly label: string;
   readonly nodes: number;
-  readonly idle: { readonly connections: number; readonly failed: number; readonly setupPerS: number; readonly rssPerConnKB: number } | null;
+  readonly idle: {
+    readonly connections: number;
+    readonly failed: number;
+    readonly setupPerS: number;
+    readonly rssPerConnKB: number;
+  } | null;
   readonly workloads: WorkloadResult[];
   readonly error?: string;
 }
@@ -108,7 +113,12 @@ const finite = (n: number) => (Number.isFinite(n) ? n : null);
 const round = (n: number, digits = 3) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 function latency(h: Histogram): Latency {
-  return { p50: finite(round(h.quantile(0.5))), p99: finite(round(h.quantile(0.99))), max: h.count ? round(h.maxMs) : null, count: h.count };
+  return {
+    p50: finite(round(h.quantile(0.5))),
+    p99: finite(round(h.quantile(0.99))),
+    max: h.count ? round(h.maxMs) : null,
+    count: h.count,
+  };
 }
 
 export async function runBench(opts: RunOptions): Promise<BenchResult> {
@@ -162,11 +172,19 @@ export async function runBench(opts: RunOptions): Promise<BenchResult> {
   };
 }
 
-async function measureMode(mode: ModeId, servers: RunningServers, workers: Workers, sizes: Sizes, log: (l: string) => void): Promise<ModeResult> {
+async function measureMode(
+  mode: ModeId,
+  servers: RunningServers,
+  workers: Workers,
+  sizes: Sizes,
+  log: (l: string) => void,
+): Promise<ModeResult> {
   const label = VARIANT_LABELS[servers.variant];
   const nodes = servers.urls.length;
   const idle = await measureIdle(servers, workers, sizes);
-  log(`${label}: ${idle.connections} idle connections, ${Math.round(idle.setupPerS)} handshakes/s, ${idle.rssPerConnKB.toFixed(1)} KB RSS each`);
+  log(
+    `${label}: ${idle.connections} idle connections, ${Math.round(idle.setupPerS)} handshakes/s, ${idle.rssPerConnKB.toFixed(1)} KB RSS each`,
+  );
   const workloads: WorkloadResult[] = [];
   for (const spec of sizes.workloads) {
     workloads.push(await measureWorkload(spec, servers, workers, sizes, (l) => log(`${label} ${spec.name}: ${l}`)));
@@ -177,13 +195,22 @@ async function measureMode(mode: ModeId, servers: RunningServers, workers: Worke
 function connectAll(workers: Workers, servers: RunningServers, specs: ClientSpec[], concurrency: number): Promise<ConnectReply[]> {
   const perWorker = Math.max(1, Math.floor(concurrency / workers.count));
   return workers
-    .all((i) => ({ type: 'connect', protocol: servers.protocol, clients: specs.filter((_, j) => j % workers.count === i), concurrency: perWorker }))
+    .all((i) => ({
+      type: 'connect',
+      protocol: servers.protocol,
+      clients: specs.filter((_, j) => j % workers.count === i),
+      concurrency: perWorker,
+    }))
     .then((replies) => replies.map((r) => (r.type === 'connect' ? r.result : { opened: 0, failed: 0, ms: 0 })));
 }
 
 async function measureIdle(servers: RunningServers, workers: Workers, sizes: Sizes): Promise<NonNullable<ModeResult['idle']>> {
   const k = sizes.idleConnections;
-  const specs: ClientSpec[] = Array.from({ length: k }, (_, i) => ({ url: servers.urls[i % servers.urls.length], node: i % servers.urls.length, sender: false }));
+  const specs: ClientSpec[] = Array.from({ length: k }, (_, i) => ({
+    url: servers.urls[i % servers.urls.length],
+    node: i % servers.urls.length,
+    sender: false,
+  }));
   // A settled heap first, so that start-up garbage is not counted against the connections.
   await sleep(200);
   const before = sum(sampleAll(servers.nodePids), 'rssBytes');
@@ -194,7 +221,8 @@ async function measureIdle(servers: RunningServers, workers: Workers, sizes: Siz
   await sleep(Math.min(1_000, 200 + k / 5));
   const after = sum(sampleAll(servers.nodePids), 'rssBytes');
   await workers.all(() => ({ type: 'close' }));
-  if (opened === 0) throw new Error(`no idle connection could be opened: ${replies.find((r) => r.firstError)?.firstError ?? 'unknown error'}`);
+  if (opened === 0)
+    throw new Error(`no idle connection could be opened: ${replies.find((r) => r.firstError)?.firstError ?? 'unknown error'}`);
   return { connections: opened, failed, setupPerS: round(opened / seconds, 1), rssPerConnKB: round((after - before) / 1024 / opened, 2) };
 }
 
@@ -208,7 +236,13 @@ interface Ctx {
   readonly multiNode: boolean;
 }
 
-async function measureWorkload(spec: WorkloadSpec, servers: RunningServers, workers: Workers, sizes: Sizes, log: (l: string) => void): Promise<WorkloadResult> {
+async function measureWorkload(
+  spec: WorkloadSpec,
+  servers: RunningServers,
+  workers: Workers,
+  sizes: Sizes,
+  log: (l: string) => void,
+): Promise<WorkloadResult> {
   const n = servers.urls.length;
   const specs: ClientSpec[] = [];
   for (let r = 0; r < spec.rooms; r++) {
@@ -221,11 +255,15 @@ async function measureWorkload(spec: WorkloadSpec, servers: RunningServers, work
   const connect = async () => {
     const replies = await connectAll(workers, servers, specs, sizes.connectConcurrency);
     const failed = replies.reduce((s, r) => s + r.failed, 0);
-    if (failed > 0) throw new Error(`${failed} of ${specs.length} clients could not connect: ${replies.find((r) => r.firstError)?.firstError}`);
+    if (failed > 0)
+      throw new Error(`${failed} of ${specs.length} clients could not connect: ${replies.find((r) => r.firstError)?.firstError}`);
   };
   await connect();
   const senders = specs.filter((s) => s.sender).length;
-  const shares = Array.from({ length: workers.count }, (_, i) => specs.filter((s, j) => s.sender && j % workers.count === i).length / senders);
+  const shares = Array.from(
+    { length: workers.count },
+    (_, i) => specs.filter((s, j) => s.sender && j % workers.count === i).length / senders,
+  );
   const ctx: Ctx = { servers, workers, sizes, roomSize: spec.members, shares, multiNode: n > 1 };
   try {
     const fixedMsgs = sizes.fixedDeliveriesPerS / spec.members;

@@ -113,7 +113,11 @@ export async function startServers(variant: Variant, opts: StartOptions): Promis
         if (variant === 'raw') return spawnServer(tsxArgs('raw-ws-server.ts'), base, 'listening');
         if (variant === 'stock') return spawnServer(tsxArgs('stock-server.ts'), { ...base, REDIS_URL: redisUrl }, 'ready');
         const adapter = variant === 'streams' ? 'redis-streams' : variant === 'sharded' ? 'redis-sharded' : 'redis';
-        return spawnServer([opts.bundle ?? SERVICE_BUNDLE], { ...SERVICE_ENV, ...base, ...(redisUrl ? { REDIS_URL: redisUrl, ADAPTER: adapter } : {}) }, '"msg":"ready"');
+        return spawnServer(
+          [opts.bundle ?? SERVICE_BUNDLE],
+          { ...SERVICE_ENV, ...base, ...(redisUrl ? { REDIS_URL: redisUrl, ADAPTER: adapter } : {}) },
+          '"msg":"ready"',
+        );
       }),
     );
     for (const r of settled) if (r.status === 'fulfilled') children.push(r.value);

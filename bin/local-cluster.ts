@@ -43,7 +43,9 @@ async function main(): Promise<void> {
   }
   for (const node of cluster.nodes) process.stdout.write(`${node.nodeId}: ${node.url}\n`);
   process.stdout.write(`redis: ${cluster.redisUrl}${cluster.redis ? ' (started for this cluster)' : ''}\n`);
-  process.stdout.write(`load balancer: ${cluster.url} (HAProxy, sticky cookie ${cluster.loadBalancer!.cookieName}, health check /readyz)\n`);
+  process.stdout.write(
+    `load balancer: ${cluster.url} (HAProxy, sticky cookie ${cluster.loadBalancer!.cookieName}, health check /readyz)\n`,
+  );
   process.stdout.write(`cluster ready: open ${cluster.url}\n`);
   // A node may be stopped by hand to watch failover; the rest keep serving.
   for (const node of cluster.nodes) {
@@ -56,6 +58,8 @@ async function main(): Promise<void> {
 class UsageError extends Error {}
 
 main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof MissingBinaryError || err instanceof UsageError ? err.message : err instanceof Error ? err.stack : String(err)}\n`);
+  process.stderr.write(
+    `${err instanceof MissingBinaryError || err instanceof UsageError ? err.message : err instanceof Error ? err.stack : String(err)}\n`,
+  );
   process.exit(1);
 });

@@ -24,7 +24,10 @@ function summary(r: SoakReport): string {
     `sent ${r.sent} (rejected ${r.rejected}); delivered ${r.delivered} of ${r.expected} expected = ${r.deliveredPct} %; duplicates ${r.duplicates}, unexpected ${r.unexpected}, disconnects ${r.disconnects}`,
     `latency p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms`,
     `memory (RSS per node, ${r.memory.length} samples):`,
-    ...nodes.map((n) => `  ${n}: ${mb(first?.rssKb[n] ?? null)} -> ${mb(last?.rssKb[n] ?? null)}; samples ${r.memory.map((m) => mb(m.rssKb[n])).join(' ')}`),
+    ...nodes.map(
+      (n) =>
+        `  ${n}: ${mb(first?.rssKb[n] ?? null)} -> ${mb(last?.rssKb[n] ?? null)}; samples ${r.memory.map((m) => mb(m.rssKb[n])).join(' ')}`,
+    ),
   ].join('\n');
 }
 
@@ -66,8 +69,12 @@ async function main(): Promise<void> {
     seed,
     signal: abort.signal,
     onProgress: (p) => {
-      const rss = Object.entries(p.rssKb).map(([n, kb]) => `${n} ${mb(kb)}`).join(', ');
-      process.stdout.write(`[${p.elapsedS}s] connections ${p.connected}, sent ${p.sent}, delivered ${p.delivered}/${p.expected}, p99 ${p.p99Ms} ms, rss ${rss}\n`);
+      const rss = Object.entries(p.rssKb)
+        .map(([n, kb]) => `${n} ${mb(kb)}`)
+        .join(', ');
+      process.stdout.write(
+        `[${p.elapsedS}s] connections ${p.connected}, sent ${p.sent}, delivered ${p.delivered}/${p.expected}, p99 ${p.p99Ms} ms, rss ${rss}\n`,
+      );
     },
   });
   process.stdout.write(`${summary(report)}\n`);

@@ -23,7 +23,7 @@ const overrides = Object.fromEntries(
 );
 
 const lock: Record<string, unknown> = {
-  '//': 'Replacement-causing properties of each stage\'s replication group as deployed. A test and every synth fail when they would change; see docs/deploy.md. Regenerate with npx tsx bin/update-cache-lock.ts',
+  '//': "Replacement-causing properties of each stage's replication group as deployed. A test and every synth fail when they would change; see docs/deploy.md. Regenerate with npx tsx bin/update-cache-lock.ts",
 };
 const outdir = mkdtempSync(join(tmpdir(), 'cache-lock-'));
 try {

@@ -4,12 +4,7 @@ import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import {
-  createOnlyValues,
-  CreateOnlyValues,
-  replacementChanges,
-  replacementMessage,
-} from './cache-replacement-guard';
+import { createOnlyValues, CreateOnlyValues, replacementChanges, replacementMessage } from './cache-replacement-guard';
 import { CacheEngine, PINNED_ENGINE_VERSIONS } from './config';
 import { cacheMemberIds } from './monitoring-cache';
 
@@ -90,7 +85,9 @@ export class Cache extends Construct {
     this.engineVersion = props.engineVersion ?? PINNED_ENGINE_VERSIONS[this.engine];
     this.nodeType = props.nodeType ?? 'cache.t4g.micro';
     this.clusterMode = props.clusterMode;
-    this.numCacheClusters = this.clusterMode ? this.clusterMode.shards * (1 + this.clusterMode.replicasPerShard) : (props.numCacheClusters ?? 1);
+    this.numCacheClusters = this.clusterMode
+      ? this.clusterMode.shards * (1 + this.clusterMode.replicasPerShard)
+      : (props.numCacheClusters ?? 1);
     this.port = props.port ?? 6379;
     this.transitEncryption = props.transitEncryption ?? true;
     this.replicationGroupId = props.replicationGroupId;
@@ -98,19 +95,26 @@ export class Cache extends Construct {
     const withReplicas = this.clusterMode ? this.clusterMode.replicasPerShard > 0 : this.numCacheClusters > 1;
 
     if (this.clusterMode && props.numCacheClusters !== undefined) {
-      throw new Error('Cache: numCacheClusters and clusterMode exclude each other; in cluster mode the size is shards × (1 + replicasPerShard)');
+      throw new Error(
+        'Cache: numCacheClusters and clusterMode exclude each other; in cluster mode the size is shards × (1 + replicasPerShard)',
+      );
     }
     if (this.clusterMode) {
       const { shards, replicasPerShard } = this.clusterMode;
-      if (!Number.isInteger(shards) || shards < 1 || shards > 500) throw new Error(`Cache: clusterMode.shards must be an integer from 1 to 500, got ${shards}`);
+      if (!Number.isInteger(shards) || shards < 1 || shards > 500)
+        throw new Error(`Cache: clusterMode.shards must be an integer from 1 to 500, got ${shards}`);
       if (!Number.isInteger(replicasPerShard) || replicasPerShard < 0 || replicasPerShard > 5) {
         throw new Error(`Cache: clusterMode.replicasPerShard must be an integer from 0 to 5, got ${replicasPerShard}`);
       }
     } else if (!Number.isInteger(this.numCacheClusters) || this.numCacheClusters < 1 || this.numCacheClusters > 6) {
-      throw new Error(`Cache: numCacheClusters must be an integer from 1 to 6 (a primary and up to 5 replicas), got ${this.numCacheClusters}`);
+      throw new Error(
+        `Cache: numCacheClusters must be an integer from 1 to 6 (a primary and up to 5 replicas), got ${this.numCacheClusters}`,
+      );
     }
     if (!Token.isUnresolved(this.replicationGroupId) && !/^[a-z](?!.*--)[a-z0-9-]{0,38}[a-z0-9]?$/.test(this.replicationGroupId)) {
-      throw new Error(`Cache: replicationGroupId must be 1-40 lowercase letters, digits or single hyphens, starting with a letter and not ending with a hyphen, got "${this.replicationGroupId}"`);
+      throw new Error(
+        `Cache: replicationGroupId must be 1-40 lowercase letters, digits or single hyphens, starting with a letter and not ending with a hyphen, got "${this.replicationGroupId}"`,
+      );
     }
     if (props.allowReplacement && props.lockedCreateOnlyValues === undefined) {
       throw new Error('Cache: allowReplacement only has a meaning together with lockedCreateOnlyValues');
@@ -189,7 +193,9 @@ export class Cache extends Construct {
     this.primaryEndpointAddress = this.clusterMode
       ? this.replicationGroup.attrConfigurationEndPointAddress
       : this.replicationGroup.attrPrimaryEndPointAddress;
-    this.primaryEndpointPort = this.clusterMode ? this.replicationGroup.attrConfigurationEndPointPort : this.replicationGroup.attrPrimaryEndPointPort;
+    this.primaryEndpointPort = this.clusterMode
+      ? this.replicationGroup.attrConfigurationEndPointPort
+      : this.replicationGroup.attrPrimaryEndPointPort;
     this.memberClusterIds = cacheMemberIds(this.replicationGroupId, this.clusterMode ?? this.numCacheClusters);
     this.redisUrl = `${this.transitEncryption ? 'rediss' : 'redis'}://${this.primaryEndpointAddress}:${this.primaryEndpointPort}`;
 
@@ -201,7 +207,8 @@ export class Cache extends Construct {
     if (!withReplicas) {
       Validations.of(this.replicationGroup).acknowledge({
         id: 'AwsSolutions-AEC4',
-        reason: 'No replicas (the dev cost preset): there is nothing to fail over to. The prod preset requires a replica per primary with Multi-AZ.',
+        reason:
+          'No replicas (the dev cost preset): there is nothing to fail over to. The prod preset requires a replica per primary with Multi-AZ.',
       });
     }
     if (!this.transitEncryption) {
@@ -231,7 +238,8 @@ export class Cache extends Construct {
   private renderedProperties(): Record<string, unknown> {
     // _toCloudFormation is what synthesis itself calls; it renders template casing and escape hatches.
     const rendered = (this.replicationGroup as unknown as { _toCloudFormation(): unknown })._toCloudFormation();
-    const resources = (Stack.of(this).resolve(rendered) as { Resources: Record<string, { Properties?: Record<string, unknown> }> }).Resources;
+    const resources = (Stack.of(this).resolve(rendered) as { Resources: Record<string, { Properties?: Record<string, unknown> }> })
+      .Resources;
     return Object.values(resources)[0]?.Properties ?? {};
   }
 }

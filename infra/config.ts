@@ -2,12 +2,7 @@
  * The deployment configuration: one typed object per stage, overridable key by key from CDK
  * context (`-c key=value`). Only bin/app.ts reads context; everything below it gets typed props.
  */
-import {
-  DEFAULT_DRAIN_TIMEOUT_MS,
-  DEFAULT_PING_INTERVAL_MS,
-  DEFAULT_PING_TIMEOUT_MS,
-  DEFAULT_PORT,
-} from '../service/src/config';
+import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_PING_INTERVAL_MS, DEFAULT_PING_TIMEOUT_MS, DEFAULT_PORT } from '../service/src/config';
 
 export const STAGES = ['dev', 'prod'] as const;
 export type StageName = (typeof STAGES)[number];
@@ -253,29 +248,48 @@ const MONITORING_PARSERS: { readonly [K in keyof MonitoringConfig]-?: (key: stri
 
 /** The monitoring keys' rules; validateConfig calls it last. */
 function validateMonitoringConfig(c: DeploymentConfig): void {
-  for (const key of ['alarmCacheEngineCpuWarningPercent', 'alarmCacheEngineCpuCriticalPercent', 'alarmCacheMemoryPercent', 'alarmTaskCpuPercent', 'alarmTaskMemoryPercent'] as const) {
+  for (const key of [
+    'alarmCacheEngineCpuWarningPercent',
+    'alarmCacheEngineCpuCriticalPercent',
+    'alarmCacheMemoryPercent',
+    'alarmTaskCpuPercent',
+    'alarmTaskMemoryPercent',
+  ] as const) {
     inRange(key, c[key], 1, 100);
   }
   if (c.alarmCacheHostCpuPercent !== undefined) inRange('alarmCacheHostCpuPercent', c.alarmCacheHostCpuPercent, 1, 100);
   if (c.alarmCacheEngineCpuWarningPercent >= c.alarmCacheEngineCpuCriticalPercent) {
-    fail(`alarmCacheEngineCpuWarningPercent (${c.alarmCacheEngineCpuWarningPercent}) must be below alarmCacheEngineCpuCriticalPercent (${c.alarmCacheEngineCpuCriticalPercent})`);
+    fail(
+      `alarmCacheEngineCpuWarningPercent (${c.alarmCacheEngineCpuWarningPercent}) must be below alarmCacheEngineCpuCriticalPercent (${c.alarmCacheEngineCpuCriticalPercent})`,
+    );
   }
   inRange('alarmCachePubSubLatencyWarningMicros', c.alarmCachePubSubLatencyWarningMicros, 1, 10_000_000);
   inRange('alarmCachePubSubLatencyCriticalMicros', c.alarmCachePubSubLatencyCriticalMicros, 1, 10_000_000);
   if (c.alarmCachePubSubLatencyWarningMicros >= c.alarmCachePubSubLatencyCriticalMicros) {
-    fail(`alarmCachePubSubLatencyWarningMicros (${c.alarmCachePubSubLatencyWarningMicros}) must be below alarmCachePubSubLatencyCriticalMicros (${c.alarmCachePubSubLatencyCriticalMicros})`);
+    fail(
+      `alarmCachePubSubLatencyWarningMicros (${c.alarmCachePubSubLatencyWarningMicros}) must be below alarmCachePubSubLatencyCriticalMicros (${c.alarmCachePubSubLatencyCriticalMicros})`,
+    );
   }
   inRange('alarmCacheRequestLatencyMicros', c.alarmCacheRequestLatencyMicros, 1, 10_000_000);
   // ElastiCache's maxclients is 65,000 per node.
   if (c.alarmCacheConnectionsMax !== undefined) inRange('alarmCacheConnectionsMax', c.alarmCacheConnectionsMax, 1, 65_000);
   inRange('alarmCacheReplicationLagSeconds', c.alarmCacheReplicationLagSeconds, 1, 3600);
   inRange('alarmCacheSwapMiB', c.alarmCacheSwapMiB, 1, 1_048_576);
-  for (const key of ['alarmCacheEvictionsPerMinute', 'alarmCacheShapedPacketsPerMinute', 'alarmElb5xxPerMinute', 'alarmTarget5xxPerMinute', 'alarmRejectedConnectionsPerMinute', 'alarmRedisAdapterErrorsPerMinute'] as const) {
+  for (const key of [
+    'alarmCacheEvictionsPerMinute',
+    'alarmCacheShapedPacketsPerMinute',
+    'alarmElb5xxPerMinute',
+    'alarmTarget5xxPerMinute',
+    'alarmRejectedConnectionsPerMinute',
+    'alarmRedisAdapterErrorsPerMinute',
+  ] as const) {
     inRange(key, c[key], 0, 1_000_000);
   }
   // Autoscaling holds CPU near targetCpuPercent; an alarm at or below it would fire on every busy hour.
   if (c.alarmTaskCpuPercent <= c.targetCpuPercent) {
-    fail(`alarmTaskCpuPercent (${c.alarmTaskCpuPercent}) must be above targetCpuPercent (${c.targetCpuPercent}), or it fires whenever autoscaling works as intended`);
+    fail(
+      `alarmTaskCpuPercent (${c.alarmTaskCpuPercent}) must be above targetCpuPercent (${c.targetCpuPercent}), or it fires whenever autoscaling works as intended`,
+    );
   }
   inRange('alarmUnhealthyTargets', c.alarmUnhealthyTargets, 0, Math.max(0, c.maxTasks - 1));
   if (c.alarmEventLoopDelayMs < 1 || c.alarmEventLoopDelayMs >= c.pingTimeoutMs) {
@@ -329,7 +343,15 @@ const COMMON = {
 /** Everything but the region and engine version, which depend on the environment and the engine. */
 type Preset = Omit<
   Overridable,
-  'region' | 'cacheEngineVersion' | 'account' | 'vpcId' | 'certificateArn' | 'authDisabledReason' | 'authJwksUrl' | 'authJwtIssuer' | 'authJwtAudience'
+  | 'region'
+  | 'cacheEngineVersion'
+  | 'account'
+  | 'vpcId'
+  | 'certificateArn'
+  | 'authDisabledReason'
+  | 'authJwksUrl'
+  | 'authJwtIssuer'
+  | 'authJwtAudience'
 >;
 
 export const PRESETS: Readonly<Record<StageName, Preset>> = {
@@ -499,8 +521,7 @@ export function resolveConfig(context: Readonly<Record<string, unknown>>, env: C
 
 /** Fargate's CPU units and the memory sizes (MiB) each allows. */
 function fargateMemoryOptions(cpu: number): number[] {
-  const range = (from: number, to: number, step: number) =>
-    Array.from({ length: (to - from) / step + 1 }, (_, i) => from + i * step);
+  const range = (from: number, to: number, step: number) => Array.from({ length: (to - from) / step + 1 }, (_, i) => from + i * step);
   switch (cpu) {
     case 256:
       return [512, 1024, 2048];
@@ -564,7 +585,11 @@ export function validateConfig(c: DeploymentConfig): void {
     fail(`cacheEngineVersion must be major.minor such as ${PINNED_ENGINE_VERSIONS[c.cacheEngine]}, got "${c.cacheEngineVersion}"`);
   }
   inRange('cacheSnapshotRetentionDays', c.cacheSnapshotRetentionDays, 0, 35);
-  if (!/^(sun|mon|tue|wed|thu|fri|sat):([01]\d|2[0-3]):[0-5]\d-(sun|mon|tue|wed|thu|fri|sat):([01]\d|2[0-3]):[0-5]\d$/.test(c.cacheMaintenanceWindow)) {
+  if (
+    !/^(sun|mon|tue|wed|thu|fri|sat):([01]\d|2[0-3]):[0-5]\d-(sun|mon|tue|wed|thu|fri|sat):([01]\d|2[0-3]):[0-5]\d$/.test(
+      c.cacheMaintenanceWindow,
+    )
+  ) {
     fail(`cacheMaintenanceWindow must be ddd:hh:mm-ddd:hh:mm (UTC), got "${c.cacheMaintenanceWindow}"`);
   }
   if (!/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/.test(c.cacheSnapshotWindow)) {
@@ -623,9 +648,11 @@ export function validateConfig(c: DeploymentConfig): void {
     fail('authJwksUrl, authJwtIssuer and authJwtAudience only apply with authMode=jwt');
   }
   if (c.authDisabledReason !== undefined && c.authMode !== 'none') fail('authDisabledReason only applies with authMode=none');
-  if (c.authJwksUrl !== undefined && !/^https:\/\/[^\s]+$/.test(c.authJwksUrl)) fail(`authJwksUrl must be an https:// URL, got "${c.authJwksUrl}"`);
+  if (c.authJwksUrl !== undefined && !/^https:\/\/[^\s]+$/.test(c.authJwksUrl))
+    fail(`authJwksUrl must be an https:// URL, got "${c.authJwksUrl}"`);
   for (const origin of c.corsOrigins) {
-    if (!/^https?:\/\/[^/\s*,]+$/.test(origin)) fail(`corsOrigins must be comma-separated origins such as https://app.example.com (no paths, no *), got "${origin}"`);
+    if (!/^https?:\/\/[^/\s*,]+$/.test(origin))
+      fail(`corsOrigins must be comma-separated origins such as https://app.example.com (no paths, no *), got "${origin}"`);
   }
   for (const email of c.alarmEmails) {
     if (!/^[^@\s,]+@[^@\s,]+\.[^@\s,]+$/.test(email)) fail(`alarmEmails must be comma-separated email addresses, got "${email}"`);

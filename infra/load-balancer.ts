@@ -112,7 +112,8 @@ export class LoadBalancer extends Construct {
         defaultAction: elbv2.ListenerAction.redirect({ protocol: 'HTTPS', port: '443', permanent: true }),
       });
     } else {
-      if (props.sslPolicy !== undefined) throw new Error('LoadBalancer: sslPolicy needs certificateArn (there is no HTTPS listener without one)');
+      if (props.sslPolicy !== undefined)
+        throw new Error('LoadBalancer: sslPolicy needs certificateArn (there is no HTTPS listener without one)');
       this.httpListener = this.loadBalancer.addListener('Http', {
         port: 80,
         protocol: elbv2.ApplicationProtocol.HTTP,

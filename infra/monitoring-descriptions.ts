@@ -55,7 +55,9 @@ export function alarmDescription(severity: Severity, condition: string, story: A
     `Runbook: ${runbookPath(story.runbook)}`,
   ].join('\n');
   if (text.length > MAX_DESCRIPTION_CHARS) {
-    throw new Error(`Monitoring: the description of "${condition}" has ${text.length} characters; CloudWatch allows ${MAX_DESCRIPTION_CHARS}`);
+    throw new Error(
+      `Monitoring: the description of "${condition}" has ${text.length} characters; CloudWatch allows ${MAX_DESCRIPTION_CHARS}`,
+    );
   }
   return text;
 }
@@ -65,14 +67,16 @@ const METRICS = '`npm run oncall -- metrics --hours 6`';
 
 export const STORIES = {
   serviceImpaired: {
-    meaning: 'users are affected now: tasks are missing, the ALB answers 5xx or has no healthy target, or Redis (and so cross-node delivery) is saturated.',
+    meaning:
+      'users are affected now: tasks are missing, the ALB answers 5xx or has no healthy target, or Redis (and so cross-node delivery) is saturated.',
     causes: 'failing deploy or crash loop, a Redis failover or overload, a broken release, AZ trouble.',
     checks: [`${STATUS}: which child alarm fired`, 'ECS service events and stopped-task reasons', `${METRICS} around the start`],
     runbook: 'service-impaired',
   },
   engineCpu: {
     meaning: 'the single Redis engine thread is near saturation; pub/sub delivery between nodes slows, then queues.',
-    causes: 'message fan-out growth, a client running expensive commands (KEYS, big MGET, Lua), connection storms with TLS handshakes, snapshot/replication sync.',
+    causes:
+      'message fan-out growth, a client running expensive commands (KEYS, big MGET, Lua), connection storms with TLS handshakes, snapshot/replication sync.',
     checks: ['INFO commandstats: which commands use the time', 'SLOWLOG GET 20', 'CurrConnections and NewConnections on the dashboard'],
     runbook: 'redis-engine-cpu',
   },
@@ -89,7 +93,8 @@ export const STORIES = {
     runbook: 'redis-latency',
   },
   memory: {
-    meaning: 'the node is running out of memory; at the limit it evicts or refuses writes, and output buffers of slow subscribers can get clients dropped.',
+    meaning:
+      'the node is running out of memory; at the limit it evicts or refuses writes, and output buffers of slow subscribers can get clients dropped.',
     causes: 'subscriber output buffers growing (a stalled node), stream keys growing (streams adapter), keys written by another client.',
     checks: ['INFO memory', 'CLIENT LIST: large omem on sub clients', 'INFO keyspace / big keys'],
     runbook: 'redis-memory',
@@ -102,7 +107,8 @@ export const STORIES = {
   },
   connections: {
     meaning: 'more clients are connected than the fleet should open (about 3 per task); a leak or a reconnect storm.',
-    causes: 'tasks reconnecting in a loop, a deploy with double the tasks, another application using the cluster, operators left connected.',
+    causes:
+      'tasks reconnecting in a loop, a deploy with double the tasks, another application using the cluster, operators left connected.',
     checks: ['CLIENT LIST: group by name and addr', 'ECS running task count', 'RedisReconnects metric'],
     runbook: 'redis-connections',
   },
@@ -115,7 +121,11 @@ export const STORIES = {
   replicationLag: {
     meaning: 'this replica is behind the primary; a failover to it now would start from stale state and take longer.',
     causes: 'primary overloaded, network allowance exceeded, full resync after a restart, replica too small.',
-    checks: ['INFO replication on the primary', 'EngineCPUUtilization of the primary', 'NetworkBandwidthOutAllowanceExceeded of the primary'],
+    checks: [
+      'INFO replication on the primary',
+      'EngineCPUUtilization of the primary',
+      'NetworkBandwidthOutAllowanceExceeded of the primary',
+    ],
     runbook: 'redis-replication-lag',
   },
   shapedPackets: {
@@ -179,7 +189,7 @@ export const STORIES = {
     runbook: 'redis-adapter-errors',
   },
   eventLoopDelay: {
-    meaning: 'a task\'s event loop is blocked for long; every socket on it gets late messages and slow acks.',
+    meaning: "a task's event loop is blocked for long; every socket on it gets late messages and slow acks.",
     causes: 'CPU saturation, large broadcasts, synchronous work in a handler, GC pressure near the memory limit.',
     checks: ['ECS CPUUtilization and MemoryUtilization', 'ConnectedClients per task', 'the last deploy'],
     runbook: 'event-loop-delay',

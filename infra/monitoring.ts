@@ -248,48 +248,297 @@ export class Monitoring extends Construct {
       // Alarm ids keep what follows the group id: 001, or 0002-001 in cluster mode.
       const n = member.slice(props.replicationGroupId.length + 1);
       const where = `node ${member}`;
-      this.alarm({ id: `RedisEngineCpuWarning-${n}`, metric: m.engineCpuAvgPercent, shows: 'EngineCPUUtilization Average', unit: ' %', where, threshold: th.engineCpuWarningPercent, datapoints: 5, periods: 5, missing: KEEP, story: STORIES.engineCpu });
-      engineCritical.push(this.alarm({ id: `RedisEngineCpuCritical-${n}`, metric: m.engineCpuAvgPercent, shows: 'EngineCPUUtilization Average', unit: ' %', where, threshold: th.engineCpuCriticalPercent, datapoints: 3, periods: 3, missing: KEEP, story: STORIES.engineCpu }));
-      this.alarm({ id: `RedisHostCpu-${n}`, metric: m.hostCpuAvgPercent, shows: 'CPUUtilization Average', unit: ' %', where, threshold: th.hostCpuPercent, datapoints: 5, periods: 5, missing: KEEP, story: STORIES.hostCpu });
-      this.alarm({ id: `RedisPubSubLatencyWarning-${n}`, metric: m.pubSubLatencyAvgMicros, shows: 'PubSubBasedCmdsLatency Average', unit: ' µs', where, threshold: th.pubSubLatencyWarningMicros, datapoints: 5, periods: 5, missing: QUIET, story: STORIES.latency });
-      pubSubCritical.push(this.alarm({ id: `RedisPubSubLatencyCritical-${n}`, metric: m.pubSubLatencyAvgMicros, shows: 'PubSubBasedCmdsLatency Average', unit: ' µs', where, threshold: th.pubSubLatencyCriticalMicros, datapoints: 3, periods: 3, missing: QUIET, story: STORIES.latency }));
+      this.alarm({
+        id: `RedisEngineCpuWarning-${n}`,
+        metric: m.engineCpuAvgPercent,
+        shows: 'EngineCPUUtilization Average',
+        unit: ' %',
+        where,
+        threshold: th.engineCpuWarningPercent,
+        datapoints: 5,
+        periods: 5,
+        missing: KEEP,
+        story: STORIES.engineCpu,
+      });
+      engineCritical.push(
+        this.alarm({
+          id: `RedisEngineCpuCritical-${n}`,
+          metric: m.engineCpuAvgPercent,
+          shows: 'EngineCPUUtilization Average',
+          unit: ' %',
+          where,
+          threshold: th.engineCpuCriticalPercent,
+          datapoints: 3,
+          periods: 3,
+          missing: KEEP,
+          story: STORIES.engineCpu,
+        }),
+      );
+      this.alarm({
+        id: `RedisHostCpu-${n}`,
+        metric: m.hostCpuAvgPercent,
+        shows: 'CPUUtilization Average',
+        unit: ' %',
+        where,
+        threshold: th.hostCpuPercent,
+        datapoints: 5,
+        periods: 5,
+        missing: KEEP,
+        story: STORIES.hostCpu,
+      });
+      this.alarm({
+        id: `RedisPubSubLatencyWarning-${n}`,
+        metric: m.pubSubLatencyAvgMicros,
+        shows: 'PubSubBasedCmdsLatency Average',
+        unit: ' µs',
+        where,
+        threshold: th.pubSubLatencyWarningMicros,
+        datapoints: 5,
+        periods: 5,
+        missing: QUIET,
+        story: STORIES.latency,
+      });
+      pubSubCritical.push(
+        this.alarm({
+          id: `RedisPubSubLatencyCritical-${n}`,
+          metric: m.pubSubLatencyAvgMicros,
+          shows: 'PubSubBasedCmdsLatency Average',
+          unit: ' µs',
+          where,
+          threshold: th.pubSubLatencyCriticalMicros,
+          datapoints: 3,
+          periods: 3,
+          missing: QUIET,
+          story: STORIES.latency,
+        }),
+      );
       if (requestLatency) {
-        this.alarm({ id: `RedisReadLatency-${n}`, metric: m.readLatencyAvgMicros, shows: 'SuccessfulReadRequestLatency Average', unit: ' µs', where, threshold: th.requestLatencyMicros, datapoints: 5, periods: 5, missing: QUIET, story: STORIES.latency });
-        this.alarm({ id: `RedisWriteLatency-${n}`, metric: m.writeLatencyAvgMicros, shows: 'SuccessfulWriteRequestLatency Average', unit: ' µs', where, threshold: th.requestLatencyMicros, datapoints: 5, periods: 5, missing: QUIET, story: STORIES.latency });
+        this.alarm({
+          id: `RedisReadLatency-${n}`,
+          metric: m.readLatencyAvgMicros,
+          shows: 'SuccessfulReadRequestLatency Average',
+          unit: ' µs',
+          where,
+          threshold: th.requestLatencyMicros,
+          datapoints: 5,
+          periods: 5,
+          missing: QUIET,
+          story: STORIES.latency,
+        });
+        this.alarm({
+          id: `RedisWriteLatency-${n}`,
+          metric: m.writeLatencyAvgMicros,
+          shows: 'SuccessfulWriteRequestLatency Average',
+          unit: ' µs',
+          where,
+          threshold: th.requestLatencyMicros,
+          datapoints: 5,
+          periods: 5,
+          missing: QUIET,
+          story: STORIES.latency,
+        });
       }
-      this.alarm({ id: `RedisMemory-${n}`, metric: m.memoryUsageMaxPercent, shows: 'DatabaseMemoryUsagePercentage Maximum', unit: ' %', where, threshold: th.memoryPercent, datapoints: 5, periods: 5, missing: KEEP, story: STORIES.memory });
-      this.alarm({ id: `RedisConnections-${n}`, metric: m.connectionsMaxCount, shows: 'CurrConnections Maximum', where, threshold: th.connectionsMax, datapoints: 5, periods: 5, missing: KEEP, story: STORIES.connections });
-      this.alarm({ id: `RedisEvictions-${n}`, metric: m.evictionsSumCount, shows: 'Evictions Sum per minute', where, threshold: th.evictionsPerMinute, datapoints: 1, periods: 1, missing: QUIET, story: STORIES.evictions });
+      this.alarm({
+        id: `RedisMemory-${n}`,
+        metric: m.memoryUsageMaxPercent,
+        shows: 'DatabaseMemoryUsagePercentage Maximum',
+        unit: ' %',
+        where,
+        threshold: th.memoryPercent,
+        datapoints: 5,
+        periods: 5,
+        missing: KEEP,
+        story: STORIES.memory,
+      });
+      this.alarm({
+        id: `RedisConnections-${n}`,
+        metric: m.connectionsMaxCount,
+        shows: 'CurrConnections Maximum',
+        where,
+        threshold: th.connectionsMax,
+        datapoints: 5,
+        periods: 5,
+        missing: KEEP,
+        story: STORIES.connections,
+      });
+      this.alarm({
+        id: `RedisEvictions-${n}`,
+        metric: m.evictionsSumCount,
+        shows: 'Evictions Sum per minute',
+        where,
+        threshold: th.evictionsPerMinute,
+        datapoints: 1,
+        periods: 1,
+        missing: QUIET,
+        story: STORIES.evictions,
+      });
       // Replicas only (node 002+ of a group or shard). A primary publishes no ReplicationLag, nor
       // does a replica promoted by a failover: QUIET.
       if (!member.endsWith('-001')) {
-        this.alarm({ id: `RedisReplicationLag-${n}`, metric: m.replicationLagMaxSeconds, shows: 'ReplicationLag Maximum', unit: ' s', where: `replica ${member}`, threshold: th.replicationLagSeconds, datapoints: 5, periods: 5, missing: QUIET, story: STORIES.replicationLag });
+        this.alarm({
+          id: `RedisReplicationLag-${n}`,
+          metric: m.replicationLagMaxSeconds,
+          shows: 'ReplicationLag Maximum',
+          unit: ' s',
+          where: `replica ${member}`,
+          threshold: th.replicationLagSeconds,
+          datapoints: 5,
+          periods: 5,
+          missing: QUIET,
+          story: STORIES.replicationLag,
+        });
       }
-      this.alarm({ id: `RedisShapedPackets-${n}`, metric: m.shapedPacketsOutSumCount, shows: 'NetworkBandwidthOutAllowanceExceeded Sum per minute', where, threshold: th.shapedPacketsPerMinute, datapoints: 3, periods: 5, missing: QUIET, story: STORIES.shapedPackets });
-      this.alarm({ id: `RedisSwap-${n}`, metric: m.swapMaxBytes, shows: 'SwapUsage Maximum', unit: ' bytes', where, threshold: th.swapMiB * 1024 * 1024, datapoints: 5, periods: 5, missing: KEEP, story: STORIES.swap });
+      this.alarm({
+        id: `RedisShapedPackets-${n}`,
+        metric: m.shapedPacketsOutSumCount,
+        shows: 'NetworkBandwidthOutAllowanceExceeded Sum per minute',
+        where,
+        threshold: th.shapedPacketsPerMinute,
+        datapoints: 3,
+        periods: 5,
+        missing: QUIET,
+        story: STORIES.shapedPackets,
+      });
+      this.alarm({
+        id: `RedisSwap-${n}`,
+        metric: m.swapMaxBytes,
+        shows: 'SwapUsage Maximum',
+        unit: ' bytes',
+        where,
+        threshold: th.swapMiB * 1024 * 1024,
+        datapoints: 5,
+        periods: 5,
+        missing: KEEP,
+        story: STORIES.swap,
+      });
     }
 
     // --- ECS --------------------------------------------------------------------------------------
     const ecsm = ecsServiceMetrics(props.cluster.clusterName, props.service.serviceName);
     const svcWhere = 'the ECS service';
-    this.alarm({ id: 'TaskCpu', metric: ecsm.cpuAvgPercent, shows: 'ECS CPUUtilization Average', unit: ' %', where: svcWhere, threshold: th.taskCpuPercent, datapoints: 5, periods: 5, missing: QUIET, story: STORIES.taskCpu });
-    this.alarm({ id: 'TaskMemory', metric: ecsm.memoryAvgPercent, shows: 'ECS MemoryUtilization Average', unit: ' %', where: svcWhere, threshold: th.taskMemoryPercent, datapoints: 5, periods: 5, missing: QUIET, story: STORIES.taskMemory });
+    this.alarm({
+      id: 'TaskCpu',
+      metric: ecsm.cpuAvgPercent,
+      shows: 'ECS CPUUtilization Average',
+      unit: ' %',
+      where: svcWhere,
+      threshold: th.taskCpuPercent,
+      datapoints: 5,
+      periods: 5,
+      missing: QUIET,
+      story: STORIES.taskCpu,
+    });
+    this.alarm({
+      id: 'TaskMemory',
+      metric: ecsm.memoryAvgPercent,
+      shows: 'ECS MemoryUtilization Average',
+      unit: ' %',
+      where: svcWhere,
+      threshold: th.taskMemoryPercent,
+      datapoints: 5,
+      periods: 5,
+      missing: QUIET,
+      story: STORIES.taskMemory,
+    });
     // Three minutes lets ECS replace a crashed task before anyone is paged.
-    const runningTasks = this.alarm({ id: 'RunningTasksBelowMin', metric: ecsm.runningTasksMinCount, shows: 'RunningTaskCount Minimum', where: svcWhere, comparison: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD, threshold: minTasks, datapoints: 3, periods: 3, missing: SILENCE_IS_BAD, story: STORIES.runningTasks });
+    const runningTasks = this.alarm({
+      id: 'RunningTasksBelowMin',
+      metric: ecsm.runningTasksMinCount,
+      shows: 'RunningTaskCount Minimum',
+      where: svcWhere,
+      comparison: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      threshold: minTasks,
+      datapoints: 3,
+      periods: 3,
+      missing: SILENCE_IS_BAD,
+      story: STORIES.runningTasks,
+    });
 
     // --- ALB --------------------------------------------------------------------------------------
     const alb = albMetrics(props.loadBalancer.loadBalancerFullName, props.targetGroup.targetGroupFullName);
-    this.alarm({ id: 'UnhealthyTargets', metric: alb.unhealthyTargetsMaxCount, shows: 'UnHealthyHostCount Maximum', where: 'the target group', threshold: th.unhealthyTargets, datapoints: 5, periods: 5, missing: QUIET, story: STORIES.unhealthyTargets });
-    const noHealthy = this.alarm({ id: 'NoHealthyTargets', metric: alb.healthyTargetsMinCount, shows: 'HealthyHostCount Minimum', where: 'the target group', comparison: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD, threshold: 1, datapoints: 2, periods: 2, missing: SILENCE_IS_BAD, story: STORIES.noHealthyTargets });
-    const elb5xx = this.alarm({ id: 'Elb5xx', metric: alb.elb5xxSumCount, shows: 'HTTPCode_ELB_5XX_Count Sum per minute', where: 'the ALB', threshold: th.elb5xxPerMinute, datapoints: 3, periods: 5, missing: QUIET, story: STORIES.elb5xx });
-    this.alarm({ id: 'Target5xx', metric: alb.target5xxSumCount, shows: 'HTTPCode_Target_5XX_Count Sum per minute', where: 'the target group', threshold: th.target5xxPerMinute, datapoints: 3, periods: 5, missing: QUIET, story: STORIES.target5xx });
+    this.alarm({
+      id: 'UnhealthyTargets',
+      metric: alb.unhealthyTargetsMaxCount,
+      shows: 'UnHealthyHostCount Maximum',
+      where: 'the target group',
+      threshold: th.unhealthyTargets,
+      datapoints: 5,
+      periods: 5,
+      missing: QUIET,
+      story: STORIES.unhealthyTargets,
+    });
+    const noHealthy = this.alarm({
+      id: 'NoHealthyTargets',
+      metric: alb.healthyTargetsMinCount,
+      shows: 'HealthyHostCount Minimum',
+      where: 'the target group',
+      comparison: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      threshold: 1,
+      datapoints: 2,
+      periods: 2,
+      missing: SILENCE_IS_BAD,
+      story: STORIES.noHealthyTargets,
+    });
+    const elb5xx = this.alarm({
+      id: 'Elb5xx',
+      metric: alb.elb5xxSumCount,
+      shows: 'HTTPCode_ELB_5XX_Count Sum per minute',
+      where: 'the ALB',
+      threshold: th.elb5xxPerMinute,
+      datapoints: 3,
+      periods: 5,
+      missing: QUIET,
+      story: STORIES.elb5xx,
+    });
+    this.alarm({
+      id: 'Target5xx',
+      metric: alb.target5xxSumCount,
+      shows: 'HTTPCode_Target_5XX_Count Sum per minute',
+      where: 'the target group',
+      threshold: th.target5xxPerMinute,
+      datapoints: 3,
+      periods: 5,
+      missing: QUIET,
+      story: STORIES.target5xx,
+    });
     // One rejected minute is enough; five periods keep it raised until five clean minutes pass.
-    this.alarm({ id: 'RejectedConnections', metric: alb.rejectedConnectionsSumCount, shows: 'RejectedConnectionCount Sum per minute', where: 'the ALB', threshold: th.rejectedConnectionsPerMinute, datapoints: 1, periods: 5, missing: QUIET, story: STORIES.rejectedConnections });
+    this.alarm({
+      id: 'RejectedConnections',
+      metric: alb.rejectedConnectionsSumCount,
+      shows: 'RejectedConnectionCount Sum per minute',
+      where: 'the ALB',
+      threshold: th.rejectedConnectionsPerMinute,
+      datapoints: 1,
+      periods: 5,
+      missing: QUIET,
+      story: STORIES.rejectedConnections,
+    });
 
     // --- the service's own metrics ---------------------------------------------------------------
     const svc = serviceMetrics(props.metricsServiceName);
-    this.alarm({ id: 'RedisAdapterErrors', metric: svc.redisAdapterErrorsSumCount, shows: 'RedisAdapterErrors Sum per minute', where: `service ${props.metricsServiceName}`, threshold: th.redisAdapterErrorsPerMinute, datapoints: 3, periods: 5, missing: QUIET, story: STORIES.redisAdapterErrors });
-    this.alarm({ id: 'EventLoopDelay', metric: svc.eventLoopDelayP99MaxMs, shows: 'EventLoopDelayP99 Maximum', unit: ' ms', where: `service ${props.metricsServiceName}`, threshold: th.eventLoopDelayMs, datapoints: 3, periods: 5, missing: QUIET, story: STORIES.eventLoopDelay });
+    this.alarm({
+      id: 'RedisAdapterErrors',
+      metric: svc.redisAdapterErrorsSumCount,
+      shows: 'RedisAdapterErrors Sum per minute',
+      where: `service ${props.metricsServiceName}`,
+      threshold: th.redisAdapterErrorsPerMinute,
+      datapoints: 3,
+      periods: 5,
+      missing: QUIET,
+      story: STORIES.redisAdapterErrors,
+    });
+    this.alarm({
+      id: 'EventLoopDelay',
+      metric: svc.eventLoopDelayP99MaxMs,
+      shows: 'EventLoopDelayP99 Maximum',
+      unit: ' ms',
+      where: `service ${props.metricsServiceName}`,
+      threshold: th.eventLoopDelayMs,
+      datapoints: 3,
+      periods: 5,
+      missing: QUIET,
+      story: STORIES.eventLoopDelay,
+    });
     this.alarms = this.byId;
 
     // --- the one paging alarm -------------------------------------------------------------------
@@ -356,43 +605,76 @@ export class Monitoring extends Construct {
       }),
     );
     for (const email of emails) topic.addSubscription(new subscriptions.EmailSubscription(email));
-    for (const url of endpoints) topic.addSubscription(new subscriptions.UrlSubscription(url, { protocol: sns.SubscriptionProtocol.HTTPS }));
+    for (const url of endpoints)
+      topic.addSubscription(new subscriptions.UrlSubscription(url, { protocol: sns.SubscriptionProtocol.HTTPS }));
     return topic;
   }
 
-  private buildDashboard(m: { ecsm: EcsServiceMetrics; alb: AlbMetrics; svc: ServiceMetrics; requestLatency: boolean }): cloudwatch.Dashboard {
+  private buildDashboard(m: {
+    ecsm: EcsServiceMetrics;
+    alb: AlbMetrics;
+    svc: ServiceMetrics;
+    requestLatency: boolean;
+  }): cloudwatch.Dashboard {
     const perNode = (pick: (n: CacheNodeMetrics) => cloudwatch.Metric, suffix = '') =>
       this.memberIds.map((id) => pick(cacheNodeMetrics(id)).with({ label: `${id}${suffix}` }));
     const graph = (title: string, left: cloudwatch.IMetric[], right: cloudwatch.IMetric[] = [], width = 8) =>
       new cloudwatch.GraphWidget({ title, left, right, width, height: 6, period: METRIC_PERIOD });
     const latency = [
       ...perNode((n) => n.pubSubLatencyAvgMicros, ' pub/sub'),
-      ...(m.requestLatency ? [...perNode((n) => n.readLatencyAvgMicros, ' read'), ...perNode((n) => n.writeLatencyAvgMicros, ' write')] : []),
+      ...(m.requestLatency
+        ? [...perNode((n) => n.readLatencyAvgMicros, ' read'), ...perNode((n) => n.writeLatencyAvgMicros, ' write')]
+        : []),
     ];
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: this.namePrefix,
       defaultInterval: Duration.hours(6),
     });
+    dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Paging alarm', alarms: [this.serviceImpaired], width: 24, height: 2 }));
     dashboard.addWidgets(
-      new cloudwatch.AlarmStatusWidget({ title: 'Paging alarm', alarms: [this.serviceImpaired], width: 24, height: 2 }),
-    );
-    dashboard.addWidgets(
-      graph('Connected clients', [m.svc.connectedClientsTotalCount], [m.svc.connectedClientsAvgPerTask.with({ label: 'average per task' })]),
-      graph('Messages per minute', [m.svc.messagesInSumCount.with({ label: 'in' }), m.svc.messagesDeliveredSumCount.with({ label: 'delivered' })]),
-      graph('Redis adapter errors / reconnects, event loop p99 (ms)', [m.svc.redisAdapterErrorsSumCount.with({ label: 'adapter errors' }), m.svc.redisReconnectsSumCount.with({ label: 'reconnects' })], [m.svc.eventLoopDelayP99MaxMs.with({ label: 'event loop p99 ms' })]),
+      graph(
+        'Connected clients',
+        [m.svc.connectedClientsTotalCount],
+        [m.svc.connectedClientsAvgPerTask.with({ label: 'average per task' })],
+      ),
+      graph('Messages per minute', [
+        m.svc.messagesInSumCount.with({ label: 'in' }),
+        m.svc.messagesDeliveredSumCount.with({ label: 'delivered' }),
+      ]),
+      graph(
+        'Redis adapter errors / reconnects, event loop p99 (ms)',
+        [m.svc.redisAdapterErrorsSumCount.with({ label: 'adapter errors' }), m.svc.redisReconnectsSumCount.with({ label: 'reconnects' })],
+        [m.svc.eventLoopDelayP99MaxMs.with({ label: 'event loop p99 ms' })],
+      ),
     );
     dashboard.addWidgets(
       graph('Redis latency (µs, Average)', latency),
-      graph('Redis EngineCPUUtilization (%)', perNode((n) => n.engineCpuAvgPercent)),
-      graph('Redis DatabaseMemoryUsagePercentage (%)', perNode((n) => n.memoryUsageMaxPercent)),
+      graph(
+        'Redis EngineCPUUtilization (%)',
+        perNode((n) => n.engineCpuAvgPercent),
+      ),
+      graph(
+        'Redis DatabaseMemoryUsagePercentage (%)',
+        perNode((n) => n.memoryUsageMaxPercent),
+      ),
     );
     dashboard.addWidgets(
-      graph('Tasks: running vs desired', [m.ecsm.runningTasksMinCount.with({ label: 'running' }), m.ecsm.desiredTasksMaxCount.with({ label: 'desired' })]),
+      graph('Tasks: running vs desired', [
+        m.ecsm.runningTasksMinCount.with({ label: 'running' }),
+        m.ecsm.desiredTasksMaxCount.with({ label: 'desired' }),
+      ]),
       graph('Tasks: CPU and memory (%)', [m.ecsm.cpuAvgPercent.with({ label: 'CPU' }), m.ecsm.memoryAvgPercent.with({ label: 'memory' })]),
-      graph('Redis connections per node', perNode((n) => n.connectionsMaxCount)),
+      graph(
+        'Redis connections per node',
+        perNode((n) => n.connectionsMaxCount),
+      ),
     );
     dashboard.addWidgets(
-      graph('ALB requests and active connections', [m.alb.requestsSumCount.with({ label: 'requests' })], [m.alb.activeConnectionsSumCount.with({ label: 'active connections' })]),
+      graph(
+        'ALB requests and active connections',
+        [m.alb.requestsSumCount.with({ label: 'requests' })],
+        [m.alb.activeConnectionsSumCount.with({ label: 'active connections' })],
+      ),
       graph('ALB 5xx per minute', [m.alb.elb5xxSumCount.with({ label: 'ELB 5xx' }), m.alb.target5xxSumCount.with({ label: 'target 5xx' })]),
       graph('ALB target response time (s, p99)', [m.alb.targetResponseTimeP99Seconds.with({ label: 'p99' })]),
     );
@@ -402,7 +684,14 @@ export class Monitoring extends Construct {
 
 function validate(
   th: Resolved,
-  ctx: { numCacheClusters: number; minTasks: number; maxTasks: number; clientsPerTask: number; props: MonitoringProps; memberIds: readonly string[] },
+  ctx: {
+    numCacheClusters: number;
+    minTasks: number;
+    maxTasks: number;
+    clientsPerTask: number;
+    props: MonitoringProps;
+    memberIds: readonly string[];
+  },
 ): void {
   const fail = (message: string): never => {
     throw new Error(`Monitoring: ${message}`);
@@ -417,26 +706,40 @@ function validate(
     );
   }
   for (const id of memberIds) {
-    if (!id.startsWith(`${props.replicationGroupId}-`)) fail(`cacheMemberIds must start with "${props.replicationGroupId}-" (the replicationGroupId), got "${id}"`);
+    if (!id.startsWith(`${props.replicationGroupId}-`))
+      fail(`cacheMemberIds must start with "${props.replicationGroupId}-" (the replicationGroupId), got "${id}"`);
   }
-  if (!Number.isInteger(minTasks) || minTasks < 1 || minTasks > maxTasks) fail(`minTasks (${minTasks}) must be at least 1 and not above maxTasks (${maxTasks})`);
+  if (!Number.isInteger(minTasks) || minTasks < 1 || minTasks > maxTasks)
+    fail(`minTasks (${minTasks}) must be at least 1 and not above maxTasks (${maxTasks})`);
   if (!Number.isInteger(clientsPerTask) || clientsPerTask < 1) fail(`clientsPerTask must be a positive integer, got ${clientsPerTask}`);
-  for (const key of ['engineCpuWarningPercent', 'engineCpuCriticalPercent', 'hostCpuPercent', 'memoryPercent', 'taskCpuPercent', 'taskMemoryPercent'] as const) {
+  for (const key of [
+    'engineCpuWarningPercent',
+    'engineCpuCriticalPercent',
+    'hostCpuPercent',
+    'memoryPercent',
+    'taskCpuPercent',
+    'taskMemoryPercent',
+  ] as const) {
     if (!(th[key] > 0 && th[key] <= 100)) fail(`thresholds.${key} must be above 0 and at most 100, got ${th[key]}`);
   }
   for (const [key, value] of Object.entries(th)) {
     if (!Number.isFinite(value) || value < 0) fail(`thresholds.${key} must be a number of at least 0, got ${value}`);
   }
   if (th.engineCpuWarningPercent >= th.engineCpuCriticalPercent) {
-    fail(`thresholds.engineCpuWarningPercent (${th.engineCpuWarningPercent}) must be below thresholds.engineCpuCriticalPercent (${th.engineCpuCriticalPercent})`);
+    fail(
+      `thresholds.engineCpuWarningPercent (${th.engineCpuWarningPercent}) must be below thresholds.engineCpuCriticalPercent (${th.engineCpuCriticalPercent})`,
+    );
   }
   if (th.pubSubLatencyWarningMicros >= th.pubSubLatencyCriticalMicros) {
-    fail(`thresholds.pubSubLatencyWarningMicros (${th.pubSubLatencyWarningMicros}) must be below thresholds.pubSubLatencyCriticalMicros (${th.pubSubLatencyCriticalMicros})`);
+    fail(
+      `thresholds.pubSubLatencyWarningMicros (${th.pubSubLatencyWarningMicros}) must be below thresholds.pubSubLatencyCriticalMicros (${th.pubSubLatencyCriticalMicros})`,
+    );
   }
   for (const key of ['pagingHttpsEndpoints', 'warningHttpsEndpoints'] as const) {
     for (const url of props[key] ?? []) if (!url.startsWith('https://')) fail(`${key} must hold https:// URLs, got "${url}"`);
   }
   for (const key of ['pagingEmails', 'warningEmails'] as const) {
-    for (const email of props[key] ?? []) if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) fail(`${key} must hold email addresses, got "${email}"`);
+    for (const email of props[key] ?? [])
+      if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) fail(`${key} must hold email addresses, got "${email}"`);
   }
 }

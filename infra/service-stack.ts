@@ -5,19 +5,15 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import {
-  DEFAULT_DRAIN_TIMEOUT_MS,
-  DEFAULT_PING_INTERVAL_MS,
-  DEFAULT_PING_TIMEOUT_MS,
-  DEFAULT_PORT,
-} from '../service/src/config';
+import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_PING_INTERVAL_MS, DEFAULT_PING_TIMEOUT_MS, DEFAULT_PORT } from '../service/src/config';
 import { LoadBalancer, LoadBalancerProps } from './load-balancer';
 import { MonitoredCache, Monitoring, MonitoringSettings } from './monitoring';
 import { SocketService, SocketServiceAuth, SocketServiceProps } from './socket-service';
 
 /** The service's settings are SocketService's, the ALB's are LoadBalancer's: documented there. */
 export interface ServiceStackProps
-  extends StackProps,
+  extends
+    StackProps,
     Omit<SocketServiceProps, 'securityGroup' | 'targetGroup' | 'auth'>,
     Pick<LoadBalancerProps, 'certificateArn' | 'idleTimeout' | 'stickinessDuration' | 'accessLogExpiration'> {
   /** Security group of the tasks (from the network stack). */
@@ -71,12 +67,24 @@ export class ServiceStack extends Stack {
     if (signingSecret) {
       Validations.of(signingSecret).acknowledge({
         id: 'AwsSolutions-SMG4',
-        reason: 'Rotating the signing secret invalidates every token in flight; it is rotated with the token issuer, as a planned runbook step.',
+        reason:
+          'Rotating the signing secret invalidates every token in flight; it is rotated with the token issuer, as a planned runbook step.',
       });
-      new CfnOutput(this, 'AuthJwtSecretArn', { description: 'Secrets Manager secret that handshake JWTs are signed with (HS256)', value: signingSecret.secretArn });
+      new CfnOutput(this, 'AuthJwtSecretArn', {
+        description: 'Secrets Manager secret that handshake JWTs are signed with (HS256)',
+        value: signingSecret.secretArn,
+      });
     }
 
-    const { serviceSecurityGroup, auth, certificateArn: _c, idleTimeout: _i, stickinessDuration: _s, accessLogExpiration: _a, ...service } = props;
+    const {
+      serviceSecurityGroup,
+      auth,
+      certificateArn: _c,
+      idleTimeout: _i,
+      stickinessDuration: _s,
+      accessLogExpiration: _a,
+      ...service
+    } = props;
     this.socketService = new SocketService(this, 'SocketIo', {
       ...service,
       securityGroup: serviceSecurityGroup,
@@ -110,13 +118,25 @@ export class ServiceStack extends Stack {
     new CfnOutput(this, 'ServiceUrl', { description: 'Public URL of the Socket.IO service', value: this.url });
     // The on-call CLI (oncall/metrics.ts OUTPUT_KEYS) reads these.
     new CfnOutput(this, 'ReplicationGroupId', { description: 'ElastiCache replication group id', value: props.cache.replicationGroupId });
-    new CfnOutput(this, 'NumCacheClusters', { description: 'Members of the replication group', value: String(this.monitoring.memberIds.length) });
-    new CfnOutput(this, 'CacheMemberIds', { description: 'CacheClusterId of every member node, comma-separated', value: this.monitoring.memberIds.join(',') });
+    new CfnOutput(this, 'NumCacheClusters', {
+      description: 'Members of the replication group',
+      value: String(this.monitoring.memberIds.length),
+    });
+    new CfnOutput(this, 'CacheMemberIds', {
+      description: 'CacheClusterId of every member node, comma-separated',
+      value: this.monitoring.memberIds.join(','),
+    });
     new CfnOutput(this, 'EcsClusterName', { description: 'ECS cluster of the service', value: this.cluster.clusterName });
     new CfnOutput(this, 'EcsServiceName', { description: 'ECS service name', value: this.service.serviceName });
-    new CfnOutput(this, 'MetricsServiceName', { description: 'ServiceName dimension of the custom metrics', value: this.metricsServiceName });
+    new CfnOutput(this, 'MetricsServiceName', {
+      description: 'ServiceName dimension of the custom metrics',
+      value: this.metricsServiceName,
+    });
     new CfnOutput(this, 'DashboardName', { description: 'CloudWatch dashboard', value: this.monitoring.dashboard.dashboardName });
     new CfnOutput(this, 'PagingTopicArn', { description: 'SNS topic of the paging alarm', value: this.monitoring.pagingTopic.topicArn });
-    new CfnOutput(this, 'WarningTopicArn', { description: 'SNS topic of the warning alarms', value: this.monitoring.warningTopic.topicArn });
+    new CfnOutput(this, 'WarningTopicArn', {
+      description: 'SNS topic of the warning alarms',
+      value: this.monitoring.warningTopic.topicArn,
+    });
   }
 }

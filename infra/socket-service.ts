@@ -8,12 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import {
-  DEFAULT_DRAIN_TIMEOUT_MS,
-  DEFAULT_PING_INTERVAL_MS,
-  DEFAULT_PING_TIMEOUT_MS,
-  DEFAULT_PORT,
-} from '../service/src/config';
+import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_PING_INTERVAL_MS, DEFAULT_PING_TIMEOUT_MS, DEFAULT_PORT } from '../service/src/config';
 import type { AdapterKind } from '../service/src/config';
 import { METRICS_NAMESPACE, SERVICE_DIMENSION, SERVICE_METRICS } from '../service/src/metrics/definitions';
 
@@ -255,7 +250,8 @@ export class SocketService extends Construct {
 
     Validations.of(this.taskDefinition).acknowledge({
       id: 'AwsSolutions-ECS2',
-      reason: 'The environment holds non-secret settings only (port, endpoint, timeouts, log level); the AUTH token comes from Secrets Manager through `secrets`.',
+      reason:
+        'The environment holds non-secret settings only (port, endpoint, timeouts, log level); the AUTH token comes from Secrets Manager through `secrets`.',
     });
     if (enableExecuteCommand) {
       // cdk-nag names this finding after the exact ARN pattern: log streams of the group above.
@@ -264,7 +260,8 @@ export class SocketService extends Construct {
       const logGroupId = stack.resolve((this.logGroup.node.defaultChild as logs.CfnLogGroup).logicalId) as string;
       Validations.of(this.taskDefinition).acknowledge({
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:${region}:<AWS::AccountId>:log-group:<${logGroupId}>:*]`,
-        reason: 'ECS Exec writes session transcripts as new log streams of the service log group; the wildcard covers only that group\'s streams.',
+        reason:
+          "ECS Exec writes session transcripts as new log streams of the service log group; the wildcard covers only that group's streams.",
       });
     }
     Validations.of(this.taskDefinition).acknowledge({

@@ -43,14 +43,19 @@ export function haproxyConfig(opts: HaproxyConfigOptions): string {
   if (nodes.length === 0) throw new Error('the load balancer needs at least one node');
   if (!NAME.test(cookieName)) throw new Error(`invalid cookie name ${JSON.stringify(cookieName)}`);
   // Names and paths go into the file verbatim, so nothing that could start a new directive.
-  if (statsSocket !== undefined && !/^\/[\w./-]+$/.test(statsSocket)) throw new Error(`invalid stats socket path ${JSON.stringify(statsSocket)}`);
+  if (statsSocket !== undefined && !/^\/[\w./-]+$/.test(statsSocket))
+    throw new Error(`invalid stats socket path ${JSON.stringify(statsSocket)}`);
   if (new Set(nodes.map((n) => n.name)).size !== nodes.length) throw new Error('node names must be unique');
   for (const n of nodes) {
     if (!NAME.test(n.name)) throw new Error(`invalid node name ${JSON.stringify(n.name)}`);
     if (!Number.isInteger(n.port) || n.port < 1 || n.port > 65535) throw new Error(`invalid port ${n.port} for ${n.name}`);
     if (n.host !== undefined && !/^[\w.:-]+$/.test(n.host)) throw new Error(`invalid host ${JSON.stringify(n.host)} for ${n.name}`);
   }
-  for (const [name, value] of [['checkIntervalMs', inter], ['fall', fall], ['rise', rise]] as const) {
+  for (const [name, value] of [
+    ['checkIntervalMs', inter],
+    ['fall', fall],
+    ['rise', rise],
+  ] as const) {
     if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
   }
 
@@ -182,7 +187,8 @@ async function untilReady(child: ChildProcess, timeoutMs: number, output: string
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
   for (;;) {
-    if (gone) throw new Error(`haproxy exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${output.slice(-20).join('\n')}`);
+    if (gone)
+      throw new Error(`haproxy exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${output.slice(-20).join('\n')}`);
     try {
       const result = await probe();
       if (result === true) return;

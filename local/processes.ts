@@ -28,7 +28,12 @@ export async function freePorts(n: number): Promise<number[]> {
  * cluster converging, a server-side cleanup); bounded by `timeoutMs`. A probe that throws
  * counts as not yet: what it looks at may be restarting.
  */
-export async function waitFor<T>(probe: () => Promise<T> | T, until: (value: T) => boolean, timeoutMs = 10_000, intervalMs = 25): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T> | T,
+  until: (value: T) => boolean,
+  timeoutMs = 10_000,
+  intervalMs = 25,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   for (;;) {
@@ -100,7 +105,9 @@ export function spawnUntil(
     });
   }
   child.once('error', (err) => settle(err));
-  child.once('exit', (code, signal) => settle(new Error(`${cmd} exited (${code ?? signal}) before it was ready:\n${lines.slice(-20).join('\n')}`)));
+  child.once('exit', (code, signal) =>
+    settle(new Error(`${cmd} exited (${code ?? signal}) before it was ready:\n${lines.slice(-20).join('\n')}`)),
+  );
   return promise;
 }
 

@@ -21,7 +21,19 @@ export async function startRedisServer(opts: { port?: number; extraArgs?: string
     async start() {
       child = await spawnUntil(
         bin,
-        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no', ...(opts.extraArgs ?? [])],
+        [
+          '--port',
+          String(port),
+          '--bind',
+          '127.0.0.1',
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+          '--protected-mode',
+          'no',
+          ...(opts.extraArgs ?? []),
+        ],
         { isReady: (line) => line.includes('Ready to accept connections') },
       );
     },

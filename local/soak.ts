@@ -34,7 +34,15 @@ export interface SoakProgress {
 }
 
 export interface SoakReport {
-  readonly options: { connections: number; durationMs: number; nodes: number; adapter: SoakAdapter; ratePerS: number; roomSize: number; seed: number };
+  readonly options: {
+    connections: number;
+    durationMs: number;
+    nodes: number;
+    adapter: SoakAdapter;
+    ratePerS: number;
+    roomSize: number;
+    seed: number;
+  };
   readonly rooms: number;
   readonly elapsedMs: number;
   /** Messages the server accepted (ack ok). */
@@ -131,7 +139,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     for (const n of cluster.nodes) {
       const ready = n.logs.find((l) => l.msg === 'redis adapter ready');
       const running = ready?.adapter ?? 'redis';
-      if (running !== adapter) throw new Error(`${n.nodeId} runs the ${String(running)} adapter, not ${adapter}: rebuild the bundle (npm run build)`);
+      if (running !== adapter)
+        throw new Error(`${n.nodeId} runs the ${String(running)} adapter, not ${adapter}: rebuild the bundle (npm run build)`);
     }
 
     const rooms = Math.max(1, Math.ceil(opts.connections / roomSize));

@@ -44,9 +44,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const now = io.now?.() ?? new Date();
   try {
     const lines =
-      opts.command === 'status'
-        ? await runStatus(clients, opts.stack, now)
-        : await runMetrics(clients, opts.stack, opts.hours, now);
+      opts.command === 'status' ? await runStatus(clients, opts.stack, now) : await runMetrics(clients, opts.stack, opts.hours, now);
     say(io.out, lines);
     return EXIT.ok;
   } catch (err) {

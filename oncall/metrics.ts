@@ -59,7 +59,11 @@ export function planQueries(outputs: ReadonlyMap<string, string>, period: number
       Id: id,
       ReturnData: returnData,
       MetricStat: {
-        Metric: { Namespace: namespace, MetricName: metricName, Dimensions: Object.entries(dims).map(([Name, Value]) => ({ Name, Value })) },
+        Metric: {
+          Namespace: namespace,
+          MetricName: metricName,
+          Dimensions: Object.entries(dims).map(([Name, Value]) => ({ Name, Value })),
+        },
         Period: period,
         Stat: statName,
       },
@@ -74,7 +78,12 @@ export function planQueries(outputs: ReadonlyMap<string, string>, period: number
   };
 
   const redisMembers = (): string[] | undefined => {
-    const listed = outputs.get(OUTPUT_KEYS.cacheMemberIds)?.split(',').map((s) => s.trim()).filter((s) => s !== '') ?? [];
+    const listed =
+      outputs
+        .get(OUTPUT_KEYS.cacheMemberIds)
+        ?.split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '') ?? [];
     if (listed.length > 0) return listed;
     const redis = need('Redis charts', OUTPUT_KEYS.replicationGroupId, OUTPUT_KEYS.numCacheClusters);
     if (!redis) return undefined;
@@ -181,11 +190,7 @@ export async function fetchSeries(
   return series;
 }
 
-export function renderMetrics(
-  header: string,
-  plan: MetricsPlan,
-  series: ReadonlyMap<string, Series>,
-): string[] {
+export function renderMetrics(header: string, plan: MetricsPlan, series: ReadonlyMap<string, Series>): string[] {
   const out = [header];
   const drawn = plan.sections.map((s) => ({
     ...s,

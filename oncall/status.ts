@@ -29,9 +29,7 @@ export async function describeAlarms(cw: CloudWatchClient, names: readonly strin
     const AlarmNames = names.slice(i, i + NAMES_PER_CALL);
     let NextToken: string | undefined;
     do {
-      const page = await cw.send(
-        new DescribeAlarmsCommand({ AlarmNames, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], NextToken }),
-      );
+      const page = await cw.send(new DescribeAlarmsCommand({ AlarmNames, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], NextToken }));
       for (const a of page.MetricAlarms ?? []) {
         rows.push(toRow('metric', a));
       }

@@ -37,7 +37,8 @@ export function createAuthenticator(auth: JwtAuth): Authenticate {
     }
     const claim = payload[auth.roomsClaim];
     if (claim === undefined) return { user: payload.sub! };
-    if (!Array.isArray(claim) || !claim.every((p) => typeof p === 'string')) throw new AuthError(`${auth.roomsClaim} claim is not a list of strings`);
+    if (!Array.isArray(claim) || !claim.every((p) => typeof p === 'string'))
+      throw new AuthError(`${auth.roomsClaim} claim is not a list of strings`);
     return { user: payload.sub!, mayJoin: roomMatcher(claim) };
   };
 }
@@ -46,7 +47,13 @@ export function createAuthenticator(auth: JwtAuth): Authenticate {
 export function roomMatcher(patterns: string[]): (room: string) => boolean {
   const charClass = ROOM_PATTERN.source.slice(1, ROOM_PATTERN.source.indexOf(']') + 1);
   const regexes = patterns.map(
-    (p) => new RegExp(`^${p.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join(`${charClass}*`)}$`),
+    (p) =>
+      new RegExp(
+        `^${p
+          .split('*')
+          .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+          .join(`${charClass}*`)}$`,
+      ),
   );
   return (room) => regexes.some((r) => r.test(room));
 }

@@ -8,9 +8,7 @@ export const DEFAULT_DRAIN_TIMEOUT_MS = 20_000;
 /** The port the container listens on. */
 export const DEFAULT_PORT = 3000;
 
-const bool = z
-  .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
-  .transform((v) => v === 'true' || v === '1');
+const bool = z.enum(['true', 'false', '1', '0'], { message: 'must be true or false' }).transform((v) => v === 'true' || v === '1');
 
 const int = (min: number, max: number) =>
   z.coerce
@@ -28,7 +26,12 @@ const httpUrl = z.string().url({ message: 'must be an http:// or https:// URL' }
 
 const origins = z
   .string()
-  .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+  .transform((v) =>
+    v
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+  )
   .refine((list) => list.every((o) => /^https?:\/\/[^/\s*]+$/.test(o)), {
     message: 'must be a comma-separated list of origins such as https://app.example.com (no paths, no *)',
   });
@@ -153,7 +156,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   if (e.AUTH_MODE === 'jwt' && !e.AUTH_JWT_SECRET === !e.AUTH_JWKS_URL) {
-    throw new ConfigError('invalid configuration: AUTH_MODE=jwt needs exactly one of AUTH_JWT_SECRET (HS256) or AUTH_JWKS_URL (RS256/ES256)');
+    throw new ConfigError(
+      'invalid configuration: AUTH_MODE=jwt needs exactly one of AUTH_JWT_SECRET (HS256) or AUTH_JWKS_URL (RS256/ES256)',
+    );
   }
   if (e.ADAPTER !== 'redis' && !e.REDIS_URL) {
     throw new ConfigError(`invalid configuration: ADAPTER=${e.ADAPTER} needs REDIS_URL`);

@@ -16,7 +16,11 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const nodeId = await resolveNodeId({ override: config.nodeId, port: config.port, metadataUri: process.env.ECS_CONTAINER_METADATA_URI_V4 });
+  const nodeId = await resolveNodeId({
+    override: config.nodeId,
+    port: config.port,
+    metadataUri: process.env.ECS_CONTAINER_METADATA_URI_V4,
+  });
   const logger = createLogger({ level: config.logLevel, nodeId });
 
   // A failed Redis command under overload must cost one message, not the node.

@@ -45,7 +45,10 @@ export function createClusterAdapterRedis(cfg: RedisConfig, logger: Logger, metr
     SSUBSCRIBE: (...args: Parameters<Cluster['SSUBSCRIBE']>) => track(rawSub.SSUBSCRIBE(...args)),
   });
 
-  for (const [role, cluster] of [['pub', pub], ['sub', rawSub]] as const) {
+  for (const [role, cluster] of [
+    ['pub', pub],
+    ['sub', rawSub],
+  ] as const) {
     // Listeners first: an 'error' event without one kills the process.
     const outage = outageReporter(log, metrics, role);
     cluster.on('error', outage.error);

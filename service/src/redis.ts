@@ -118,7 +118,9 @@ export function createAdapterRedis(
       log.warn({ role: role[0] }, 'redis endpoint is no longer a primary, reconnecting every client');
       metrics.increment('redisAdapterErrors');
       const list = String(await rawPub.sendCommand(['CLIENT', 'LIST']));
-      const ids = [...list.matchAll(/(?:^|\n)id=(\d+) .*?name=(\S*)/g)].filter(([, , name]) => name.startsWith(namePrefix)).map(([, id]) => id);
+      const ids = [...list.matchAll(/(?:^|\n)id=(\d+) .*?name=(\S*)/g)]
+        .filter(([, , name]) => name.startsWith(namePrefix))
+        .map(([, id]) => id);
       const own = String(await rawPub.sendCommand(['CLIENT', 'ID']));
       // Our own connection last, or the kills after it would not be sent.
       for (const id of [...ids.filter((i) => i !== own), own]) {

@@ -24,7 +24,12 @@ const ASSETS: ReadonlyMap<string, Asset> = new Map([
   ],
   [
     '/socket.io.min.js.map',
-    { file: 'socket.io.min.js.map', type: 'application/json; charset=utf-8', cacheControl: 'public, max-age=3600', sourcePath: CLIENT_DIST },
+    {
+      file: 'socket.io.min.js.map',
+      type: 'application/json; charset=utf-8',
+      cacheControl: 'public, max-age=3600',
+      sourcePath: CLIENT_DIST,
+    },
   ],
 ]);
 

@@ -52,8 +52,19 @@ describe('bench harness', () => {
 
   it('parses its options and refuses bad ones', () => {
     const now = new Date('2025-01-02T03:04:05.678Z');
-    expect(parseBenchArgs([], now)).toEqual({ quick: false, nodes: 2, out: '.bench/bench-2025-01-02T03-04-05-678Z.json', modes: ['a', 'b', 'c', 's', 'd'], bundle: undefined });
-    expect(parseBenchArgs(['--quick', '--nodes', '3', '--out=x.json', '--modes', 'c,a'], now)).toMatchObject({ quick: true, nodes: 3, out: 'x.json', modes: ['a', 'c'] });
+    expect(parseBenchArgs([], now)).toEqual({
+      quick: false,
+      nodes: 2,
+      out: '.bench/bench-2025-01-02T03-04-05-678Z.json',
+      modes: ['a', 'b', 'c', 's', 'd'],
+      bundle: undefined,
+    });
+    expect(parseBenchArgs(['--quick', '--nodes', '3', '--out=x.json', '--modes', 'c,a'], now)).toMatchObject({
+      quick: true,
+      nodes: 3,
+      out: 'x.json',
+      modes: ['a', 'c'],
+    });
     expect(() => parseBenchArgs(['--nodes', '0'])).toThrow(/--nodes must be an integer/);
     expect(() => parseBenchArgs(['--modes', 'a,z'])).toThrow(/--modes .* got z/);
     expect(() => parseBenchArgs(['--out'])).toThrow(UsageError);

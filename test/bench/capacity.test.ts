@@ -33,7 +33,11 @@ describe('capacity model', () => {
   });
 
   it('moves to a sharded cluster when one primary cannot carry the pub/sub traffic', () => {
-    expect(planCapacity({ connections: 10_000, msgRate: 100, roomSize: 10 }).redis).toMatchObject({ mode: 'single primary', shards: 1, nodes: 3 });
+    expect(planCapacity({ connections: 10_000, msgRate: 100, roomSize: 10 }).redis).toMatchObject({
+      mode: 'single primary',
+      shards: 1,
+      nodes: 3,
+    });
     const big = planCapacity({ connections: 2_000_000, msgRate: 100_000, roomSize: 10 });
     expect(big.adapter).toBe('redis-sharded');
     expect(big.redis.mode).toBe('cluster');
@@ -55,7 +59,10 @@ describe('capacity model', () => {
     expect(plan.monthlyUsd.total).toBe(plan.monthlyUsd.fargate + plan.monthlyUsd.redis + plan.monthlyUsd.alb + plan.monthlyUsd.egress);
     expect(plan.assumptions.length).toBeGreaterThan(3);
     // Raising the connections-per-task target (the stack's is 2 000) trades tasks for CPU per task.
-    const dense = planCapacity({ connections: 1_000_000, msgRate: 1_000_000 / 60, roomSize: 20, connectionsPerTask: 20_000 }, DEFAULT_FIGURES);
+    const dense = planCapacity(
+      { connections: 1_000_000, msgRate: 1_000_000 / 60, roomSize: 20, connectionsPerTask: 20_000 },
+      DEFAULT_FIGURES,
+    );
     expect(dense.tasks.count).toBeLessThan(plan.tasks.count);
   });
 

@@ -33,12 +33,16 @@ describe('bin/local-cluster (npm start)', () => {
   it('starts redis and 3 nodes above --port with the service environment, lets clients on node 1 and node 3 chat, and leaves nothing behind on SIGTERM', async () => {
     // The load balancer on P, the nodes on P+1 … P+3.
     const port = await freeConsecutivePorts(4);
-    const child = spawn(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'bin', 'local-cluster.ts'), '--port', String(port)], {
-      cwd: ROOT,
-      // The service's own variables pass through to every node.
-      env: { ...process.env, REDIS_URL: '', MAX_TEXT_BYTES: '100' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'bin', 'local-cluster.ts'), '--port', String(port)],
+      {
+        cwd: ROOT,
+        // The service's own variables pass through to every node.
+        env: { ...process.env, REDIS_URL: '', MAX_TEXT_BYTES: '100' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const lines: string[] = [];
     const errors: string[] = [];
     createInterface({ input: child.stderr! }).on('line', (line) => errors.push(line));
@@ -58,7 +62,10 @@ describe('bin/local-cluster (npm start)', () => {
     for (const c of [one, three]) expect(await c.request('room:join', { room: 'lobby' })).toMatchObject({ ok: true });
     await one.request('chat:message', { room: 'lobby', text: 'from node 1' });
     expect(await three.nextMessage((m) => m.text === 'from node 1')).toMatchObject({ node: 'node-1' });
-    expect(await three.request('chat:message', { room: 'lobby', text: 'x'.repeat(101) })).toMatchObject({ ok: false, error: { code: 'payload_too_large' } });
+    expect(await three.request('chat:message', { room: 'lobby', text: 'x'.repeat(101) })).toMatchObject({
+      ok: false,
+      error: { code: 'payload_too_large' },
+    });
     await three.request('chat:message', { room: 'lobby', text: 'from node 3' });
     expect(await one.nextMessage((m) => m.text === 'from node 3')).toMatchObject({ node: 'node-3' });
 
@@ -73,6 +80,12 @@ describe('bin/local-cluster (npm start)', () => {
       }
     };
     // An exiting child may linger for a moment until it is reaped.
-    expect(await waitFor(() => spawned.filter(isAlive), (alive) => alive.length === 0, 5_000)).toEqual([]);
+    expect(
+      await waitFor(
+        () => spawned.filter(isAlive),
+        (alive) => alive.length === 0,
+        5_000,
+      ),
+    ).toEqual([]);
   });
 });

@@ -4,7 +4,9 @@ import type { Ack, ChatMessage, SessionInfo } from '../../service/src/protocol';
 import { freePorts } from '../helpers/ports';
 
 /** Three bundled nodes on their own redis-server, behind HAProxy on a free port. */
-export async function startLbCluster(opts: { env?: NodeJS.ProcessEnv; onLog?: (id: string, line: string) => void } = {}): Promise<LocalCluster & { lbUrl: string }> {
+export async function startLbCluster(
+  opts: { env?: NodeJS.ProcessEnv; onLog?: (id: string, line: string) => void } = {},
+): Promise<LocalCluster & { lbUrl: string }> {
   const [lb, ...ports] = await freePorts(4);
   const cluster = await startCluster({ ports, loadBalancerPort: lb, env: opts.env, onLog: opts.onLog });
   return Object.assign(cluster, { lbUrl: cluster.loadBalancer!.url });
@@ -45,7 +47,8 @@ export async function openLbClient(url: string, opts: Partial<ManagerOptions & S
   const changed = () => {
     for (const check of [...checks]) check();
   };
-  const request = <T extends object>(event: string, payload?: unknown) => socket.timeout(10_000).emitWithAck(event, payload) as Promise<Ack<T>>;
+  const request = <T extends object>(event: string, payload?: unknown) =>
+    socket.timeout(10_000).emitWithAck(event, payload) as Promise<Ack<T>>;
 
   socket.on('chat:message', (m: ChatMessage) => {
     messages.push(m);
@@ -74,7 +77,11 @@ export async function openLbClient(url: string, opts: Partial<ManagerOptions & S
       };
       const timer = setTimeout(() => {
         checks.delete(check);
-        reject(new Error(`${what} within ${timeoutMs} ms; sessions on ${JSON.stringify(sessions.map((s) => s.node))}, messages ${JSON.stringify(messages.map((m) => m.text))}`));
+        reject(
+          new Error(
+            `${what} within ${timeoutMs} ms; sessions on ${JSON.stringify(sessions.map((s) => s.node))}, messages ${JSON.stringify(messages.map((m) => m.text))}`,
+          ),
+        );
       }, timeoutMs);
       checks.add(check);
       check();
@@ -111,7 +118,8 @@ export async function exchange(clients: LbClient[], room: string, tag: string): 
     clients.flatMap((c) =>
       sent.map(async (s) => {
         const got = await c.nextMessage((m) => m.id === s.id);
-        if (got.node !== s.node || got.room !== room) throw new Error(`message ${s.id} arrived as ${JSON.stringify(got)}, sent on ${s.node} to ${room}`);
+        if (got.node !== s.node || got.room !== room)
+          throw new Error(`message ${s.id} arrived as ${JSON.stringify(got)}, sent on ${s.node} to ${room}`);
       }),
     ),
   );

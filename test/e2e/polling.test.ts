@@ -31,7 +31,9 @@ describe('e2e: long-polling through the load balancer', () => {
   });
 
   it('spreads polling clients over the nodes, keeps each on its node, and they chat across nodes', async () => {
-    const clients = await Promise.all(Array.from({ length: 6 }, () => openLbClient(cluster.lbUrl, { transports: ['polling'], withCredentials: true })));
+    const clients = await Promise.all(
+      Array.from({ length: 6 }, () => openLbClient(cluster.lbUrl, { transports: ['polling'], withCredentials: true })),
+    );
     expect(new Set(clients.map((c) => c.session().node)).size).toBeGreaterThan(1);
     const room = `polling-${process.pid}`;
     for (const c of clients) await c.join(room);
@@ -53,7 +55,11 @@ describe('e2e: long-polling through the load balancer', () => {
     const cookie = open.headers.getSetCookie()[0].split(';')[0];
 
     const post = (headers: Record<string, string>) =>
-      fetch(`${cluster.lbUrl}${HANDSHAKE}&sid=${sid}`, { method: 'POST', body: '40', headers: { 'content-type': 'text/plain;charset=UTF-8', ...headers } });
+      fetch(`${cluster.lbUrl}${HANDSHAKE}&sid=${sid}`, {
+        method: 'POST',
+        body: '40',
+        headers: { 'content-type': 'text/plain;charset=UTF-8', ...headers },
+      });
     const lost = await post({});
     expect(lost.status).toBe(400);
     expect(await lost.json()).toEqual({ code: 1, message: 'Session ID unknown' });

@@ -36,8 +36,7 @@ export async function openClient(url: string, opts: Partial<ManagerOptions & Soc
     socket,
     session,
     messages,
-    request: <T extends object>(event: string, payload?: unknown) =>
-      socket.timeout(10_000).emitWithAck(event, payload) as Promise<Ack<T>>,
+    request: <T extends object>(event: string, payload?: unknown) => socket.timeout(10_000).emitWithAck(event, payload) as Promise<Ack<T>>,
     nextMessage: (match, timeoutMs = 10_000) =>
       new Promise((resolve, reject) => {
         const check = () => {

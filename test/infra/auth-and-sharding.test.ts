@@ -7,10 +7,10 @@ afterAll(cleanup);
 
 const env = (name: string, value: unknown) => Match.objectLike({ Name: name, Value: value });
 const containerEnv = (s: Synthesized) =>
-  (Object.values(s.service.findResources('AWS::ECS::TaskDefinition'))[0].Properties.ContainerDefinitions[0] as {
+  Object.values(s.service.findResources('AWS::ECS::TaskDefinition'))[0].Properties.ContainerDefinitions[0] as {
     Environment: { Name: string; Value: unknown }[];
     Secrets: { Name: string }[];
-  });
+  };
 
 describe('handshake auth', () => {
   let dev: Synthesized;
@@ -103,9 +103,15 @@ describe('cluster mode (sharded)', () => {
       NumCacheClusters: Match.absent(),
     });
     expect(sharded.stacks.cache.memberClusterIds).toEqual([
-      'socketio-prod-0001-001', 'socketio-prod-0001-002', 'socketio-prod-0001-003',
-      'socketio-prod-0002-001', 'socketio-prod-0002-002', 'socketio-prod-0002-003',
-      'socketio-prod-0003-001', 'socketio-prod-0003-002', 'socketio-prod-0003-003',
+      'socketio-prod-0001-001',
+      'socketio-prod-0001-002',
+      'socketio-prod-0001-003',
+      'socketio-prod-0002-001',
+      'socketio-prod-0002-002',
+      'socketio-prod-0002-003',
+      'socketio-prod-0003-001',
+      'socketio-prod-0003-002',
+      'socketio-prod-0003-003',
     ]);
   });
 
@@ -116,7 +122,10 @@ describe('cluster mode (sharded)', () => {
           // arrayWith keeps order: REDIS_URL comes before ADAPTER in the task's environment.
           Environment: Match.arrayWith([
             env('REDIS_URL', {
-              'Fn::Join': ['', ['rediss://', { 'Fn::ImportValue': Match.stringLikeRegexp('ConfigurationEndPointAddress') }, ':', Match.anyValue()]],
+              'Fn::Join': [
+                '',
+                ['rediss://', { 'Fn::ImportValue': Match.stringLikeRegexp('ConfigurationEndPointAddress') }, ':', Match.anyValue()],
+              ],
             }),
             env('ADAPTER', 'redis-sharded'),
           ]),

@@ -7,12 +7,7 @@ import { CONFIG_KEYS, PRESETS, resolveConfig } from '../../infra/config';
 import { LoadBalancer } from '../../infra/load-balancer';
 import { Network } from '../../infra/network';
 import { SocketService } from '../../infra/socket-service';
-import {
-  DEFAULT_DRAIN_TIMEOUT_MS,
-  DEFAULT_PING_INTERVAL_MS,
-  DEFAULT_PING_TIMEOUT_MS,
-  DEFAULT_PORT,
-} from '../../service/src/config';
+import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_PING_INTERVAL_MS, DEFAULT_PING_TIMEOUT_MS, DEFAULT_PORT } from '../../service/src/config';
 import { CERT_ARN, ROOT } from './helpers';
 
 describe('deployment config: presets', () => {
@@ -144,12 +139,16 @@ describe('deployment config: invalid combinations fail synth with the setting an
   });
 
   it('scale-in cooldown not longer than scale-out', () => {
-    expect(() => resolveConfig({ scaleInCooldownSeconds: '60' })).toThrow(/scaleInCooldownSeconds \(60\) must be above scaleOutCooldownSeconds \(60\)/);
+    expect(() => resolveConfig({ scaleInCooldownSeconds: '60' })).toThrow(
+      /scaleInCooldownSeconds \(60\) must be above scaleOutCooldownSeconds \(60\)/,
+    );
   });
 
   it('Fargate CPU/memory pairs, ports, retention, ARNs, emails, VPC ids', () => {
     expect(() => resolveConfig({ taskCpu: '300' })).toThrow(/taskCpu must be one of 256, 512/);
-    expect(() => resolveConfig({ taskCpu: '256', taskMemoryMiB: '4096' })).toThrow(/taskMemoryMiB must be one of 512, 1024, 2048 for taskCpu 256/);
+    expect(() => resolveConfig({ taskCpu: '256', taskMemoryMiB: '4096' })).toThrow(
+      /taskMemoryMiB must be one of 512, 1024, 2048 for taskCpu 256/,
+    );
     expect(() => resolveConfig({ containerPort: '80' })).toThrow(/containerPort must be from 1024 to 65535/);
     expect(() => resolveConfig({ logRetentionDays: '10' })).toThrow(/logRetentionDays must be one of 1, 3, 5, 7, 14/);
     expect(() => resolveConfig({ certificateArn: 'my-cert' })).toThrow(/certificateArn must be an ACM certificate ARN/);
@@ -170,7 +169,9 @@ describe('constructs reject bad prop combinations, naming the props', () => {
     expect(() => new Cache(s, 'C1', { vpc, clientSecurityGroup, replicationGroupId: 'chat', numCacheClusters: 7 })).toThrow(
       /Cache: numCacheClusters must be an integer from 1 to 6/,
     );
-    expect(() => new Cache(s, 'C2', { vpc, clientSecurityGroup, replicationGroupId: 'Chat--1' })).toThrow(/Cache: replicationGroupId must be/);
+    expect(() => new Cache(s, 'C2', { vpc, clientSecurityGroup, replicationGroupId: 'Chat--1' })).toThrow(
+      /Cache: replicationGroupId must be/,
+    );
   });
 
   it('LoadBalancer: idleTimeout not above minIdleTimeout; sslPolicy without certificate', () => {
@@ -194,7 +195,14 @@ describe('constructs reject bad prop combinations, naming the props', () => {
       protocol: elbv2.ApplicationProtocol.HTTP,
       targetType: elbv2.TargetType.IP,
     });
-    const base = { vpc, securityGroup, targetGroup, imageDirectory: `${ROOT}/service`, redisUrl: 'redis://x:6379', metricsServiceName: 'x' };
+    const base = {
+      vpc,
+      securityGroup,
+      targetGroup,
+      imageDirectory: `${ROOT}/service`,
+      redisUrl: 'redis://x:6379',
+      metricsServiceName: 'x',
+    };
     expect(() => new SocketService(s, 'S1', { ...base, drainTimeout: Duration.seconds(115) })).toThrow(
       /SocketService: drainTimeout \(115000 ms\) \+ stopTimeoutMargin \(10000 ms\) must be at most ECS's 120 s stopTimeout/,
     );

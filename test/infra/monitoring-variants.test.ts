@@ -39,7 +39,7 @@ describe('cache facts', () => {
 });
 
 describe('monitoring variants (synthesized)', () => {
-  it('cluster mode: per-node alarms on <id>-<shard>-<node>, replication lag on each shard\'s replicas', () => {
+  it("cluster mode: per-node alarms on <id>-<shard>-<node>, replication lag on each shard's replicas", () => {
     const s = synth({ stage: 'prod', cacheClusterMode: 'true', cacheShards: '2', cacheReplicasPerShard: '1' }, { lock: null });
     const names = alarmNames(s.service);
     expect(names).toContain('socketio-prod-service-RedisEngineCpuCritical-0001-001');
@@ -52,7 +52,9 @@ describe('monitoring variants (synthesized)', () => {
       AlarmName: 'socketio-prod-service-RedisMemory-0002-001',
       Dimensions: [{ Name: 'CacheClusterId', Value: 'socketio-prod-0002-001' }],
     });
-    s.service.hasOutput('CacheMemberIds', { Value: 'socketio-prod-0001-001,socketio-prod-0001-002,socketio-prod-0002-001,socketio-prod-0002-002' });
+    s.service.hasOutput('CacheMemberIds', {
+      Value: 'socketio-prod-0001-001,socketio-prod-0001-002,socketio-prod-0002-001,socketio-prod-0002-002',
+    });
   });
 
   it('Redis OSS 7.0 (patch unknown): no read/write latency alarms, pub/sub latency stays', () => {
@@ -62,7 +64,9 @@ describe('monitoring variants (synthesized)', () => {
   });
 
   it('an unknown node type needs an explicit host-CPU threshold, which then applies', () => {
-    expect(() => synth({ cacheNodeType: 'cache.x9.large' })).toThrow(/cacheNodeType "cache\.x9\.large" is not in the vCPU table.*thresholds\.hostCpuPercent/);
+    expect(() => synth({ cacheNodeType: 'cache.x9.large' })).toThrow(
+      /cacheNodeType "cache\.x9\.large" is not in the vCPU table.*thresholds\.hostCpuPercent/,
+    );
     const s = synth({ cacheNodeType: 'cache.x9.large', alarmCacheHostCpuPercent: '60', alarmCacheConnectionsMax: '500' });
     s.service.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'socketio-dev-service-RedisHostCpu-001', Threshold: 60 });
     s.service.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'socketio-dev-service-RedisConnections-001', Threshold: 500 });
@@ -84,11 +88,25 @@ describe('Monitoring construct props', () => {
     taskDefinition.addContainer('app', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:latest') });
     const service = new ecs.FargateService(stack, 'Service', { cluster, taskDefinition });
     const loadBalancer = new elbv2.ApplicationLoadBalancer(stack, 'Alb', { vpc });
-    const targetGroup = new elbv2.ApplicationTargetGroup(stack, 'Targets', { vpc, port: 3000, protocol: elbv2.ApplicationProtocol.HTTP, targetType: elbv2.TargetType.IP });
+    const targetGroup = new elbv2.ApplicationTargetGroup(stack, 'Targets', {
+      vpc,
+      port: 3000,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      targetType: elbv2.TargetType.IP,
+    });
     loadBalancer.addListener('Http', { port: 80, defaultTargetGroups: [targetGroup] });
     return {
       stack,
-      props: { service, cluster, targetGroup, loadBalancer, metricsServiceName: 'svc', replicationGroupId: 'grp', cacheNodeType: 'cache.t4g.small', ...overrides },
+      props: {
+        service,
+        cluster,
+        targetGroup,
+        loadBalancer,
+        metricsServiceName: 'svc',
+        replicationGroupId: 'grp',
+        cacheNodeType: 'cache.t4g.small',
+        ...overrides,
+      },
     };
   }
 
@@ -96,13 +114,24 @@ describe('Monitoring construct props', () => {
     const { stack, props: p } = props();
     const m = new Monitoring(stack, 'Monitoring', p);
     expect(m.memberIds).toEqual(['grp-001']);
-    expect(m.thresholds).toMatchObject({ engineCpuWarningPercent: 80, engineCpuCriticalPercent: 90, hostCpuPercent: 45, connectionsMax: 2 * 2 * 3 + 50 });
+    expect(m.thresholds).toMatchObject({
+      engineCpuWarningPercent: 80,
+      engineCpuCriticalPercent: 90,
+      hostCpuPercent: 45,
+      connectionsMax: 2 * 2 * 3 + 50,
+    });
     Template.fromStack(stack).resourceCountIs('AWS::SNS::Subscription', 0);
   });
 
   it.each([
-    [{ thresholds: { engineCpuWarningPercent: 90, engineCpuCriticalPercent: 90 } }, /thresholds\.engineCpuWarningPercent \(90\) must be below thresholds\.engineCpuCriticalPercent \(90\)/],
-    [{ thresholds: { pubSubLatencyWarningMicros: 5000 } }, /thresholds\.pubSubLatencyWarningMicros \(5000\) must be below thresholds\.pubSubLatencyCriticalMicros \(2000\)/],
+    [
+      { thresholds: { engineCpuWarningPercent: 90, engineCpuCriticalPercent: 90 } },
+      /thresholds\.engineCpuWarningPercent \(90\) must be below thresholds\.engineCpuCriticalPercent \(90\)/,
+    ],
+    [
+      { thresholds: { pubSubLatencyWarningMicros: 5000 } },
+      /thresholds\.pubSubLatencyWarningMicros \(5000\) must be below thresholds\.pubSubLatencyCriticalMicros \(2000\)/,
+    ],
     [{ thresholds: { taskMemoryPercent: 120 } }, /thresholds\.taskMemoryPercent must be above 0 and at most 100/],
     [{ thresholds: { elb5xxPerMinute: -1 } }, /thresholds\.elb5xxPerMinute must be a number of at least 0/],
     [{ numCacheClusters: 7 }, /numCacheClusters must be an integer from 1 to 6/],

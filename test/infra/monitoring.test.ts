@@ -73,7 +73,15 @@ interface Expected {
 
 function nodeAlarms(member: string, stage: 'dev' | 'prod'): Expected[] {
   const n = member.slice(-3);
-  const ec = (suffix: string, metric: string, statistic: string, threshold: number, periods: number, datapoints: number, missing: Expected['missing']): Expected => ({
+  const ec = (
+    suffix: string,
+    metric: string,
+    statistic: string,
+    threshold: number,
+    periods: number,
+    datapoints: number,
+    missing: Expected['missing'],
+  ): Expected => ({
     suffix: `${suffix}-${n}`,
     namespace: 'AWS/ElastiCache',
     metric,
@@ -109,16 +117,118 @@ function serviceAlarms(stage: 'dev' | 'prod'): Expected[] {
   const svc = [{ Name: SERVICE_DIMENSION, Value: `socketio-${stage}` }];
   const fiveXx = stage === 'prod' ? 25 : 10;
   return [
-    { suffix: 'TaskCpu', namespace: 'AWS/ECS', metric: 'CPUUtilization', statistic: 'Average', threshold: 80, periods: 5, datapoints: 5, missing: 'notBreaching', dims: ecsDims },
-    { suffix: 'TaskMemory', namespace: 'AWS/ECS', metric: 'MemoryUtilization', statistic: 'Average', threshold: 80, periods: 5, datapoints: 5, missing: 'notBreaching', dims: ecsDims },
-    { suffix: 'RunningTasksBelowMin', namespace: 'ECS/ContainerInsights', metric: 'RunningTaskCount', statistic: 'Minimum', threshold: stage === 'prod' ? 2 : 1, op: 'LessThanThreshold', periods: 3, datapoints: 3, missing: 'breaching', dims: ecsDims },
-    { suffix: 'UnhealthyTargets', namespace: 'AWS/ApplicationELB', metric: 'UnHealthyHostCount', statistic: 'Maximum', threshold: 0, periods: 5, datapoints: 5, missing: 'notBreaching', dims: [lbDim, tgDim] },
-    { suffix: 'NoHealthyTargets', namespace: 'AWS/ApplicationELB', metric: 'HealthyHostCount', statistic: 'Minimum', threshold: 1, op: 'LessThanThreshold', periods: 2, datapoints: 2, missing: 'breaching', dims: [lbDim, tgDim] },
-    { suffix: 'Elb5xx', namespace: 'AWS/ApplicationELB', metric: 'HTTPCode_ELB_5XX_Count', statistic: 'Sum', threshold: fiveXx, periods: 5, datapoints: 3, missing: 'notBreaching', dims: [lbDim] },
-    { suffix: 'Target5xx', namespace: 'AWS/ApplicationELB', metric: 'HTTPCode_Target_5XX_Count', statistic: 'Sum', threshold: fiveXx, periods: 5, datapoints: 3, missing: 'notBreaching', dims: [lbDim, tgDim] },
-    { suffix: 'RejectedConnections', namespace: 'AWS/ApplicationELB', metric: 'RejectedConnectionCount', statistic: 'Sum', threshold: 0, periods: 5, datapoints: 1, missing: 'notBreaching', dims: [lbDim] },
-    { suffix: 'RedisAdapterErrors', namespace: METRICS_NAMESPACE, metric: SERVICE_METRICS.redisAdapterErrors.name, statistic: SERVICE_METRICS.redisAdapterErrors.statistic, threshold: 10, periods: 5, datapoints: 3, missing: 'notBreaching', dims: svc },
-    { suffix: 'EventLoopDelay', namespace: METRICS_NAMESPACE, metric: SERVICE_METRICS.eventLoopDelayP99.name, statistic: SERVICE_METRICS.eventLoopDelayP99.statistic, threshold: 200, periods: 5, datapoints: 3, missing: 'notBreaching', dims: svc },
+    {
+      suffix: 'TaskCpu',
+      namespace: 'AWS/ECS',
+      metric: 'CPUUtilization',
+      statistic: 'Average',
+      threshold: 80,
+      periods: 5,
+      datapoints: 5,
+      missing: 'notBreaching',
+      dims: ecsDims,
+    },
+    {
+      suffix: 'TaskMemory',
+      namespace: 'AWS/ECS',
+      metric: 'MemoryUtilization',
+      statistic: 'Average',
+      threshold: 80,
+      periods: 5,
+      datapoints: 5,
+      missing: 'notBreaching',
+      dims: ecsDims,
+    },
+    {
+      suffix: 'RunningTasksBelowMin',
+      namespace: 'ECS/ContainerInsights',
+      metric: 'RunningTaskCount',
+      statistic: 'Minimum',
+      threshold: stage === 'prod' ? 2 : 1,
+      op: 'LessThanThreshold',
+      periods: 3,
+      datapoints: 3,
+      missing: 'breaching',
+      dims: ecsDims,
+    },
+    {
+      suffix: 'UnhealthyTargets',
+      namespace: 'AWS/ApplicationELB',
+      metric: 'UnHealthyHostCount',
+      statistic: 'Maximum',
+      threshold: 0,
+      periods: 5,
+      datapoints: 5,
+      missing: 'notBreaching',
+      dims: [lbDim, tgDim],
+    },
+    {
+      suffix: 'NoHealthyTargets',
+      namespace: 'AWS/ApplicationELB',
+      metric: 'HealthyHostCount',
+      statistic: 'Minimum',
+      threshold: 1,
+      op: 'LessThanThreshold',
+      periods: 2,
+      datapoints: 2,
+      missing: 'breaching',
+      dims: [lbDim, tgDim],
+    },
+    {
+      suffix: 'Elb5xx',
+      namespace: 'AWS/ApplicationELB',
+      metric: 'HTTPCode_ELB_5XX_Count',
+      statistic: 'Sum',
+      threshold: fiveXx,
+      periods: 5,
+      datapoints: 3,
+      missing: 'notBreaching',
+      dims: [lbDim],
+    },
+    {
+      suffix: 'Target5xx',
+      namespace: 'AWS/ApplicationELB',
+      metric: 'HTTPCode_Target_5XX_Count',
+      statistic: 'Sum',
+      threshold: fiveXx,
+      periods: 5,
+      datapoints: 3,
+      missing: 'notBreaching',
+      dims: [lbDim, tgDim],
+    },
+    {
+      suffix: 'RejectedConnections',
+      namespace: 'AWS/ApplicationELB',
+      metric: 'RejectedConnectionCount',
+      statistic: 'Sum',
+      threshold: 0,
+      periods: 5,
+      datapoints: 1,
+      missing: 'notBreaching',
+      dims: [lbDim],
+    },
+    {
+      suffix: 'RedisAdapterErrors',
+      namespace: METRICS_NAMESPACE,
+      metric: SERVICE_METRICS.redisAdapterErrors.name,
+      statistic: SERVICE_METRICS.redisAdapterErrors.statistic,
+      threshold: 10,
+      periods: 5,
+      datapoints: 3,
+      missing: 'notBreaching',
+      dims: svc,
+    },
+    {
+      suffix: 'EventLoopDelay',
+      namespace: METRICS_NAMESPACE,
+      metric: SERVICE_METRICS.eventLoopDelayP99.name,
+      statistic: SERVICE_METRICS.eventLoopDelayP99.statistic,
+      threshold: 200,
+      periods: 5,
+      datapoints: 3,
+      missing: 'notBreaching',
+      dims: svc,
+    },
   ];
 }
 
@@ -133,7 +243,11 @@ describe.each(STAGES)('monitoring (%s)', (stage, get, members) => {
 
   it('has exactly the expected metric alarms', () => {
     const names = resources(get().service, 'AWS::CloudWatch::Alarm').map(([, r]) => r.Properties.AlarmName as string);
-    expect(names.sort()).toEqual(expected().map((e) => `${prefix}-${e.suffix}`).sort());
+    expect(names.sort()).toEqual(
+      expected()
+        .map((e) => `${prefix}-${e.suffix}`)
+        .sort(),
+    );
   });
 
   it('defines each alarm with its metric, statistic, dimensions, threshold, periods and missing-data rule, warning both ways', () => {
@@ -175,8 +289,16 @@ describe.each(STAGES)('monitoring (%s)', (stage, get, members) => {
       AlarmActions: [{ Ref: paging }],
       OKActions: [{ Ref: paging }],
     });
-    const alarmIds = Object.fromEntries(resources(t, 'AWS::CloudWatch::Alarm').map(([id, r]) => [(r.Properties.AlarmName as string).slice(prefix.length + 1), id]));
-    const children = ['RunningTasksBelowMin', 'Elb5xx', 'NoHealthyTargets', ...members.map((m) => `RedisEngineCpuCritical-${m.slice(-3)}`), ...members.map((m) => `RedisPubSubLatencyCritical-${m.slice(-3)}`)];
+    const alarmIds = Object.fromEntries(
+      resources(t, 'AWS::CloudWatch::Alarm').map(([id, r]) => [(r.Properties.AlarmName as string).slice(prefix.length + 1), id]),
+    );
+    const children = [
+      'RunningTasksBelowMin',
+      'Elb5xx',
+      'NoHealthyTargets',
+      ...members.map((m) => `RedisEngineCpuCritical-${m.slice(-3)}`),
+      ...members.map((m) => `RedisPubSubLatencyCritical-${m.slice(-3)}`),
+    ];
     expect(render(composite.Properties.AlarmRule)).toBe(`(${children.map((c) => `ALARM("\${${alarmIds[c]}.Arn}")`).join(' OR ')})`);
     expect(composite.Properties.AlarmDescription).toMatch(/^PAGING: /);
     // Nothing else pages.
@@ -186,7 +308,7 @@ describe.each(STAGES)('monitoring (%s)', (stage, get, members) => {
     }
   });
 
-  it('describes every alarm within CloudWatch\'s limit, ending with a runbook that exists', () => {
+  it("describes every alarm within CloudWatch's limit, ending with a runbook that exists", () => {
     const t = get().service;
     const all = [...resources(t, 'AWS::CloudWatch::Alarm'), ...resources(t, 'AWS::CloudWatch::CompositeAlarm')];
     for (const [, r] of all) {
@@ -240,11 +362,18 @@ describe.each(STAGES)('monitoring (%s)', (stage, get, members) => {
       expect(body).toContain(q(METRICS_NAMESPACE, SERVICE_METRICS[m].name, SERVICE_DIMENSION, svc));
     }
     for (const member of members) {
-      for (const metric of ['PubSubBasedCmdsLatency', 'EngineCPUUtilization', 'DatabaseMemoryUsagePercentage', 'SuccessfulReadRequestLatency']) {
+      for (const metric of [
+        'PubSubBasedCmdsLatency',
+        'EngineCPUUtilization',
+        'DatabaseMemoryUsagePercentage',
+        'SuccessfulReadRequestLatency',
+      ]) {
         expect(body).toContain(q('AWS/ElastiCache', metric, 'CacheClusterId', member));
       }
     }
-    expect(body).toMatch(/"ECS\/ContainerInsights","RunningTaskCount","ClusterName","\$\{SocketIoCluster\w+\}","ServiceName","\$\{SocketIoService\w+\.Name\}"/);
+    expect(body).toMatch(
+      /"ECS\/ContainerInsights","RunningTaskCount","ClusterName","\$\{SocketIoCluster\w+\}","ServiceName","\$\{SocketIoService\w+\.Name\}"/,
+    );
     expect(body).toMatch(/"ECS\/ContainerInsights","DesiredTaskCount"/);
     for (const metric of ['RequestCount', 'HTTPCode_ELB_5XX_Count', 'ActiveConnectionCount']) {
       expect(body).toMatch(new RegExp(`"AWS/ApplicationELB","${metric}","LoadBalancer","\\$\\{\\w+\\.LoadBalancerFullName\\}"`));
@@ -263,7 +392,11 @@ describe('notification topics', () => {
       EnableKeyRotation: true,
       KeyPolicy: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Effect: 'Allow' }),
+          Match.objectLike({
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            Effect: 'Allow',
+          }),
         ]),
       },
     });
@@ -289,7 +422,11 @@ describe('notification topics', () => {
   it('subscribes the configured emails and HTTPS endpoints to the right topic', () => {
     const t = dev.service;
     const { paging, warnings } = topicIds(t);
-    const subs = resources(t, 'AWS::SNS::Subscription').map(([, r]) => ({ topic: (r.Properties.TopicArn as { Ref: string }).Ref, protocol: r.Properties.Protocol, endpoint: r.Properties.Endpoint }));
+    const subs = resources(t, 'AWS::SNS::Subscription').map(([, r]) => ({
+      topic: (r.Properties.TopicArn as { Ref: string }).Ref,
+      protocol: r.Properties.Protocol,
+      endpoint: r.Properties.Endpoint,
+    }));
     expect(subs).toEqual(
       expect.arrayContaining([
         { topic: paging, protocol: 'email', endpoint: 'oncall@example.com' },
@@ -318,11 +455,17 @@ describe('runbooks', () => {
 
 describe('config validation of the monitoring keys', () => {
   it.each([
-    [{ alarmCacheEngineCpuWarningPercent: '95' }, /alarmCacheEngineCpuWarningPercent \(95\) must be below alarmCacheEngineCpuCriticalPercent \(90\)/],
+    [
+      { alarmCacheEngineCpuWarningPercent: '95' },
+      /alarmCacheEngineCpuWarningPercent \(95\) must be below alarmCacheEngineCpuCriticalPercent \(90\)/,
+    ],
     [{ alarmCacheEngineCpuCriticalPercent: '101' }, /alarmCacheEngineCpuCriticalPercent must be from 1 to 100, got 101/],
     [{ alarmCacheMemoryPercent: '0' }, /alarmCacheMemoryPercent must be from 1 to 100/],
     [{ alarmCacheHostCpuPercent: '150' }, /alarmCacheHostCpuPercent must be from 1 to 100/],
-    [{ alarmCachePubSubLatencyWarningMicros: '3000' }, /alarmCachePubSubLatencyWarningMicros \(3000\) must be below alarmCachePubSubLatencyCriticalMicros \(2000\)/],
+    [
+      { alarmCachePubSubLatencyWarningMicros: '3000' },
+      /alarmCachePubSubLatencyWarningMicros \(3000\) must be below alarmCachePubSubLatencyCriticalMicros \(2000\)/,
+    ],
     [{ alarmTaskCpuPercent: '60' }, /alarmTaskCpuPercent \(60\) must be above targetCpuPercent \(60\)/],
     [{ alarmElb5xxPerMinute: '-1' }, /alarmElb5xxPerMinute must be from 0/],
     [{ alarmUnhealthyTargets: '2' }, /alarmUnhealthyTargets must be from 0 to 1, got 2/],
@@ -336,7 +479,12 @@ describe('config validation of the monitoring keys', () => {
   });
 
   it('takes overrides from context into the alarms', () => {
-    const c = resolveConfig({ stage: 'prod', alarmCacheEngineCpuWarningPercent: '70', alarmCacheHostCpuPercent: '60', alarmHttpsEndpoints: 'https://a.example.com/x,https://b.example.com/y' });
+    const c = resolveConfig({
+      stage: 'prod',
+      alarmCacheEngineCpuWarningPercent: '70',
+      alarmCacheHostCpuPercent: '60',
+      alarmHttpsEndpoints: 'https://a.example.com/x,https://b.example.com/y',
+    });
     expect(c).toMatchObject({ alarmCacheEngineCpuWarningPercent: 70, alarmCacheHostCpuPercent: 60, alarmElb5xxPerMinute: 25 });
     expect(c.alarmHttpsEndpoints).toEqual(['https://a.example.com/x', 'https://b.example.com/y']);
   });

@@ -181,7 +181,9 @@ describe.each([
             env('METRICS_SERVICE_NAME', `socketio-${stage}`),
             env('LOG_LEVEL', 'info'),
           ]),
-          Secrets: Match.arrayWith([{ Name: 'REDIS_PASSWORD', ValueFrom: { 'Fn::ImportValue': Match.stringLikeRegexp('CacheAuthToken') } }]),
+          Secrets: Match.arrayWith([
+            { Name: 'REDIS_PASSWORD', ValueFrom: { 'Fn::ImportValue': Match.stringLikeRegexp('CacheAuthToken') } },
+          ]),
           LogConfiguration: Match.objectLike({ LogDriver: 'awslogs', Options: Match.objectLike({ mode: 'non-blocking' }) }),
         }),
       ],
@@ -223,7 +225,9 @@ describe.each([
     expect(other.length > 0).toBe(e.exec);
     if (e.exec) {
       t.hasResourceProperties('AWS::ECS::Cluster', {
-        Configuration: { ExecuteCommandConfiguration: { Logging: 'OVERRIDE', LogConfiguration: { CloudWatchLogGroupName: { Ref: Match.anyValue() } } } },
+        Configuration: {
+          ExecuteCommandConfiguration: { Logging: 'OVERRIDE', LogConfiguration: { CloudWatchLogGroupName: { Ref: Match.anyValue() } } },
+        },
       });
     }
   });
@@ -239,14 +243,17 @@ describe.each([
     });
     get().service.hasResourceProperties('AWS::S3::Bucket', {
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
       LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: stage === 'prod' ? 90 : 30, Status: 'Enabled' })] },
     });
     get().service.hasResourceProperties('AWS::S3::BucketPolicy', {
       PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-        ]),
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
       },
     });
   });
@@ -333,17 +340,20 @@ describe('listeners', () => {
 describe('overrides reach the templates', () => {
   let custom: Synthesized;
   beforeAll(() => {
-    custom = synth({
-      cpuArchitecture: 'X86_64',
-      enableExecuteCommand: 'false',
-      pingIntervalMs: '30000',
-      pingTimeoutMs: '30000',
-      albIdleTimeoutSeconds: '90',
-      drainTimeoutMs: '45000',
-      stickinessDurationSeconds: '3600',
-      logLevel: 'debug',
-      cacheTls: 'false',
-    }, { lock: null });
+    custom = synth(
+      {
+        cpuArchitecture: 'X86_64',
+        enableExecuteCommand: 'false',
+        pingIntervalMs: '30000',
+        pingTimeoutMs: '30000',
+        albIdleTimeoutSeconds: '90',
+        drainTimeoutMs: '45000',
+        stickinessDurationSeconds: '3600',
+        logLevel: 'debug',
+        cacheTls: 'false',
+      },
+      { lock: null },
+    );
   });
 
   it('X86_64 sets the runtime platform and builds the image for linux/amd64', () => {

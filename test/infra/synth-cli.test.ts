@@ -23,23 +23,31 @@ function credentiallessEnv(): NodeJS.ProcessEnv {
 }
 
 describe('cdk synth without AWS credentials', () => {
-  it.each(['dev', 'prod'])('%s: exits 0 and writes the three templates', (stage) => {
-    const outdir = mkdtempSync(join(tmpdir(), 'infra-cli-'));
-    outdirs.push(outdir);
-    const result = spawnSync(join(ROOT, 'node_modules', '.bin', 'cdk'), ['synth', '--quiet', '--no-notices', '-c', `stage=${stage}`, '--output', outdir], {
-      cwd: ROOT,
-      env: credentiallessEnv(),
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
-    expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
-    for (const part of ['network', 'cache', 'service']) {
-      const file = join(outdir, `socketio-${stage}-${part}.template.json`);
-      expect(existsSync(file), file).toBe(true);
-      expect(JSON.parse(readFileSync(file, 'utf8'))).toHaveProperty('Resources');
-    }
-    // Nothing was looked up: no context was recorded for a later synth to reuse.
-    const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8')) as { missing?: unknown[] };
-    expect(manifest.missing ?? []).toEqual([]);
-  }, 120_000);
+  it.each(['dev', 'prod'])(
+    '%s: exits 0 and writes the three templates',
+    (stage) => {
+      const outdir = mkdtempSync(join(tmpdir(), 'infra-cli-'));
+      outdirs.push(outdir);
+      const result = spawnSync(
+        join(ROOT, 'node_modules', '.bin', 'cdk'),
+        ['synth', '--quiet', '--no-notices', '-c', `stage=${stage}`, '--output', outdir],
+        {
+          cwd: ROOT,
+          env: credentiallessEnv(),
+          encoding: 'utf8',
+          timeout: 120_000,
+        },
+      );
+      expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
+      for (const part of ['network', 'cache', 'service']) {
+        const file = join(outdir, `socketio-${stage}-${part}.template.json`);
+        expect(existsSync(file), file).toBe(true);
+        expect(JSON.parse(readFileSync(file, 'utf8'))).toHaveProperty('Resources');
+      }
+      // Nothing was looked up: no context was recorded for a later synth to reuse.
+      const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8')) as { missing?: unknown[] };
+      expect(manifest.missing ?? []).toEqual([]);
+    },
+    120_000,
+  );
 });

@@ -28,7 +28,10 @@ describe('sparkline', () => {
   });
 
   it('only ever uses the eight blocks and spaces', () => {
-    const line = sparkline(Array.from({ length: 200 }, (_, i) => Math.sin(i / 7) * 100 + (i % 3 === 0 ? Number.NaN : 0)), 50);
+    const line = sparkline(
+      Array.from({ length: 200 }, (_, i) => Math.sin(i / 7) * 100 + (i % 3 === 0 ? Number.NaN : 0)),
+      50,
+    );
     for (const ch of line) expect(SPARK_LEVELS + ' ').toContain(ch);
   });
 });

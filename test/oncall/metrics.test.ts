@@ -55,7 +55,9 @@ function cannedFor(q: MetricDataQuery): Pick<MetricDataResult, 'Timestamps' | 'V
     case 'EngineCPUUtilization sio-dev-redis-002':
       return { Timestamps: [slot(0), slot(1), slot(58), slot(59)], Values: [10, 10, 20, 20] };
     case `${SERVICE_METRICS.connectedClients.name}`:
-      return q.MetricStat?.Stat === 'Average' ? { Timestamps: range(60).map(slot), Values: range(60).map(() => 200) } : { Timestamps: [], Values: [] };
+      return q.MetricStat?.Stat === 'Average'
+        ? { Timestamps: range(60).map(slot), Values: range(60).map(() => 200) }
+        : { Timestamps: [], Values: [] };
     case 'RunningTaskCount':
       return { Timestamps: range(60).map(slot), Values: range(60).map((i) => (i < 30 ? 2 : 4)) };
     default:
@@ -72,7 +74,13 @@ describe('oncall metrics', () => {
       const ecs = results.find((_r, i) => input.MetricDataQueries[i].MetricStat?.Metric?.MetricName === 'RunningTaskCount');
       if (!ecs) throw new Error('no ECS query');
       if (!input.NextToken) {
-        return { MetricDataResults: [...results.filter((r) => r !== ecs), { ...ecs, Timestamps: ecs.Timestamps?.slice(0, 30), Values: ecs.Values?.slice(0, 30) }], NextToken: 'page-2' };
+        return {
+          MetricDataResults: [
+            ...results.filter((r) => r !== ecs),
+            { ...ecs, Timestamps: ecs.Timestamps?.slice(0, 30), Values: ecs.Values?.slice(0, 30) },
+          ],
+          NextToken: 'page-2',
+        };
       }
       return { MetricDataResults: [{ ...ecs, Timestamps: ecs.Timestamps?.slice(30), Values: ecs.Values?.slice(30) }] };
     });

@@ -9,7 +9,13 @@ afterEach(() => cfn.reset());
 
 describe('option parsing', () => {
   it('uses the default stack, then ONCALL_STACK, then --stack', () => {
-    expect(parseOptions(['status'], {})).toEqual({ command: 'status', stack: DEFAULT_STACK, region: undefined, profile: undefined, hours: 3 });
+    expect(parseOptions(['status'], {})).toEqual({
+      command: 'status',
+      stack: DEFAULT_STACK,
+      region: undefined,
+      profile: undefined,
+      hours: 3,
+    });
     expect(parseOptions(['status'], { ONCALL_STACK: 'socketio-prod-service' }).stack).toBe('socketio-prod-service');
     expect(parseOptions(['status', '--stack', 'Other'], { ONCALL_STACK: 'socketio-prod-service' }).stack).toBe('Other');
   });

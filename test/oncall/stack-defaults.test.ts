@@ -17,13 +17,21 @@ describe('on-call defaults match the infrastructure', () => {
       [OUTPUT_KEYS.cacheMemberIds, members.join(',')],
     ]);
     const plan = planQueries(outputs, 60);
-    const ids = new Set(plan.queries.flatMap((q) => q.MetricStat?.Metric?.Dimensions?.filter((d) => d.Name === 'CacheClusterId').map((d) => d.Value) ?? []));
+    const ids = new Set(
+      plan.queries.flatMap((q) => q.MetricStat?.Metric?.Dimensions?.filter((d) => d.Name === 'CacheClusterId').map((d) => d.Value) ?? []),
+    );
     expect([...ids]).toEqual(members);
     expect(plan.skipped.filter((s) => s.includes('Redis'))).toEqual([]);
   });
 
   it('falls back to <id>-00N from NumCacheClusters when the list is absent', () => {
-    const plan = planQueries(new Map([[OUTPUT_KEYS.replicationGroupId, 'g'], [OUTPUT_KEYS.numCacheClusters, '2']]), 60);
+    const plan = planQueries(
+      new Map([
+        [OUTPUT_KEYS.replicationGroupId, 'g'],
+        [OUTPUT_KEYS.numCacheClusters, '2'],
+      ]),
+      60,
+    );
     const ids = new Set(plan.queries.flatMap((q) => q.MetricStat?.Metric?.Dimensions?.map((d) => d.Value) ?? []));
     expect([...ids]).toEqual(['g-001', 'g-002']);
   });

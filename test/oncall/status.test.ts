@@ -52,7 +52,13 @@ describe('oncall status', () => {
       });
     cw.on(DescribeAlarmsCommand).resolves({
       MetricAlarms: [
-        { AlarmName: 'svc-cpu-high', StateValue: 'OK', StateUpdatedTimestamp: minutesAgo(60 * 26), StateReason: 'Threshold Crossed: no datapoints were above 80.', AlarmDescription: description('cpu-high') },
+        {
+          AlarmName: 'svc-cpu-high',
+          StateValue: 'OK',
+          StateUpdatedTimestamp: minutesAgo(60 * 26),
+          StateReason: 'Threshold Crossed: no datapoints were above 80.',
+          AlarmDescription: description('cpu-high'),
+        },
         {
           AlarmName: 'svc-redis-errors',
           StateValue: 'ALARM',
@@ -60,10 +66,22 @@ describe('oncall status', () => {
           StateReason: 'Threshold Crossed: 1 out of the last 1 datapoints [42.0 (10/03/26 11:47:00)] was greater than the threshold (0.0).',
           AlarmDescription: description('redis-adapter-errors'),
         },
-        { AlarmName: 'svc-no-traffic', StateValue: 'INSUFFICIENT_DATA', StateUpdatedTimestamp: minutesAgo(125), StateReason: 'Insufficient Data: 1 datapoint was unknown.', AlarmDescription: 'No runbook line.' },
+        {
+          AlarmName: 'svc-no-traffic',
+          StateValue: 'INSUFFICIENT_DATA',
+          StateUpdatedTimestamp: minutesAgo(125),
+          StateReason: 'Insufficient Data: 1 datapoint was unknown.',
+          AlarmDescription: 'No runbook line.',
+        },
       ],
       CompositeAlarms: [
-        { AlarmName: 'svc-degraded', StateValue: 'ALARM', StateUpdatedTimestamp: minutesAgo(3), StateReason: 'arn:aws:cloudwatch:us-east-1:111111111111:alarm:svc-redis-errors transitioned to ALARM', AlarmDescription: description('degraded') },
+        {
+          AlarmName: 'svc-degraded',
+          StateValue: 'ALARM',
+          StateUpdatedTimestamp: minutesAgo(3),
+          StateReason: 'arn:aws:cloudwatch:us-east-1:111111111111:alarm:svc-redis-errors transitioned to ALARM',
+          AlarmDescription: description('degraded'),
+        },
       ],
     });
 
@@ -80,7 +98,11 @@ describe('oncall status', () => {
 
     const calls = cw.commandCalls(DescribeAlarmsCommand).map((c) => c.args[0].input);
     expect(calls).toEqual([
-      { AlarmNames: ['svc-cpu-high', 'svc-redis-errors', 'svc-degraded', 'svc-no-traffic'], AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], NextToken: undefined },
+      {
+        AlarmNames: ['svc-cpu-high', 'svc-redis-errors', 'svc-degraded', 'svc-no-traffic'],
+        AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+        NextToken: undefined,
+      },
     ]);
     expect(cfn.commandCalls(ListStackResourcesCommand).map((c) => c.args[0].input.NextToken)).toEqual([undefined, 'page-2']);
   });
@@ -114,7 +136,9 @@ describe('oncall status', () => {
   it('trims long reasons to one line', async () => {
     cfn.on(ListStackResourcesCommand).resolves({ StackResourceSummaries: [resource('AWS::CloudWatch::Alarm', 'a')] });
     cw.on(DescribeAlarmsCommand).resolves({
-      MetricAlarms: [{ AlarmName: 'a', StateValue: 'ALARM', StateUpdatedTimestamp: minutesAgo(0.5), StateReason: `first line\n${'x'.repeat(400)}` }],
+      MetricAlarms: [
+        { AlarmName: 'a', StateValue: 'ALARM', StateUpdatedTimestamp: minutesAgo(0.5), StateReason: `first line\n${'x'.repeat(400)}` },
+      ],
     });
     const r = await run(['status'], { clients: fakeClients() });
     expect(r.lines).toHaveLength(2);

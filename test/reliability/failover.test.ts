@@ -35,7 +35,10 @@ async function startRig(): Promise<Rig> {
   const b = await startRedisServer({ extraArgs: ['--dir', dir, '--dbfilename', 'b.rdb', '--replicaof', '127.0.0.1', String(a.port)] });
   const adminA = await redisAdmin(a.port);
   const adminB = await redisAdmin(b.port);
-  await waitFor(() => replication(adminB), (r) => r.role === 'slave' && r.linkUp);
+  await waitFor(
+    () => replication(adminB),
+    (r) => r.role === 'slave' && r.linkUp,
+  );
   const forwarder = await startTcpForwarder({ targetPort: a.port });
   const cluster = await startCluster({ ports: await freePorts(3), redisUrl: forwarder.url });
   const clients = await Promise.all(cluster.nodes.map((n) => openClient(n.url)));
@@ -47,7 +50,16 @@ async function startRig(): Promise<Rig> {
 
 /** For each node, the time from `since` until its client's probes reach the clients on the other nodes. */
 const resumeFromEveryNode = (r: Rig, since: number) =>
-  Promise.all(r.clients.map((sender) => timeToDelivery(sender, r.clients.filter((c) => c !== sender), r.room, { since, boundMs: RESUME_BOUND_MS })));
+  Promise.all(
+    r.clients.map((sender) =>
+      timeToDelivery(
+        sender,
+        r.clients.filter((c) => c !== sender),
+        r.room,
+        { since, boundMs: RESUME_BOUND_MS },
+      ),
+    ),
+  );
 
 describe('Redis failover behind one address, as ElastiCache does it', () => {
   let rig: Rig | undefined;
@@ -89,11 +101,17 @@ describe('Redis failover behind one address, as ElastiCache does it', () => {
     r.forwarder.switchTo(r.b.port, { dropExisting: true });
     const perNode = await resumeFromEveryNode(r, since);
     const resumedMs = Math.max(...perNode);
-    console.log(`failover (a) node replacement: cross-node delivery from every node resumed ${resumedMs} ms after the switch (per node: ${perNode.join(', ')} ms)`);
+    console.log(
+      `failover (a) node replacement: cross-node delivery from every node resumed ${resumedMs} ms after the switch (per node: ${perNode.join(', ')} ms)`,
+    );
     expect(resumedMs).toBeLessThan(RESUME_BOUND_MS);
 
     // Pub and sub of every node, all on the new primary.
-    await waitFor(() => r.forwarder.connections().get(r.b.port) ?? 0, (n) => n === 6, 5_000);
+    await waitFor(
+      () => r.forwarder.connections().get(r.b.port) ?? 0,
+      (n) => n === 6,
+      5_000,
+    );
     await expectAllToAll(r.clients, r.room, 'after (a)');
     await expectNodesHealthy(r);
   }, 60_000);
@@ -103,7 +121,10 @@ describe('Redis failover behind one address, as ElastiCache does it', () => {
     const r = rig;
     await r.adminB.command('REPLICAOF', 'NO', 'ONE');
     await r.adminA.command('REPLICAOF', '127.0.0.1', String(r.b.port));
-    await waitFor(() => replication(r.adminA), (x) => x.role === 'slave' && x.linkUp);
+    await waitFor(
+      () => replication(r.adminA),
+      (x) => x.role === 'slave' && x.linkUp,
+    );
 
     const since = Date.now();
     r.forwarder.switchTo(r.b.port, { dropExisting: false });
@@ -114,9 +135,15 @@ describe('Redis failover behind one address, as ElastiCache does it', () => {
     await r.adminA.command('CLIENT', 'KILL', 'TYPE', 'pubsub');
     const perNode = await resumeFromEveryNode(r, since);
     const resumedMs = Math.max(...perNode);
-    await waitFor(() => r.forwarder.connections().get(r.a.port) ?? 0, (n) => n === 0, RESUME_BOUND_MS);
+    await waitFor(
+      () => r.forwarder.connections().get(r.a.port) ?? 0,
+      (n) => n === 0,
+      RESUME_BOUND_MS,
+    );
     const movedMs = Date.now() - since;
-    console.log(`failover (b) in-place demotion: cross-node delivery from every node resumed ${resumedMs} ms after the switch (per node: ${perNode.join(', ')} ms); no connection left on the demoted node after ${movedMs} ms`);
+    console.log(
+      `failover (b) in-place demotion: cross-node delivery from every node resumed ${resumedMs} ms after the switch (per node: ${perNode.join(', ')} ms); no connection left on the demoted node after ${movedMs} ms`,
+    );
     expect(resumedMs).toBeLessThan(RESUME_BOUND_MS);
 
     await expectAllToAll(r.clients, r.room, 'after (b)');

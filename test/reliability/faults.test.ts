@@ -8,8 +8,7 @@ import { expectAllToAll, redisAdmin, unresponsive } from './helpers';
 
 const OUTAGE_MS = 10_000;
 
-const redisStates = (cluster: LocalCluster) =>
-  Promise.all(cluster.nodes.map(async (n) => (await getJson(`${n.url}/healthz`)).body.redis));
+const redisStates = (cluster: LocalCluster) => Promise.all(cluster.nodes.map(async (n) => (await getJson(`${n.url}/healthz`)).body.redis));
 
 const expectAlive = (cluster: LocalCluster, nodes = cluster.nodes) => {
   for (const n of nodes) {
@@ -42,7 +41,10 @@ describe('faults', () => {
 
     await c.redis!.stop();
     const outageEnds = Date.now() + OUTAGE_MS;
-    await waitFor(() => redisStates(c), (s) => s.every((x) => x === 'reconnecting'));
+    await waitFor(
+      () => redisStates(c),
+      (s) => s.every((x) => x === 'reconnecting'),
+    );
     // The outage length is the scenario itself; inside it, the node is checked twice a second.
     let checks = 0;
     for (let i = 0; i < 100 && Date.now() < outageEnds - 500; i++) {
@@ -61,7 +63,11 @@ describe('faults', () => {
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, outageEnds - Date.now())));
 
     await c.redis!.start();
-    await waitFor(() => redisStates(c), (s) => s.every((x) => x === 'ready'), 15_000);
+    await waitFor(
+      () => redisStates(c),
+      (s) => s.every((x) => x === 'ready'),
+      15_000,
+    );
     await expectAllToAll(all, room, 'after');
     expect(d.messages.filter((m) => m.text.startsWith('during'))).toEqual([]);
     expect(await b.request('room:members', { room })).toEqual({ ok: true, room, count: 4 });
@@ -105,7 +111,10 @@ describe('faults', () => {
     expect(survivorDrops).toEqual([]);
     expectAlive(c, [c.nodes[0], c.nodes[2]]);
     // HAProxy's own health check takes the dead node out for new clients.
-    await waitFor(() => c.loadBalancer!.serverStates(), (s) => /DOWN/.test(s[victim.nodeId]?.status ?? ''));
+    await waitFor(
+      () => c.loadBalancer!.serverStates(),
+      (s) => /DOWN/.test(s[victim.nodeId]?.status ?? ''),
+    );
   }, 60_000);
 
   it('a slow Redis (DEBUG SLEEP 3) does not block the event loop; room:members answers within its timeout', async () => {
@@ -128,7 +137,11 @@ describe('faults', () => {
     const sleeping = admin.command('DEBUG', 'SLEEP', '3').then(() => order.push('redis reply'));
     try {
       // Everything below must happen while Redis is inside the sleep, not before it.
-      await waitFor(() => unresponsive(ownRedis!.port, 200), (stalled) => stalled, 2_000);
+      await waitFor(
+        () => unresponsive(ownRedis!.port, 200),
+        (stalled) => stalled,
+        2_000,
+      );
       const members = (async () => {
         const t0 = Date.now();
         const ack = await x1.request('room:members', { room });
@@ -150,7 +163,9 @@ describe('faults', () => {
       expect(await remote).toBeGreaterThanOrEqual(2_000);
 
       const { ack, ms } = await members;
-      console.log(`slow redis: room:members answered ${JSON.stringify(ack)} after ${ms} ms (REDIS_REQUESTS_TIMEOUT_MS=${requestsTimeoutMs})`);
+      console.log(
+        `slow redis: room:members answered ${JSON.stringify(ack)} after ${ms} ms (REDIS_REQUESTS_TIMEOUT_MS=${requestsTimeoutMs})`,
+      );
       expect([true, 'unavailable']).toContain(ack.ok ? true : ack.error.code);
       expect(ms).toBeLessThan(requestsTimeoutMs + 1_000);
     } finally {

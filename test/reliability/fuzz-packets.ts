@@ -28,8 +28,33 @@ export interface WsPacket {
 }
 
 const KNOWN_EVENTS = ['room:join', 'room:leave', 'room:members', 'chat:message'] as const;
-const ODD_STRINGS = ['', ' ', '\u0000', '\uffff', '\ud800', '💥', 'é'.repeat(3000), '<script>', '__proto__', 'constructor', '../../etc', '%s%n', '\r\n\r\n'];
-const ODD_NUMBERS = ['0', '-0', '1e308', '-1e308', '1e999', '-1e999', '9007199254740993', '123456789012345678901234567890', '0.1e-400', '3.14'];
+const ODD_STRINGS = [
+  '',
+  ' ',
+  '\u0000',
+  '\uffff',
+  '\ud800',
+  '💥',
+  'é'.repeat(3000),
+  '<script>',
+  '__proto__',
+  'constructor',
+  '../../etc',
+  '%s%n',
+  '\r\n\r\n',
+];
+const ODD_NUMBERS = [
+  '0',
+  '-0',
+  '1e308',
+  '-1e308',
+  '1e999',
+  '-1e999',
+  '9007199254740993',
+  '123456789012345678901234567890',
+  '0.1e-400',
+  '3.14',
+];
 
 function randomString(r: Rng, maxLen = 40): string {
   if (r() < 0.3) return pick(r, ODD_STRINGS);
@@ -90,8 +115,14 @@ const TERMINAL_SHARE = 0.04;
 function survivablePacket(r: Rng, ownRoom: string, maxFrameBytes: number): WsPacket {
   const roll = r();
   if (roll < 0.6) return { kind: 'event', data: `42${ackId(r)}${eventText(r, ownRoom)}`, terminal: false };
-  if (roll < 0.68) return { kind: 'join-own-room', data: `42${ackId(r)}["room:join",${JSON.stringify({ room: ownRoom })}]`, terminal: false };
-  if (roll < 0.72) return { kind: 'chat-own-room', data: `42${ackId(r)}["chat:message",${JSON.stringify({ room: ownRoom, text: randomString(r, 100) || 'x' })}]`, terminal: false };
+  if (roll < 0.68)
+    return { kind: 'join-own-room', data: `42${ackId(r)}["room:join",${JSON.stringify({ room: ownRoom })}]`, terminal: false };
+  if (roll < 0.72)
+    return {
+      kind: 'chat-own-room',
+      data: `42${ackId(r)}["chat:message",${JSON.stringify({ room: ownRoom, text: randomString(r, 100) || 'x' })}]`,
+      terminal: false,
+    };
   if (roll < 0.8) {
     const nsp = pick(r, ['/admin', '/nope', '/', '/' + randomString(r, 10).replace(/[,]/g, '')]);
     const body = pick(r, [`42${nsp},${eventText(r, ownRoom)}`, `40${nsp},`, `40${nsp},${randomJsonText(r)}`, `43${nsp},1[]`]);
@@ -99,7 +130,12 @@ function survivablePacket(r: Rng, ownRoom: string, maxFrameBytes: number): WsPac
   }
   if (roll < 0.86) return { kind: 'ack-unsolicited', data: `43${int(r, 0, 1e9)}${randomJsonText(r)}`, terminal: false };
   if (roll < 0.9) return { kind: 'engine-pong-noop', data: pick(r, ['3', '6', '3probe', '2']), terminal: false };
-  if (roll < 0.95) return { kind: 'unicode-event', data: `42["chat:message",{"room":${JSON.stringify(ownRoom)},"text":"\\ud83d\\ude00 \\u0000 ${'é'.repeat(int(r, 1, 50))}"}]`, terminal: false };
+  if (roll < 0.95)
+    return {
+      kind: 'unicode-event',
+      data: `42["chat:message",{"room":${JSON.stringify(ownRoom)},"text":"\\ud83d\\ude00 \\u0000 ${'é'.repeat(int(r, 1, 50))}"}]`,
+      terminal: false,
+    };
   if (roll < 0.98) {
     // Nesting deep enough to break a recursive parser, small enough to fit in a frame.
     const depth = int(r, 100, Math.min(20_000, Math.floor(maxFrameBytes / 2) - 100));
@@ -115,19 +151,39 @@ function terminalPacket(r: Rng, ownRoom: string, maxFrameBytes: number): WsPacke
     const full = `42${ackId(r)}${eventText(r, ownRoom)}`;
     return { kind: 'truncated-json', data: full.slice(0, int(r, 2, Math.max(2, full.length - 1))), terminal: true };
   }
-  if (roll < 0.3) return { kind: 'bad-socketio-type', data: `4${pick(r, ['7', '8', '9', 'x', '', '-', ' '])}${randomJsonText(r)}`, terminal: true };
-  if (roll < 0.4) return { kind: 'bad-engineio-type', data: pick(r, ['', '7', '8', '9', 'x', '1', '5', '0', '{}']) + randomString(r, 20), terminal: true };
+  if (roll < 0.3)
+    return { kind: 'bad-socketio-type', data: `4${pick(r, ['7', '8', '9', 'x', '', '-', ' '])}${randomJsonText(r)}`, terminal: true };
+  if (roll < 0.4)
+    return {
+      kind: 'bad-engineio-type',
+      data: pick(r, ['', '7', '8', '9', 'x', '1', '5', '0', '{}']) + randomString(r, 20),
+      terminal: true,
+    };
   if (roll < 0.5) {
     const count = pick(r, ['1', '2', '0', '-1', '99', 'x']);
-    return { kind: 'missing-attachment', data: `45${count}-["chat:message",{"_placeholder":true,"num":${pick(r, ['0', '1', '-1', '"0"', '1e9'])}}]`, terminal: true };
+    return {
+      kind: 'missing-attachment',
+      data: `45${count}-["chat:message",{"_placeholder":true,"num":${pick(r, ['0', '1', '-1', '"0"', '1e9'])}}]`,
+      terminal: true,
+    };
   }
   if (roll < 0.58) {
     const bytes = Buffer.alloc(int(r, 0, 64));
     for (let i = 0; i < bytes.length; i++) bytes[i] = int(r, 0, 255);
     return { kind: 'binary-frame', data: bytes, terminal: true };
   }
-  if (roll < 0.65) return { kind: 'oversized-frame', data: `42["chat:message",{"text":"${'x'.repeat(maxFrameBytes + int(r, 1, 1_000))}"}]`, terminal: true };
-  if (roll < 0.75) return { kind: 'huge-numbers', data: `42${pick(r, ['99999999999999999999999', '1e999', '-1', '1.5'])}["room:members",{"room":${pick(r, ODD_NUMBERS)}}]`, terminal: true };
+  if (roll < 0.65)
+    return {
+      kind: 'oversized-frame',
+      data: `42["chat:message",{"text":"${'x'.repeat(maxFrameBytes + int(r, 1, 1_000))}"}]`,
+      terminal: true,
+    };
+  if (roll < 0.75)
+    return {
+      kind: 'huge-numbers',
+      data: `42${pick(r, ['99999999999999999999999', '1e999', '-1', '1.5'])}["room:members",{"room":${pick(r, ODD_NUMBERS)}}]`,
+      terminal: true,
+    };
   if (roll < 0.82) return { kind: 'bad-connect-payload', data: `40${randomJsonText(r)}`, terminal: true };
   if (roll < 0.9) return { kind: 'disconnect', data: pick(r, ['41', '41/', '1']), terminal: true };
   return { kind: 'random-text', data: randomString(r, 200), terminal: true };
@@ -149,19 +205,58 @@ export function httpProbe(r: Rng, maxBodyBytes: number): HttpProbe {
   const roll = r();
   const base = 'EIO=4&transport=polling';
   if (roll < 0.15) {
-    const query = pick(r, ['EIO=3&transport=polling', 'EIO=abc&transport=polling', 'EIO=4&transport=bogus', 'EIO=4', '', `${base}&sid=nope`, `${base}&sid=${'a'.repeat(5000)}`, `${base}&sid[]=x`]);
+    const query = pick(r, [
+      'EIO=3&transport=polling',
+      'EIO=abc&transport=polling',
+      'EIO=4&transport=bogus',
+      'EIO=4',
+      '',
+      `${base}&sid=nope`,
+      `${base}&sid=${'a'.repeat(5000)}`,
+      `${base}&sid[]=x`,
+    ]);
     return { kind: 'bad-query', method: pick(r, ['GET', 'POST'] as const), query, body: 'x', needsSid: false };
   }
   if (roll < 0.5) {
-    const frames = Array.from({ length: int(r, 1, 5) }, () => pick(r, [`4${eventText(r, 'fuzz')}`, randomString(r, 50), '40', `42${randomJsonText(r)}`, 'b' + randomString(r, 10), '']));
+    const frames = Array.from({ length: int(r, 1, 5) }, () =>
+      pick(r, [`4${eventText(r, 'fuzz')}`, randomString(r, 50), '40', `42${randomJsonText(r)}`, 'b' + randomString(r, 10), '']),
+    );
     return { kind: 'garbage-batch', method: 'POST', query: `${base}&sid={sid}`, body: frames.join('\x1e'), needsSid: true };
   }
   if (roll < 0.65) {
     const bytes = Buffer.alloc(int(r, 1, 256));
     for (let i = 0; i < bytes.length; i++) bytes[i] = int(r, 0, 255);
-    return { kind: 'binary-body', method: 'POST', query: `${base}&sid={sid}`, body: bytes, contentType: 'application/octet-stream', needsSid: true };
+    return {
+      kind: 'binary-body',
+      method: 'POST',
+      query: `${base}&sid={sid}`,
+      body: bytes,
+      contentType: 'application/octet-stream',
+      needsSid: true,
+    };
   }
-  if (roll < 0.75) return { kind: 'oversized-body', method: 'POST', query: `${base}&sid={sid}`, body: `42["chat:message",{"text":"${'y'.repeat(maxBodyBytes + 10)}"}]`, needsSid: true };
-  if (roll < 0.85) return { kind: 'valid-event-body', method: 'POST', query: `${base}&sid={sid}`, body: `40\x1e42${eventText(r, 'fuzz')}`, needsSid: true };
-  return { kind: 'odd-content-type', method: 'POST', query: `${base}&sid={sid}`, body: randomJsonText(r), contentType: pick(r, ['text/html', 'multipart/form-data; boundary=x', 'application/json', '']), needsSid: true };
+  if (roll < 0.75)
+    return {
+      kind: 'oversized-body',
+      method: 'POST',
+      query: `${base}&sid={sid}`,
+      body: `42["chat:message",{"text":"${'y'.repeat(maxBodyBytes + 10)}"}]`,
+      needsSid: true,
+    };
+  if (roll < 0.85)
+    return {
+      kind: 'valid-event-body',
+      method: 'POST',
+      query: `${base}&sid={sid}`,
+      body: `40\x1e42${eventText(r, 'fuzz')}`,
+      needsSid: true,
+    };
+  return {
+    kind: 'odd-content-type',
+    method: 'POST',
+    query: `${base}&sid={sid}`,
+    body: randomJsonText(r),
+    contentType: pick(r, ['text/html', 'multipart/form-data; boundary=x', 'application/json', '']),
+    needsSid: true,
+  };
 }

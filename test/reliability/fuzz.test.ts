@@ -163,7 +163,16 @@ describe(`fuzz: ${WS_PACKETS} hostile WebSocket packets and ${HTTP_REQUESTS} mal
       }
     })();
 
-    const stats: Stats = { wsPackets: 0, kinds: {}, connections: 0, closedByServer: 0, barriersAnswered: 0, stalled: 0, httpRequests: 0, httpStatuses: {} };
+    const stats: Stats = {
+      wsPackets: 0,
+      kinds: {},
+      connections: 0,
+      closedByServer: 0,
+      barriersAnswered: 0,
+      stalled: 0,
+      httpRequests: 0,
+      httpStatuses: {},
+    };
     const started = Date.now();
     let planned = 0;
     let httpPlanned = 0;
@@ -208,7 +217,11 @@ describe(`fuzz: ${WS_PACKETS} hostile WebSocket packets and ${HTTP_REQUESTS} mal
     }
     expect([a1, a2, c].every((x) => x.socket.connected)).toBe(true);
 
-    await waitFor(async () => (await getJson(`${target.url}/healthz`)).body.connections, (n) => n === baseline, 15_000);
+    await waitFor(
+      async () => (await getJson(`${target.url}/healthz`)).body.connections,
+      (n) => n === baseline,
+      15_000,
+    );
     const rssAfter = rssKb(target.child.pid!);
     const report = {
       seed: SEED,

@@ -4,7 +4,14 @@ import { runSoak, type SoakAdapter, type SoakProgress } from '../../local/soak';
 describe('soak, short mode: 60 connections on 3 nodes for 15 s', () => {
   const run = async (adapter: SoakAdapter) => {
     const progress: SoakProgress[] = [];
-    const report = await runSoak({ connections: 60, durationMs: 15_000, adapter, ratePerS: 40, progressIntervalMs: 5_000, onProgress: (p) => progress.push(p) });
+    const report = await runSoak({
+      connections: 60,
+      durationMs: 15_000,
+      adapter,
+      ratePerS: 40,
+      progressIntervalMs: 5_000,
+      onProgress: (p) => progress.push(p),
+    });
     console.log(`soak (${adapter}): ${JSON.stringify({ ...report, memory: report.memory.length })}`);
 
     expect(report.options).toMatchObject({ connections: 60, nodes: 3, adapter });

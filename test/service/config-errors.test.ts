@@ -28,7 +28,11 @@ describe('config', () => {
   });
 
   it('stops the bundled server with one clear line and a non-zero exit', () => {
-    const run = spawnSync(process.execPath, [BUNDLE], { env: { ...process.env, PORT: '0', DRAIN_TIMEOUT_MS: 'soon' }, encoding: 'utf8', timeout: 10_000 });
+    const run = spawnSync(process.execPath, [BUNDLE], {
+      env: { ...process.env, PORT: '0', DRAIN_TIMEOUT_MS: 'soon' },
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
     expect(run.status).toBe(78);
     expect(run.stderr.trim().split('\n')).toEqual(['invalid configuration: DRAIN_TIMEOUT_MS must be an integer from 100 to 120000']);
   });

@@ -35,7 +35,11 @@ async function sendThrough(sender: TestClient, room: string, until: Promise<unkn
 async function expectEachExactlyOnce(client: TestClient, ids: string[]): Promise<void> {
   await client.nextMessage((m) => m.id === ids.at(-1));
   const seen = client.messages.map((m) => m.id);
-  for (const id of ids) expect(seen.filter((s) => s === id), `message ${id}`).toHaveLength(1);
+  for (const id of ids)
+    expect(
+      seen.filter((s) => s === id),
+      `message ${id}`,
+    ).toHaveLength(1);
 }
 
 describe('zero-loss mode (redis-streams with connection state recovery)', () => {

@@ -22,7 +22,11 @@ describe('Redis restart while clients stay connected', () => {
     await c.nextMessage((m) => m.text === 'before');
 
     await cluster.redis!.stop();
-    expect(await waitFor(redisStates, (s) => s.every((x) => x === 'reconnecting'))).toEqual(['reconnecting', 'reconnecting', 'reconnecting']);
+    expect(await waitFor(redisStates, (s) => s.every((x) => x === 'reconnecting'))).toEqual([
+      'reconnecting',
+      'reconnecting',
+      'reconnecting',
+    ]);
     // Liveness and readiness stay green: restarting tasks would not bring Redis back.
     for (const n of cluster.nodes) {
       expect((await getJson(`${n.url}/healthz`)).status).toBe(200);

@@ -11,7 +11,11 @@ const ISSUER = 'https://issuer.test';
 const AUDIENCE = 'chat';
 
 function hs256(claims: Record<string, unknown>, opts: { exp?: string | number | null; iss?: string; aud?: string; secret?: string } = {}) {
-  const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setIssuer(opts.iss ?? ISSUER).setAudience(opts.aud ?? AUDIENCE);
+  const jwt = new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuedAt()
+    .setIssuer(opts.iss ?? ISSUER)
+    .setAudience(opts.aud ?? AUDIENCE);
   if (opts.exp !== null) jwt.setExpirationTime(opts.exp ?? '5m');
   return jwt.sign(new TextEncoder().encode(opts.secret ?? SECRET));
 }
@@ -37,7 +41,14 @@ describe('JWT handshake auth (HS256)', () => {
   let node: ServiceNode;
   beforeAll(async () => {
     node = await startServiceNode({
-      env: { REDIS_URL: '', AUTH_MODE: 'jwt', AUTH_JWT_SECRET: SECRET, AUTH_JWT_ISSUER: ISSUER, AUTH_JWT_AUDIENCE: AUDIENCE, MAX_ROOMS_PER_SOCKET: '3' },
+      env: {
+        REDIS_URL: '',
+        AUTH_MODE: 'jwt',
+        AUTH_JWT_SECRET: SECRET,
+        AUTH_JWT_ISSUER: ISSUER,
+        AUTH_JWT_AUDIENCE: AUDIENCE,
+        MAX_ROOMS_PER_SOCKET: '3',
+      },
     });
   });
   afterEach(() => closeAllClients());
@@ -47,7 +58,10 @@ describe('JWT handshake auth (HS256)', () => {
     ['no token', async () => undefined],
     ['a non-string token', async () => ({ token: 42 })],
     ['garbage', async () => ({ token: 'not.a.jwt' })],
-    ['a wrong signature', async () => ({ token: await hs256({ sub: 'mallory' }, { secret: 'another-secret-that-is-long-enough-for-hs256' }) })],
+    [
+      'a wrong signature',
+      async () => ({ token: await hs256({ sub: 'mallory' }, { secret: 'another-secret-that-is-long-enough-for-hs256' }) }),
+    ],
     ['an expired token', async () => ({ token: await hs256({ sub: 'ann' }, { exp: Math.floor(Date.now() / 1000) - 60 }) })],
     ['no expiry', async () => ({ token: await hs256({ sub: 'ann' }, { exp: null }) })],
     ['a wrong issuer', async () => ({ token: await hs256({ sub: 'ann' }, { iss: 'https://evil.test' }) })],
@@ -102,7 +116,9 @@ describe('JWT handshake auth (ES256 through a JWKS URL)', () => {
     jwks = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })));
     const [jwksPort] = await freePorts(1);
     await new Promise<void>((resolve) => jwks.listen(jwksPort, '127.0.0.1', resolve));
-    node = await startServiceNode({ env: { REDIS_URL: '', AUTH_MODE: 'jwt', AUTH_JWKS_URL: `http://127.0.0.1:${jwksPort}/.well-known/jwks.json` } });
+    node = await startServiceNode({
+      env: { REDIS_URL: '', AUTH_MODE: 'jwt', AUTH_JWKS_URL: `http://127.0.0.1:${jwksPort}/.well-known/jwks.json` },
+    });
   });
   afterEach(() => closeAllClients());
   afterAll(async () => {
@@ -111,7 +127,10 @@ describe('JWT handshake auth (ES256 through a JWKS URL)', () => {
   });
 
   it('accepts a token signed by the JWKS key and refuses an HS256 one', async () => {
-    const token = await new SignJWT({ sub: 'dee' }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setExpirationTime('5m').sign(privateKey);
+    const token = await new SignJWT({ sub: 'dee' })
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+      .setExpirationTime('5m')
+      .sign(privateKey);
     expect((await openClient(node.url, { auth: { token } })).session.user).toBe('dee');
     expect(await handshake(node.url, { token: await hs256({ sub: 'dee' }) })).toBe('unauthorized');
   });

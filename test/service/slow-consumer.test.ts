@@ -4,7 +4,6 @@ import { rssKb } from '../../local/processes';
 import { type ServiceNode, startServiceNode, UNTHROTTLED_ENV } from '../../local/service-node';
 import { closeAllClients, openClient } from '../helpers/clients';
 
-
 /** A raw Engine.IO/Socket.IO client that joins the default namespace and then stops reading. */
 async function stalledClient(url: string): Promise<{ ws: WebSocket; sid: string }> {
   const ws = new WebSocket(`${url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);

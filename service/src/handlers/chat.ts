@@ -17,7 +17,14 @@ export function registerChatHandlers(ctx: HandlerContext): void {
     if (target !== null && !socket.rooms.has(target)) {
       return fail('not_in_room', `join ${target} before sending to it`);
     }
-    const message: ChatMessage = { id: randomUUID(), room: target, text, from: identity.user, sentAt: new Date().toISOString(), node: nodeId };
+    const message: ChatMessage = {
+      id: randomUUID(),
+      room: target,
+      text,
+      from: identity.user,
+      sentAt: new Date().toISOString(),
+      node: nodeId,
+    };
     metrics.increment('messagesIn');
     // The protocol promises the ack before the broadcast; the adapter catches its own publish failures.
     afterAck(() => (target === null ? io : io.to(target)).emit(EVENTS.chatMessage, message));

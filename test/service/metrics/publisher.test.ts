@@ -299,7 +299,9 @@ describe('metrics publisher when CloudWatch misbehaves', () => {
     expect(metrics.stats().queued).toBeLessThanOrEqual(4 * 6);
 
     await metrics.idle();
-    expect(logs.at('warn')).toEqual([expect.objectContaining({ msg: OUTAGE_WARN, error: expect.objectContaining({ name: 'TimeoutError' }) })]);
+    expect(logs.at('warn')).toEqual([
+      expect.objectContaining({ msg: OUTAGE_WARN, error: expect.objectContaining({ name: 'TimeoutError' }) }),
+    ]);
     if (cw.open() > 0) await once(cw.events, 'closed');
     expect(cw.open()).toBe(0);
 
@@ -327,7 +329,9 @@ describe('metrics publisher when CloudWatch misbehaves', () => {
       await metrics.idle();
       expect(metrics.stats().queued).toBeLessThanOrEqual(10);
     }
-    expect(logs.at('warn')).toEqual([expect.objectContaining({ msg: OUTAGE_WARN, error: expect.objectContaining({ name: 'ECONNREFUSED' }) })]);
+    expect(logs.at('warn')).toEqual([
+      expect.objectContaining({ msg: OUTAGE_WARN, error: expect.objectContaining({ name: 'ECONNREFUSED' }) }),
+    ]);
     expect(metrics.stats().dropped).toBeGreaterThan(0);
     expect(metrics.snapshot().redisAdapterErrors).toBe(20);
   });
@@ -375,7 +379,12 @@ describe('metrics publisher lifecycle', () => {
     // An injected client is ignored too.
     const injected = new CloudWatchClient({ region: 'us-east-1' });
     const mock = mockClient(injected);
-    const withClient = createMetrics({ config: metricsConfig({ enabled: false }), logger: logs.logger, connectedClients: () => 5, client: injected });
+    const withClient = createMetrics({
+      config: metricsConfig({ enabled: false }),
+      logger: logs.logger,
+      connectedClients: () => 5,
+      client: injected,
+    });
     withClient.start();
     withClient.increment('messagesIn');
     vi.advanceTimersByTime(3 * INTERVAL);

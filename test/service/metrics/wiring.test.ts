@@ -41,7 +41,11 @@ describe('metrics published by running nodes', () => {
     for (const c of [...local, remote]) expect(await c.request('room:join', { room: 'm' })).toMatchObject({ ok: true });
     const start = cloudwatch.received.length;
     // Two from node 1, one from node 2: node 1 writes 3 sockets × 3 messages, node 2 one socket × 3.
-    for (const [client, text] of [[local[0], 'a'], [local[1], 'b'], [remote, 'c']] as const) {
+    for (const [client, text] of [
+      [local[0], 'a'],
+      [local[1], 'b'],
+      [remote, 'c'],
+    ] as const) {
       expect(await client.request('chat:message', { room: 'm', text })).toMatchObject({ ok: true });
     }
     for (const c of [...local, remote]) await c.nextMessage((m) => m.text === 'c');
