@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import type { AdapterMode } from '../contract/env';
 import { join } from 'node:path';
 import type { BenchResult, WindowResult, WorkloadResult } from './run';
 import { keptUp } from './run';
@@ -98,7 +99,7 @@ export interface CapacityInput {
 export interface CapacityPlan {
   readonly input: Required<CapacityInput>;
   readonly deliveriesPerS: number;
-  readonly adapter: 'redis' | 'redis-sharded';
+  readonly adapter: Extract<AdapterMode, 'pubsub' | 'sharded'>;
   readonly tasks: {
     readonly count: number;
     readonly vcpu: number;
@@ -165,7 +166,7 @@ function planTasks(inp: Required<CapacityInput>, f: Figures, adapter: Option['ad
   for (const size of TASK_SIZES) {
     const budgetUs = ASSUMPTIONS.taskCpuTarget * size.vcpu * 1e6;
     const cpuUs = (t: number) => {
-      const receivers = adapter === 'redis' ? t : nodesPerRoom(t, inp.roomSize);
+      const receivers = adapter === 'pubsub' ? t : nodesPerRoom(t, inp.roomSize);
       return (inp.msgRate * (f.nodeUsPerMessage + receivers * f.nodeUsPerReceive) + d * f.nodeUsPerDelivery) / t;
     };
     const memGB = (t: number) => (f.baseRssMB + (inp.connections / t) * (f.rssPerConnKB / 1024) * ASSUMPTIONS.memoryHeadroom) / 1024;
@@ -210,16 +211,16 @@ function planRedis(
   tasks: number,
 ): { redis: CapacityPlan['redis']; cost: number } | undefined {
   // redis-server's work per message grows with the subscribers it writes to: (1 + n) / 3 of the 2-node figure.
-  const subscribers = adapter === 'redis' ? tasks : nodesPerRoom(tasks, inp.roomSize);
+  const subscribers = adapter === 'pubsub' ? tasks : nodesPerRoom(tasks, inp.roomSize);
   const cpuUs = inp.msgRate * f.redisUsPerMessage2 * ((1 + subscribers) / 3);
   const bytes = inp.msgRate * ASSUMPTIONS.redisBytesPerMessage * (1 + subscribers);
   const needed = Math.max(cpuUs / (ASSUMPTIONS.redisCpuTarget * 1e6), bytes / ASSUMPTIONS.redisNetworkBytesPerS);
-  const shards = adapter === 'redis' ? 1 : Math.max(1, Math.ceil(needed));
-  if (adapter === 'redis' && needed > 1) return undefined;
+  const shards = adapter === 'pubsub' ? 1 : Math.max(1, Math.ceil(needed));
+  if (adapter === 'pubsub' && needed > 1) return undefined;
   const nodes = shards * ASSUMPTIONS.nodesPerShard;
   return {
     redis: {
-      mode: adapter === 'redis' ? 'single primary' : 'cluster',
+      mode: adapter === 'pubsub' ? 'single primary' : 'cluster',
       shards,
       nodeType: ASSUMPTIONS.cacheNodeType,
       nodes,
@@ -247,7 +248,7 @@ export function planCapacity(input: CapacityInput, figures: Figures = DEFAULT_FI
   const inp = check(input);
   const deliveriesPerS = inp.msgRate * inp.roomSize;
   const options: Option[] = [];
-  for (const adapter of ['redis', 'redis-sharded'] as const) {
+  for (const adapter of ['pubsub', 'sharded'] as const) {
     for (const t of planTasks(inp, figures, adapter)) {
       const r = planRedis(inp, figures, adapter, t.tasks.count);
       if (r) options.push({ ...t, redis: r.redis, redisCost: r.cost });

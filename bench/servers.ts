@@ -112,7 +112,7 @@ export async function startServers(variant: Variant, opts: StartOptions): Promis
         const base = { PORT: String(port), HOST: '127.0.0.1', NODE_ID: `node-${i + 1}`, ...opts.env };
         if (variant === 'raw') return spawnServer(tsxArgs('raw-ws-server.ts'), base, 'listening');
         if (variant === 'stock') return spawnServer(tsxArgs('stock-server.ts'), { ...base, REDIS_URL: redisUrl }, 'ready');
-        const adapter = variant === 'streams' ? 'redis-streams' : variant === 'sharded' ? 'redis-sharded' : 'redis';
+        const adapter = variant === 'streams' ? 'streams' : variant === 'sharded' ? 'sharded' : 'pubsub';
         return spawnServer(
           [opts.bundle ?? SERVICE_BUNDLE],
           { ...SERVICE_ENV, ...base, ...(redisUrl ? { REDIS_URL: redisUrl, ADAPTER: adapter } : {}) },

@@ -1,4 +1,4 @@
-// `npm run soak -- --connections N --minutes M [--nodes 3] [--adapter redis|redis-streams] [--rate msgs/s] [--out file.json]`
+// `npm run soak -- --connections N --minutes M [--nodes 3] [--adapter pubsub|streams] [--rate msgs/s] [--out file.json]`
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { MissingBinaryError } from '../local/processes';
@@ -51,8 +51,8 @@ async function main(): Promise<void> {
   const ratePerS = number(values.rate, 'rate', 50, (n) => n > 0 && n <= 10_000);
   const roomSize = number(values['room-size'], 'room-size', 10, (n) => Number.isInteger(n) && n >= 1);
   const seed = values.seed === undefined ? undefined : number(values.seed, 'seed', 0, Number.isInteger);
-  const adapter = (values.adapter ?? 'redis') as SoakAdapter;
-  if (adapter !== 'redis' && adapter !== 'redis-streams') throw new UsageError('--adapter must be redis or redis-streams');
+  const adapter = (values.adapter ?? 'pubsub') as SoakAdapter;
+  if (adapter !== 'pubsub' && adapter !== 'streams') throw new UsageError('--adapter must be pubsub or streams');
 
   // Ctrl-C ends the sending early; the cluster is still stopped and the report still printed.
   const abort = new AbortController();

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { createOnlyValues } from '../infra/cache-replacement-guard';
-import { resolveConfig, STAGES } from '../infra/config';
+import { STAGES } from '../contract/stack';
+import { resolveConfig } from '../infra/config';
 import { addSystem } from '../infra/system';
 
 const ROOT = join(__dirname, '..');

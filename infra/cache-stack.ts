@@ -2,6 +2,7 @@ import { CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { CACHE_STACK_OUTPUTS } from '../contract/stack';
 import { Cache, CacheProps } from './cache';
 import { CacheEngine } from './config';
 
@@ -36,12 +37,12 @@ export class CacheStack extends Stack {
     this.authSecret = this.cache.authSecret;
     this.redisUrl = this.cache.redisUrl;
 
-    new CfnOutput(this, 'RedisPrimaryEndpoint', {
+    new CfnOutput(this, CACHE_STACK_OUTPUTS.redisPrimaryEndpoint, {
       description: 'Primary endpoint (host:port) of the replication group; the configuration endpoint in cluster mode',
       value: `${this.cache.primaryEndpointAddress}:${this.cache.primaryEndpointPort}`,
     });
     if (this.authSecret !== undefined) {
-      new CfnOutput(this, 'AuthSecretArn', {
+      new CfnOutput(this, CACHE_STACK_OUTPUTS.authSecretArn, {
         description: 'Secrets Manager secret holding the Redis AUTH token',
         value: this.authSecret.secretArn,
       });

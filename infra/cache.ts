@@ -6,7 +6,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { createOnlyValues, CreateOnlyValues, replacementChanges, replacementMessage } from './cache-replacement-guard';
 import { CacheEngine, PINNED_ENGINE_VERSIONS } from './config';
-import { cacheMemberIds } from './monitoring-cache';
+import { cacheMemberIds } from '../contract/stack';
 
 export interface CacheProps {
   /** VPC the replication group lives in. */

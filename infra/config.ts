@@ -2,10 +2,8 @@
  * The deployment configuration: one typed object per stage, overridable key by key from CDK
  * context (`-c key=value`). Only bin/app.ts reads context; everything below it gets typed props.
  */
-import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_PING_INTERVAL_MS, DEFAULT_PING_TIMEOUT_MS, DEFAULT_PORT } from '../service/src/config';
-
-export const STAGES = ['dev', 'prod'] as const;
-export type StageName = (typeof STAGES)[number];
+import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_PING_INTERVAL_MS, DEFAULT_PING_TIMEOUT_MS, DEFAULT_PORT } from '../contract/env';
+import { DEFAULT_APP_NAME, STAGES, type StageName } from '../contract/stack';
 
 export const CACHE_ENGINES = ['valkey', 'redis'] as const;
 export type CacheEngine = (typeof CACHE_ENGINES)[number];
@@ -315,7 +313,7 @@ export interface ConfigEnvironment {
 }
 
 const COMMON = {
-  appName: 'socketio',
+  appName: DEFAULT_APP_NAME,
   cacheEngine: 'valkey',
   cacheTls: true,
   cacheClusterMode: false,
@@ -658,14 +656,4 @@ export function validateConfig(c: DeploymentConfig): void {
     if (!/^[^@\s,]+@[^@\s,]+\.[^@\s,]+$/.test(email)) fail(`alarmEmails must be comma-separated email addresses, got "${email}"`);
   }
   validateMonitoringConfig(c);
-}
-
-/** The replication group id: stable, so a redeploy never renames (and so replaces) the cache. */
-export function replicationGroupId(c: Pick<DeploymentConfig, 'appName' | 'stage'>): string {
-  return `${c.appName}-${c.stage}`;
-}
-
-/** METRICS_SERVICE_NAME of the tasks and the dimension value autoscaling reads. */
-export function metricsServiceName(c: Pick<DeploymentConfig, 'appName' | 'stage'>): string {
-  return `${c.appName}-${c.stage}`;
 }

@@ -1,21 +1,7 @@
 /**
- * Facts about ElastiCache nodes that the alarms depend on: member ids, vCPUs per node type,
+ * Facts about ElastiCache nodes that the alarms depend on: vCPUs per node type,
  * the host-CPU threshold derived from them, and which engines publish request latency metrics.
  */
-
-/**
- * The CacheClusterId of every member, as ElastiCache names them: <id>-001, <id>-002, …, or in
- * cluster mode <id>-0001-001 (shard 1, node 1), <id>-0001-002, …
- */
-export function cacheMemberIds(
-  replicationGroupId: string,
-  shape: number | { readonly shards: number; readonly replicasPerShard: number },
-): string[] {
-  const pad = (n: number, width: number) => String(n).padStart(width, '0');
-  const nodes = (count: number, prefix: string) => Array.from({ length: count }, (_, i) => `${prefix}-${pad(i + 1, 3)}`);
-  if (typeof shape === 'number') return nodes(shape, replicationGroupId);
-  return Array.from({ length: shape.shards }, (_, s) => nodes(1 + shape.replicasPerShard, `${replicationGroupId}-${pad(s + 1, 4)}`)).flat();
-}
 
 /** vCPUs by size for the current m/r/c node families (each size step doubles them). */
 const VCPUS_BY_SIZE: Readonly<Record<string, number>> = {

@@ -4,7 +4,7 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { METRICS_NAMESPACE, SERVICE_DIMENSION, SERVICE_METRICS, ServiceMetricKey } from '../service/src/metrics/definitions';
+import { METRICS_NAMESPACE, SERVICE_DIMENSION, SERVICE_METRICS, ServiceMetricKey } from '../contract/metrics';
 
 /** ElastiCache, ECS and the ALB publish one datapoint a minute; so does the service's publisher. */
 export const METRIC_PERIOD = Duration.minutes(1);
@@ -62,7 +62,7 @@ export function albMetrics(loadBalancerFullName: string, targetGroupFullName: st
 }
 export type AlbMetrics = ReturnType<typeof albMetrics>;
 
-/** The service's own metrics (service/src/metrics/definitions.ts), summed or maxed over its tasks. */
+/** The service's own metrics (contract/metrics.ts), summed or maxed over its tasks. */
 export function serviceMetrics(metricsServiceName: string) {
   const svc = (key: ServiceMetricKey, statistic: string = SERVICE_METRICS[key].statistic) =>
     metric(METRICS_NAMESPACE, SERVICE_METRICS[key].name, { [SERVICE_DIMENSION]: metricsServiceName }, statistic);

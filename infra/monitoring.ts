@@ -9,7 +9,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { alarmDescription, AlarmStory, Severity, STORIES } from './monitoring-descriptions';
-import { cacheMemberIds, cacheNodeVcpus, hasRequestLatencyMetrics, hostCpuThresholdPercent } from './monitoring-cache';
+import { cacheMemberIds } from '../contract/stack';
+import { cacheNodeVcpus, hasRequestLatencyMetrics, hostCpuThresholdPercent } from './monitoring-cache';
 import {
   AlbMetrics,
   albMetrics,

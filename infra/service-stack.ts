@@ -5,7 +5,8 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_PING_INTERVAL_MS, DEFAULT_PING_TIMEOUT_MS, DEFAULT_PORT } from '../service/src/config';
+import { SERVICE_STACK_OUTPUTS } from '../contract/stack';
+import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_PING_INTERVAL_MS, DEFAULT_PING_TIMEOUT_MS, DEFAULT_PORT } from '../contract/env';
 import { LoadBalancer, LoadBalancerProps } from './load-balancer';
 import { MonitoredCache, Monitoring, MonitoringSettings } from './monitoring';
 import { SocketService, SocketServiceAuth, SocketServiceProps } from './socket-service';
@@ -70,7 +71,7 @@ export class ServiceStack extends Stack {
         reason:
           'Rotating the signing secret invalidates every token in flight; it is rotated with the token issuer, as a planned runbook step.',
       });
-      new CfnOutput(this, 'AuthJwtSecretArn', {
+      new CfnOutput(this, SERVICE_STACK_OUTPUTS.authJwtSecretArn, {
         description: 'Secrets Manager secret that handshake JWTs are signed with (HS256)',
         value: signingSecret.secretArn,
       });
@@ -115,26 +116,38 @@ export class ServiceStack extends Stack {
       maxTasks: props.maxTasks,
     });
 
-    new CfnOutput(this, 'ServiceUrl', { description: 'Public URL of the Socket.IO service', value: this.url });
-    // The on-call CLI (oncall/metrics.ts OUTPUT_KEYS) reads these.
-    new CfnOutput(this, 'ReplicationGroupId', { description: 'ElastiCache replication group id', value: props.cache.replicationGroupId });
-    new CfnOutput(this, 'NumCacheClusters', {
+    new CfnOutput(this, SERVICE_STACK_OUTPUTS.serviceUrl, { description: 'Public URL of the Socket.IO service', value: this.url });
+    // The on-call CLI reads these by the same names (contract/stack.ts).
+    new CfnOutput(this, SERVICE_STACK_OUTPUTS.replicationGroupId, {
+      description: 'ElastiCache replication group id',
+      value: props.cache.replicationGroupId,
+    });
+    new CfnOutput(this, SERVICE_STACK_OUTPUTS.numCacheClusters, {
       description: 'Members of the replication group',
       value: String(this.monitoring.memberIds.length),
     });
-    new CfnOutput(this, 'CacheMemberIds', {
+    new CfnOutput(this, SERVICE_STACK_OUTPUTS.cacheMemberIds, {
       description: 'CacheClusterId of every member node, comma-separated',
       value: this.monitoring.memberIds.join(','),
     });
-    new CfnOutput(this, 'EcsClusterName', { description: 'ECS cluster of the service', value: this.cluster.clusterName });
-    new CfnOutput(this, 'EcsServiceName', { description: 'ECS service name', value: this.service.serviceName });
-    new CfnOutput(this, 'MetricsServiceName', {
+    new CfnOutput(this, SERVICE_STACK_OUTPUTS.ecsClusterName, {
+      description: 'ECS cluster of the service',
+      value: this.cluster.clusterName,
+    });
+    new CfnOutput(this, SERVICE_STACK_OUTPUTS.ecsServiceName, { description: 'ECS service name', value: this.service.serviceName });
+    new CfnOutput(this, SERVICE_STACK_OUTPUTS.metricsServiceName, {
       description: 'ServiceName dimension of the custom metrics',
       value: this.metricsServiceName,
     });
-    new CfnOutput(this, 'DashboardName', { description: 'CloudWatch dashboard', value: this.monitoring.dashboard.dashboardName });
-    new CfnOutput(this, 'PagingTopicArn', { description: 'SNS topic of the paging alarm', value: this.monitoring.pagingTopic.topicArn });
-    new CfnOutput(this, 'WarningTopicArn', {
+    new CfnOutput(this, SERVICE_STACK_OUTPUTS.dashboardName, {
+      description: 'CloudWatch dashboard',
+      value: this.monitoring.dashboard.dashboardName,
+    });
+    new CfnOutput(this, SERVICE_STACK_OUTPUTS.pagingTopicArn, {
+      description: 'SNS topic of the paging alarm',
+      value: this.monitoring.pagingTopic.topicArn,
+    });
+    new CfnOutput(this, SERVICE_STACK_OUTPUTS.warningTopicArn, {
       description: 'SNS topic of the warning alarms',
       value: this.monitoring.warningTopic.topicArn,
     });

@@ -8,9 +8,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_PING_INTERVAL_MS, DEFAULT_PING_TIMEOUT_MS, DEFAULT_PORT } from '../service/src/config';
-import type { AdapterKind } from '../service/src/config';
-import { METRICS_NAMESPACE, SERVICE_DIMENSION, SERVICE_METRICS } from '../service/src/metrics/definitions';
+import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_PING_INTERVAL_MS, DEFAULT_PING_TIMEOUT_MS, DEFAULT_PORT } from '../contract/env';
+import type { AdapterMode, ContainerEnv } from '../contract/env';
+import { METRICS_NAMESPACE, SERVICE_DIMENSION, SERVICE_METRICS } from '../contract/metrics';
 
 /** ECS's upper bound for a Fargate container's stopTimeout. */
 const MAX_STOP_TIMEOUT = Duration.seconds(120);
@@ -30,8 +30,8 @@ export interface SocketServiceProps {
   readonly redisPasswordSecret?: secretsmanager.ISecret;
   /** Stable METRICS_SERVICE_NAME; also the dimension value autoscaling reads. */
   readonly metricsServiceName: string;
-  /** ADAPTER of the tasks; 'redis-sharded' needs a cluster-mode cache. @default 'redis' */
-  readonly adapter?: AdapterKind;
+  /** ADAPTER of the tasks; 'sharded' needs a cluster-mode cache. @default 'pubsub' */
+  readonly adapter?: AdapterMode;
   /** JWT handshake auth of the tasks: a JWKS URL or an HS256 signing secret, not both. @default - AUTH_MODE=none */
   readonly auth?: SocketServiceAuth;
   /** CORS_ORIGINS of the tasks. @default - same origin only */
@@ -193,17 +193,18 @@ export class SocketService extends Construct {
         METRICS_ENABLED: 'true',
         METRICS_SERVICE_NAME: props.metricsServiceName,
         LOG_LEVEL: props.logLevel ?? 'info',
-        ADAPTER: props.adapter ?? 'redis',
+        ADAPTER: props.adapter ?? 'pubsub',
         AUTH_MODE: props.auth ? 'jwt' : 'none',
         ...(props.auth?.jwksUrl ? { AUTH_JWKS_URL: props.auth.jwksUrl } : {}),
         ...(props.auth?.issuer ? { AUTH_JWT_ISSUER: props.auth.issuer } : {}),
         ...(props.auth?.audience ? { AUTH_JWT_AUDIENCE: props.auth.audience } : {}),
         ...(props.corsOrigins?.length ? { CORS_ORIGINS: props.corsOrigins.join(',') } : {}),
-      },
+      } satisfies ContainerEnv,
+      // Typed by the same contract: a secret is one of the service's variables, delivered by ECS.
       secrets: {
         ...(props.redisPasswordSecret ? { REDIS_PASSWORD: ecs.Secret.fromSecretsManager(props.redisPasswordSecret) } : {}),
         ...(props.auth?.signingSecret ? { AUTH_JWT_SECRET: ecs.Secret.fromSecretsManager(props.auth.signingSecret) } : {}),
-      },
+      } satisfies { [K in keyof ContainerEnv]?: ecs.Secret },
     });
 
     // Re-imported here so the ALB-to-tasks ingress rule lands in this stack, not in the stack that

@@ -3,7 +3,8 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { CacheStack } from './cache-stack';
 import { CacheLockFile, CreateOnlyValues } from './cache-replacement-guard';
-import { DeploymentConfig, metricsServiceName, replicationGroupId } from './config';
+import { metricsServiceName, replicationGroupId, stackNames } from '../contract/stack';
+import { DeploymentConfig } from './config';
 import { MonitoringSettings } from './monitoring';
 import { addNagChecks } from './nag';
 import { NetworkStack } from './network-stack';
@@ -22,12 +23,6 @@ export interface SystemStacks {
   readonly network: NetworkStack;
   readonly cache: CacheStack;
   readonly service: ServiceStack;
-}
-
-/** Stack names, e.g. socketio-dev-cache. */
-export function stackNames(config: Pick<DeploymentConfig, 'appName' | 'stage'>) {
-  const prefix = `${config.appName}-${config.stage}`;
-  return { network: `${prefix}-network`, cache: `${prefix}-cache`, service: `${prefix}-service` };
 }
 
 /** The config's monitoring keys as the Monitoring construct's settings. */
@@ -118,7 +113,7 @@ export function addSystem(app: App, config: DeploymentConfig, options: SystemOpt
     redisUrl: cache.redisUrl,
     redisPasswordSecret: cache.authSecret,
     // One setting switches both: a sharded cache needs the sharded adapter.
-    adapter: cache.clusterMode ? 'redis-sharded' : 'redis',
+    adapter: cache.clusterMode ? 'sharded' : 'pubsub',
     auth:
       config.authMode === 'jwt'
         ? { jwksUrl: config.authJwksUrl, issuer: config.authJwtIssuer, audience: config.authJwtAudience }

@@ -1,9 +1,10 @@
 import { performance } from 'node:perf_hooks';
+import type { AdapterMode } from '../contract/env';
 import { io as connect, type Socket } from 'socket.io-client';
 import { startCluster, type LocalCluster } from './cluster';
 import { freePorts, rssKb } from './processes';
 
-export type SoakAdapter = 'redis' | 'redis-streams';
+export type SoakAdapter = Extract<AdapterMode, 'pubsub' | 'streams'>;
 
 export interface SoakOptions {
   readonly connections: number;
@@ -123,7 +124,7 @@ const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** di
  */
 export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
   const nodes = opts.nodes ?? 3;
-  const adapter = opts.adapter ?? 'redis';
+  const adapter = opts.adapter ?? 'pubsub';
   const ratePerS = opts.ratePerS ?? 50;
   const roomSize = opts.roomSize ?? 10;
   const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 31);
@@ -135,10 +136,10 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
   const cluster: LocalCluster = await startCluster({ ports: await freePorts(nodes), env: { ADAPTER: adapter } });
   const sockets: Socket[] = [];
   try {
-    // A bundle that predates ADAPTER would silently run the classic adapter.
+    // A bundle built before a rename of the modes would run another adapter than asked for.
     for (const n of cluster.nodes) {
       const ready = n.logs.find((l) => l.msg === 'redis adapter ready');
-      const running = ready?.adapter ?? 'redis';
+      const running = ready?.adapter;
       if (running !== adapter)
         throw new Error(`${n.nodeId} runs the ${String(running)} adapter, not ${adapter}: rebuild the bundle (npm run build)`);
     }

@@ -1,19 +1,13 @@
 import { GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
-import { METRICS_NAMESPACE, SERVICE_DIMENSION, SERVICE_METRICS } from '../service/src/metrics/definitions';
+import { METRICS_NAMESPACE, SERVICE_DIMENSION, SERVICE_METRICS } from '../contract/metrics';
+import { cacheMemberIds as memberIdsOf, SERVICE_STACK_OUTPUTS } from '../contract/stack';
 import { getStackOutputs, type OncallClients } from './aws';
 import { chartLine, type Series } from './chart';
 import { formatUtc } from './format';
 
-/** CloudFormation OutputKeys this command reads; the infra stack provides them. */
-export const OUTPUT_KEYS = {
-  replicationGroupId: 'ReplicationGroupId',
-  numCacheClusters: 'NumCacheClusters',
-  /** Comma-separated member ids; needed in cluster mode (<id>-0001-001), preferred when present. */
-  cacheMemberIds: 'CacheMemberIds',
-  ecsClusterName: 'EcsClusterName',
-  ecsServiceName: 'EcsServiceName',
-  metricsServiceName: 'MetricsServiceName',
-} as const;
+/** The service stack's outputs this command reads (their ids come from the contract). */
+const { replicationGroupId, numCacheClusters, cacheMemberIds, ecsClusterName, ecsServiceName, metricsServiceName } = SERVICE_STACK_OUTPUTS;
+export const OUTPUT_KEYS = { replicationGroupId, numCacheClusters, cacheMemberIds, ecsClusterName, ecsServiceName, metricsServiceName };
 
 /** Points per chart; the period grows with --hours to keep lines this wide. */
 export const MAX_POINTS = 60;
@@ -41,11 +35,6 @@ export interface MetricsPlan {
 
 export function periodFor(hours: number): number {
   return Math.max(60, Math.ceil((hours * 3600) / MAX_POINTS / 60) * 60);
-}
-
-/** ElastiCache names a replication group's members <id>-001, <id>-002, … */
-export function memberIds(replicationGroupId: string, count: number): string[] {
-  return Array.from({ length: count }, (_, i) => `${replicationGroupId}-${String(i + 1).padStart(3, '0')}`);
 }
 
 export function planQueries(outputs: ReadonlyMap<string, string>, period: number): MetricsPlan {
@@ -89,7 +78,7 @@ export function planQueries(outputs: ReadonlyMap<string, string>, period: number
     if (!redis) return undefined;
     const [groupId, countText] = redis;
     const count = Number(countText);
-    if (Number.isInteger(count) && count >= 1 && count <= 99) return memberIds(groupId, count);
+    if (Number.isInteger(count) && count >= 1 && count <= 99) return memberIdsOf(groupId, count);
     skipped.push(`skipped Redis charts: stack output ${OUTPUT_KEYS.numCacheClusters} is "${countText}", not a node count`);
     return undefined;
   };

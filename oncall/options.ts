@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
+import { DEFAULT_APP_NAME, stackNames } from '../contract/stack';
 import { DEFAULT_HOURS } from './metrics';
 
-/** The dev stage's service stack: stackNames() in infra/system.ts (a test keeps the two equal). */
-export const DEFAULT_STACK = 'socketio-dev-service';
+/** The dev stage's service stack under the default app name. */
+export const DEFAULT_STACK = stackNames({ appName: DEFAULT_APP_NAME, stage: 'dev' }).service;
 export const COMMANDS = ['status', 'metrics', 'help'] as const;
 export type Command = (typeof COMMANDS)[number];
 /** Up to two weeks: one-minute CloudWatch data is kept for 15 days. */

@@ -12,7 +12,7 @@ import { SharedBuckets, TokenBucket } from './limits';
 import type { Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics/publisher';
 import { LagMonitor } from './overload';
-import { CONNECT_ERRORS, EVENTS, fail, type SessionInfo } from './protocol';
+import { CONNECT_ERRORS, EVENTS, fail, type SessionInfo } from '../../contract/events';
 import { type AdapterRedis, createAdapterRedis, type RedisState } from './redis';
 import { createClusterAdapterRedis } from './redis-cluster';
 import { serveStatic } from './static';
@@ -60,7 +60,7 @@ export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps)
     perMessageDeflate: false,
     cors: config.corsOrigins.length > 0 ? { origin: config.corsOrigins, credentials: true } : undefined,
     connectionStateRecovery:
-      config.redis && config.adapter === 'redis-streams'
+      config.redis && config.adapter === 'streams'
         ? { maxDisconnectionDuration: config.recoveryMaxDisconnectionMs, skipMiddlewares: false }
         : undefined,
     allowRequest: (_req, callback) => {
@@ -72,9 +72,9 @@ export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps)
   const metrics = deps.metrics ?? createMetrics({ config: config.metrics, logger, connectedClients: connections });
   const redis: AdapterRedis | undefined = !config.redis
     ? undefined
-    : config.adapter === 'redis-sharded'
+    : config.adapter === 'sharded'
       ? createClusterAdapterRedis(config.redis, logger, metrics)
-      : createAdapterRedis(config.redis, logger, metrics, { queueWhileOffline: config.adapter === 'redis-streams' });
+      : createAdapterRedis(config.redis, logger, metrics, { queueWhileOffline: config.adapter === 'streams' });
   const redisState = (): RedisState => redis?.state() ?? 'disabled';
 
   httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -238,9 +238,9 @@ export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps)
       await redis.connect();
       const requestsTimeout = config.redis!.requestsTimeoutMs;
       io.adapter(
-        config.adapter === 'redis-streams'
+        config.adapter === 'streams'
           ? createStreamsAdapter(redis.pub)
-          : config.adapter === 'redis-sharded'
+          : config.adapter === 'sharded'
             ? createShardedAdapter(redis.pub, redis.sub)
             : createAdapter(redis.pub, redis.sub, { requestsTimeout }),
       );

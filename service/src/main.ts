@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import { createApp } from './app';
-import { ConfigError, loadConfig } from './config';
+import { EnvConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { resolveNodeId } from './node-id';
 
@@ -10,7 +10,7 @@ async function main(): Promise<void> {
   try {
     config = loadConfig();
   } catch (err) {
-    if (err instanceof ConfigError) {
+    if (err instanceof EnvConfigError) {
       process.stderr.write(`${err.message}\n`);
       process.exit(78); // EX_CONFIG
     }

@@ -39,7 +39,7 @@ describe('capacity model', () => {
       nodes: 3,
     });
     const big = planCapacity({ connections: 2_000_000, msgRate: 100_000, roomSize: 10 });
-    expect(big.adapter).toBe('redis-sharded');
+    expect(big.adapter).toBe('sharded');
     expect(big.redis.mode).toBe('cluster');
     expect(big.redis.shards).toBeGreaterThan(1);
     expect(big.redis.primaryCpuUtilization).toBeLessThanOrEqual(0.5);

@@ -1,6 +1,6 @@
 import { io as connect, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import { type LocalCluster, startCluster } from '../../local/cluster';
-import type { Ack, ChatMessage, SessionInfo } from '../../service/src/protocol';
+import type { Ack, ChatMessage, SessionInfo } from '../../contract/events';
 import { freePorts } from '../helpers/ports';
 
 /** Three bundled nodes on their own redis-server, behind HAProxy on a free port. */

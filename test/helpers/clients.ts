@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { io as connect, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
-import type { Ack, ChatMessage, SessionInfo } from '../../service/src/protocol';
+import type { Ack, ChatMessage, SessionInfo } from '../../contract/events';
 
 export interface TestClient {
   readonly socket: Socket;

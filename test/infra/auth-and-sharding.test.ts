@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { envSchema } from '../../contract/env';
 import { resolveConfig } from '../../infra/config';
 import { cleanup, synth, type Synthesized } from './helpers';
 
@@ -127,7 +128,7 @@ describe('cluster mode (sharded)', () => {
                 ['rediss://', { 'Fn::ImportValue': Match.stringLikeRegexp('ConfigurationEndPointAddress') }, ':', Match.anyValue()],
               ],
             }),
-            env('ADAPTER', 'redis-sharded'),
+            env('ADAPTER', 'sharded'),
           ]),
         }),
       ],
@@ -136,7 +137,7 @@ describe('cluster mode (sharded)', () => {
 
   it('keeps the classic adapter without cluster mode', () => {
     const plain = synth({});
-    expect(containerEnv(plain).Environment).toContainEqual({ Name: 'ADAPTER', Value: 'redis' });
+    expect(containerEnv(plain).Environment).toContainEqual({ Name: 'ADAPTER', Value: 'pubsub' });
     expect(plain.stacks.cache.memberClusterIds).toEqual(['socketio-dev-001']);
   });
 
@@ -150,5 +151,28 @@ describe('cluster mode (sharded)', () => {
     [{ stage: 'prod', cacheClusterMode: 'true', cacheReplicasPerShard: '0' }, /cacheReplicasPerShard must be at least 1 in prod/],
   ])('rejects %j', (context, message) => {
     expect(() => resolveConfig(context)).toThrow(message);
+  });
+});
+
+describe('the container environment', () => {
+  it.each([
+    ['dev', {}],
+    ['prod', { stage: 'prod' }],
+    ['cluster mode', { cacheClusterMode: 'true' }],
+  ])('%s: parses under the service own schema, secrets included', (_name, context) => {
+    const { Environment, Secrets } = containerEnv(synth(context, { lock: null }));
+    // Tokens (the cache endpoint, secret ARNs) resolve at deploy; a stand-in of the right shape is parsed here.
+    const stand = (name: string, value: unknown) =>
+      typeof value === 'string' && !value.includes('${Token')
+        ? value
+        : name === 'REDIS_URL'
+          ? 'rediss://cache.example:6379'
+          : 'x'.repeat(48);
+    const env = Object.fromEntries([
+      ...Environment.map((e) => [e.Name, stand(e.Name, e.Value)]),
+      ...Secrets.map((s) => [s.Name, 'x'.repeat(48)]),
+    ]);
+    const parsed = envSchema.strict().safeParse(env);
+    expect(parsed.error?.issues ?? []).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOnlyValues, CreateOnlyValues, REPLACEMENT_PROPERTIES, replacementChanges } from '../../infra/cache-replacement-guard';
-import { STAGES } from '../../infra/config';
+import { STAGES } from '../../contract/stack';
 import { cleanup, loadCacheLock, onlyResource, synth, Synthesized } from './helpers';
 
 afterAll(cleanup);

@@ -7,7 +7,7 @@ import { CONFIG_KEYS, PRESETS, resolveConfig } from '../../infra/config';
 import { LoadBalancer } from '../../infra/load-balancer';
 import { Network } from '../../infra/network';
 import { SocketService } from '../../infra/socket-service';
-import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_PING_INTERVAL_MS, DEFAULT_PING_TIMEOUT_MS, DEFAULT_PORT } from '../../service/src/config';
+import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_PING_INTERVAL_MS, DEFAULT_PING_TIMEOUT_MS, DEFAULT_PORT } from '../../contract/env';
 import { CERT_ARN, ROOT } from './helpers';
 
 describe('deployment config: presets', () => {

@@ -6,7 +6,7 @@ import { resolveConfig } from '../../infra/config';
 import { MAX_DESCRIPTION_CHARS, RUNBOOK_SLUGS } from '../../infra/monitoring-descriptions';
 import { OUTPUT_KEYS } from '../../oncall/metrics';
 import { extractRunbook } from '../../oncall/status';
-import { METRICS_NAMESPACE, SERVICE_DIMENSION, SERVICE_METRICS } from '../../service/src/metrics/definitions';
+import { METRICS_NAMESPACE, SERVICE_DIMENSION, SERVICE_METRICS } from '../../contract/metrics';
 import { cleanup, ROOT, synth, Synthesized } from './helpers';
 
 let dev: Synthesized;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { METRICS_NAMESPACE, SERVICE_DIMENSION, SERVICE_METRICS } from '../../service/src/metrics/definitions';
+import { METRICS_NAMESPACE, SERVICE_DIMENSION, SERVICE_METRICS } from '../../contract/metrics';
 import { CERT_ARN, cleanup, onlyResource, synth, Synthesized } from './helpers';
 
 let dev: Synthesized;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PRESETS } from '../../infra/config';
-import { stackNames } from '../../infra/system';
+import { stackNames } from '../../contract/stack';
 import { OUTPUT_KEYS, planQueries } from '../../oncall/metrics';
 import { DEFAULT_STACK } from '../../oncall/options';
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type LocalCluster, startCluster } from '../../local/cluster';
 import { type RedisServer, startRedisServer } from '../../local/redis-server';
-import type { SessionInfo } from '../../service/src/protocol';
+import type { SessionInfo } from '../../contract/events';
 import { closeAllClients, getJson, joinRoom, openClient, send, type TestClient, unique, waitFor } from '../helpers/clients';
 import { freePorts } from '../helpers/ports';
 import { expectAllToAll, redisAdmin, unresponsive } from './helpers';

@@ -35,6 +35,6 @@ describe('soak, short mode: 60 connections on 3 nodes for 15 s', () => {
     expect(progress.at(-1)).toMatchObject({ connected: 60, sent: report.sent, delivered: report.delivered, expected: report.expected });
   };
 
-  it('classic adapter: every message reaches every member of its room', () => run('redis'), 60_000);
-  it('redis-streams adapter (zero-loss mode): every message reaches every member of its room', () => run('redis-streams'), 60_000);
+  it('pubsub adapter: every message reaches every member of its room', () => run('pubsub'), 60_000);
+  it('streams adapter: every message reaches every member of its room', () => run('streams'), 60_000);
 });

@@ -1,11 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalCluster, startCluster } from '../../local/cluster';
-import type { SessionInfo } from '../../service/src/protocol';
+import type { SessionInfo } from '../../contract/events';
 import { closeAllClients, openClient, type TestClient } from '../helpers/clients';
 import { freePorts } from '../helpers/ports';
 import { clusterSuite } from './cluster-suite';
 
-const STREAMS = { ADAPTER: 'redis-streams' };
+const STREAMS = { ADAPTER: 'streams' };
 
 clusterSuite('redis-streams adapter, 3 bundled nodes', async () => {
   const cluster = await startCluster({ ports: await freePorts(3), env: STREAMS });

@@ -11,7 +11,7 @@ clusterSuite(
   async () => {
     const redis = await startRedisCluster({ primaries: 3 });
     try {
-      const cluster = await startCluster({ ports: await freePorts(3), redisUrl: redis.urls[0], env: { ADAPTER: 'redis-sharded' } });
+      const cluster = await startCluster({ ports: await freePorts(3), redisUrl: redis.urls[0], env: { ADAPTER: 'sharded' } });
       return {
         urls: cluster.nodes.map((n) => n.url),
         redisUrls: redis.urls,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type ChatMessage, EVENTS, chatPayload, fail } from '../protocol';
+import { type ChatMessage, EVENTS, chatPayload, fail } from '../../../contract/events';
 import type { HandlerContext } from './context';
 import { defineHandler } from './handler';
 

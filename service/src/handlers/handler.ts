@@ -1,7 +1,7 @@
 import type { Socket } from 'socket.io';
 import type { z } from 'zod';
 import type { Logger } from '../logger';
-import { type Ack, type AckFn, fail } from '../protocol';
+import { type Ack, type AckFn, fail } from '../../../contract/events';
 
 const noop = () => undefined;
 

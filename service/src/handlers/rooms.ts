@@ -1,4 +1,4 @@
-import { EVENTS, fail, roomPayload } from '../protocol';
+import { EVENTS, fail, roomPayload } from '../../../contract/events';
 import type { HandlerContext } from './context';
 import { defineHandler } from './handler';
 

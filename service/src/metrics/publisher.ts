@@ -2,7 +2,7 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { CloudWatchClient, PutMetricDataCommand, type MetricDatum, type StandardUnit } from '@aws-sdk/client-cloudwatch';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
-import { METRICS_NAMESPACE, SERVICE_DIMENSION, SERVICE_METRICS } from './definitions';
+import { METRICS_NAMESPACE, SERVICE_DIMENSION, SERVICE_METRICS } from '../../../contract/metrics';
 
 export type CounterKey = 'messagesIn' | 'messagesDelivered' | 'redisAdapterErrors' | 'redisReconnects';
 

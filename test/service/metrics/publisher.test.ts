@@ -6,7 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import type { Config } from '../../../service/src/config';
 import { createLogger } from '../../../service/src/logger';
-import { METRICS_NAMESPACE, SERVICE_DIMENSION, SERVICE_METRICS } from '../../../service/src/metrics/definitions';
+import { METRICS_NAMESPACE, SERVICE_DIMENSION, SERVICE_METRICS } from '../../../contract/metrics';
 import { createMetrics, MAX_DATA_PER_REQUEST, type MetricsOptions } from '../../../service/src/metrics/publisher';
 import { type Mode, startFakeCloudWatch, type WireDatum } from '../../helpers/fake-cloudwatch';
 

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalCluster, startCluster } from '../../../local/cluster';
-import { METRICS_NAMESPACE, SERVICE_DIMENSION, SERVICE_METRICS } from '../../../service/src/metrics/definitions';
+import { METRICS_NAMESPACE, SERVICE_DIMENSION, SERVICE_METRICS } from '../../../contract/metrics';
 import { closeAllClients, openClient } from '../../helpers/clients';
 import { type Received, startFakeCloudWatch } from '../../helpers/fake-cloudwatch';
 import { freePorts } from '../../helpers/ports';

@@ -1,0 +1,115 @@
+/**
+ * The service's environment: every variable it reads, with its type, range and default.
+ * The service parses its environment with this schema; infra writes the container's
+ * environment as a ContainerEnv, so a key the service does not read fails to compile.
+ */
+import { z } from 'zod';
+
+/** Socket.IO's own heartbeat defaults; the ALB idle timeout must exceed their sum. */
+export const DEFAULT_PING_INTERVAL_MS = 25_000;
+export const DEFAULT_PING_TIMEOUT_MS = 20_000;
+/** Below ECS's default 30 s stopTimeout, so a drain always finishes before SIGKILL. */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 20_000;
+/** The port the container listens on. */
+export const DEFAULT_PORT = 3000;
+
+const bool = z.enum(['true', 'false', '1', '0'], { message: 'must be true or false' }).transform((v) => v === 'true' || v === '1');
+
+const int = (min: number, max: number) =>
+  z.coerce
+    .number({ message: `must be an integer from ${min} to ${max}` })
+    .int({ message: `must be an integer from ${min} to ${max}` })
+    .min(min, { message: `must be an integer from ${min} to ${max}` })
+    .max(max, { message: `must be an integer from ${min} to ${max}` });
+
+const redisUrl = z
+  .string()
+  .url({ message: 'must be a redis:// or rediss:// URL' })
+  .refine((u) => /^rediss?:\/\//.test(u), { message: 'must be a redis:// or rediss:// URL' });
+
+const httpUrl = z.string().url({ message: 'must be an http:// or https:// URL' });
+
+const origins = z
+  .string()
+  .transform((v) =>
+    v
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+  )
+  .refine((list) => list.every((o) => /^https?:\/\/[^/\s*]+$/.test(o)), {
+    message: 'must be a comma-separated list of origins such as https://app.example.com (no paths, no *)',
+  });
+
+/**
+ * How the nodes share rooms and broadcasts through Redis:
+ * - `pubsub`: @socket.io/redis-adapter on classic PUBLISH/SUBSCRIBE (the default);
+ * - `streams`: @socket.io/redis-streams-adapter, with connection state recovery;
+ * - `sharded`: @socket.io/redis-adapter on SPUBLISH/SSUBSCRIBE, for a Redis Cluster.
+ */
+export const ADAPTER_MODES = ['pubsub', 'streams', 'sharded'] as const;
+export type AdapterMode = (typeof ADAPTER_MODES)[number];
+/** Earlier spellings of the modes; they fail with the new name instead of being accepted. */
+export const RENAMED_ADAPTERS: Readonly<Record<string, AdapterMode>> = {
+  redis: 'pubsub',
+  'redis-streams': 'streams',
+  'redis-sharded': 'sharded',
+};
+
+const adapterMode = z.string().transform((v, ctx): AdapterMode => {
+  if ((ADAPTER_MODES as readonly string[]).includes(v)) return v as AdapterMode;
+  const renamed = RENAMED_ADAPTERS[v];
+  ctx.addIssue({
+    code: 'custom',
+    message: renamed ? `${v} was renamed: use ADAPTER=${renamed}` : `must be one of ${ADAPTER_MODES.join(', ')}`,
+  });
+  return z.NEVER;
+});
+
+/** Every environment variable the service reads, with its range and default. */
+export const envSchema = z.object({
+  PORT: int(0, 65535).default(DEFAULT_PORT),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  NODE_ID: z.string().min(1).max(128).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  REDIS_URL: redisUrl.optional(),
+  REDIS_USERNAME: z.string().min(1).optional(),
+  REDIS_PASSWORD: z.string().min(1).optional(),
+  REDIS_CONNECT_TIMEOUT_MS: int(100, 60_000).default(5_000),
+  REDIS_RECONNECT_MAX_DELAY_MS: int(50, 60_000).default(2_000),
+  REDIS_REQUESTS_TIMEOUT_MS: int(100, 60_000).default(3_000),
+  MAX_TEXT_BYTES: int(1, 1_048_576).default(4_096),
+  MAX_HTTP_BUFFER_BYTES: int(1_024, 10_485_760).default(65_536),
+  PING_INTERVAL_MS: int(1_000, 300_000).default(DEFAULT_PING_INTERVAL_MS),
+  PING_TIMEOUT_MS: int(1_000, 300_000).default(DEFAULT_PING_TIMEOUT_MS),
+  DRAIN_TIMEOUT_MS: int(100, 120_000).default(DEFAULT_DRAIN_TIMEOUT_MS),
+  ADAPTER: adapterMode.default('pubsub'),
+  RECOVERY_MAX_DISCONNECTION_MS: int(1_000, 3_600_000).default(120_000),
+  AUTH_MODE: z.enum(['none', 'jwt'], { message: 'must be none or jwt' }).default('none'),
+  AUTH_JWT_SECRET: z.string().min(32, { message: 'must be at least 32 characters (HS256 needs a 256-bit key)' }).optional(),
+  AUTH_JWKS_URL: httpUrl.optional(),
+  AUTH_JWT_ISSUER: z.string().min(1).optional(),
+  AUTH_JWT_AUDIENCE: z.string().min(1).optional(),
+  AUTH_ROOMS_CLAIM: z.string().min(1).default('rooms'),
+  CORS_ORIGINS: origins.default([]),
+  MAX_ROOMS_PER_SOCKET: int(1, 10_000).default(50),
+  MAX_CONNECTIONS: int(1, 1_000_000).default(20_000),
+  RATE_LIMIT_PER_SOCKET: int(1, 100_000).default(20),
+  RATE_LIMIT_PER_SOCKET_BURST: int(1, 100_000).default(40),
+  RATE_LIMIT_PER_USER: int(1, 1_000_000).default(50),
+  RATE_LIMIT_PER_USER_BURST: int(1, 1_000_000).default(100),
+  RATE_LIMIT_DISCONNECT_AFTER: int(1, 1_000_000).default(100),
+  SLOW_CONSUMER_MAX_BUFFERED_BYTES: int(1_024, 1_073_741_824).default(1_048_576),
+  SLOW_CONSUMER_MAX_PACKETS: int(10, 1_000_000).default(250),
+  SHED_LOAD_LAG_MS: int(0, 60_000).default(200),
+  METRICS_ENABLED: bool.default(false),
+  METRICS_INTERVAL_MS: int(1_000, 3_600_000).default(60_000),
+  METRICS_SERVICE_NAME: z.string().min(1).max(255).default('socketio'),
+  METRICS_MAX_BUFFERED: int(1, 100_000).default(1_000),
+  CLOUDWATCH_ENDPOINT: httpUrl.optional(),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+/** The environment as infra writes it into a container: any subset of the variables, as strings. */
+export type ContainerEnv = { readonly [K in keyof z.input<typeof envSchema>]?: string };
