@@ -1,5 +1,5 @@
 import type { Server, Socket } from 'socket.io';
-import type { Identity } from '../auth';
+import type { Identity } from '../admission/auth';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics/publisher';

@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
-import type { Config } from './config';
-import { ROOM_PATTERN } from '../../contract/events';
+import type { Config } from '../config';
+import { ROOM_PATTERN } from '../../../contract/events';
 
 export interface Identity {
   /** Shown as `from`; the token's `sub` under JWT auth. */

@@ -10,7 +10,7 @@ interface Asset {
   readonly sourcePath?: string[];
 }
 
-const CLIENT_DIST = ['..', '..', 'node_modules', 'socket.io-client', 'dist'];
+const CLIENT_DIST = ['..', '..', '..', 'node_modules', 'socket.io-client', 'dist'];
 
 // Only these paths are served: a URL never becomes a file path, so there is nothing to traverse.
 const ASSETS: ReadonlyMap<string, Asset> = new Map([
@@ -52,7 +52,7 @@ const cache = new Map<string, Buffer | null>();
 function load(asset: Asset): Buffer | null {
   let body = cache.get(asset.file);
   if (body !== undefined) return body;
-  const candidates = [join(__dirname, 'public', asset.file), join(__dirname, ...(asset.sourcePath ?? ['..', 'public']), asset.file)];
+  const candidates = [join(__dirname, 'public', asset.file), join(__dirname, ...(asset.sourcePath ?? ['..', '..', 'public']), asset.file)];
   const found = candidates.find((p) => existsSync(p));
   body = found ? readFileSync(found) : null;
   cache.set(asset.file, body);

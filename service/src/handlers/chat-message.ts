@@ -1,21 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { type ChatMessage, EVENTS, chatPayload, fail } from '../../../contract/events';
-import type { HandlerContext } from './context';
+import { type ChatMessage, EVENTS, chatPayload, failure } from '../../../contract/events';
 import { defineHandler } from './handler';
 
-export function registerChatHandlers(ctx: HandlerContext): void {
-  const { io, socket, logger, config, nodeId, identity, metrics } = ctx;
-
-  defineHandler(socket, logger, EVENTS.chatMessage, chatPayload, ({ room, text }, afterAck) => {
+export const chatMessage = defineHandler({
+  event: EVENTS.chatMessage,
+  schema: chatPayload,
+  handle({ room, text }, { io, socket, config, nodeId, identity, metrics, overloaded }, afterAck) {
     // Refusing costs an ack; accepting would cost a write to every member, and make every message later.
-    if (ctx.overloaded()) return fail('overloaded', 'the server is overloaded, retry shortly');
+    if (overloaded()) return failure('overloaded', 'the server is overloaded, retry shortly');
     const bytes = Buffer.byteLength(text, 'utf8');
     if (bytes > config.maxTextBytes) {
-      return fail('payload_too_large', `text is ${bytes} bytes, the limit is ${config.maxTextBytes}`);
+      return failure('payload_too_large', `text is ${bytes} bytes, the limit is ${config.maxTextBytes}`);
     }
     const target = room ?? null;
     if (target !== null && !socket.rooms.has(target)) {
-      return fail('not_in_room', `join ${target} before sending to it`);
+      return failure('not_in_room', `join ${target} before sending to it`);
     }
     const message: ChatMessage = {
       id: randomUUID(),
@@ -29,5 +28,5 @@ export function registerChatHandlers(ctx: HandlerContext): void {
     // The protocol promises the ack before the broadcast; the adapter catches its own publish failures.
     afterAck(() => (target === null ? io : io.to(target)).emit(EVENTS.chatMessage, message));
     return { ok: true, id: message.id };
-  });
-}
+  },
+});

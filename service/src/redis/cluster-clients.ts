@@ -1,11 +1,12 @@
 import { createCluster, type RedisClusterType } from 'redis';
-import type { Config } from './config';
-import type { Logger } from './logger';
-import type { Metrics } from './metrics/publisher';
-import { closeWithin } from './deadline';
-import { type AdapterRedis, COMMAND_QUEUE_MAX, outageReporter, overlay, reconnectDelayMs } from './redis';
+import { closeWithin } from '../deadline';
+import type { Logger } from '../logger';
+import type { Metrics } from '../metrics/publisher';
+import type { AdapterRedis, RedisConfig } from './adapter-redis';
+import { COMMAND_QUEUE_MAX, PING_INTERVAL_MS, reconnectDelayMs } from './client-defaults';
+import { outageReporter } from './outage-reporter';
+import { overlay } from './overlay';
 
-type RedisConfig = NonNullable<Config['redis']>;
 type Cluster = RedisClusterType;
 
 /**
@@ -13,7 +14,7 @@ type Cluster = RedisClusterType;
  * cluster clients that follow slot moves and failovers by themselves; SPUBLISH/SSUBSCRIBE keep
  * each room's traffic on the one shard that owns its channel.
  */
-export function createClusterAdapterRedis(cfg: RedisConfig, logger: Logger, metrics: Pick<Metrics, 'increment'>): AdapterRedis {
+export function createClusterClients(cfg: RedisConfig, logger: Logger, metrics: Pick<Metrics, 'increment'>): AdapterRedis {
   const log = logger.child({ component: 'redis-cluster' });
   const pub = createCluster({
     rootNodes: [{ url: cfg.url }],
@@ -27,7 +28,7 @@ export function createClusterAdapterRedis(cfg: RedisConfig, logger: Logger, metr
         ...(cfg.url.startsWith('rediss://') ? { tls: true as const } : {}),
         reconnectStrategy: (retries: number) => reconnectDelayMs(retries, cfg.reconnectMaxDelayMs),
       },
-      pingInterval: 10_000,
+      pingInterval: PING_INTERVAL_MS,
       // Under overload, publishes waiting for Redis are bounded: past this they fail (and are counted).
       commandsQueueMaxLength: COMMAND_QUEUE_MAX,
     },

@@ -1,0 +1,12 @@
+import { EVENTS, roomPayload } from '../../../contract/events';
+import { defineHandler } from './handler';
+
+// Leaving a room one is not in succeeds: the outcome the client asked for holds.
+export const roomLeave = defineHandler({
+  event: EVENTS.roomLeave,
+  schema: roomPayload,
+  async handle({ room }, { socket }) {
+    await socket.leave(room);
+    return { ok: true, room };
+  },
+});
