@@ -331,19 +331,19 @@ export function figuresFromBench(result: BenchResult, source: string): Figures |
     const perMessage = (q.c - p.c) / (1 / q.s - 1 / p.s);
     return { perMessage, perDelivery: p.c - perMessage / p.s, wins: [p.win, q.win] };
   };
-  const cluster = fit(ours.workloads, ours.nodes);
+  const pubsub = fit(ours.workloads, ours.nodes);
   const single = fit(one.workloads, 1);
-  if (!(cluster.perMessage > 0 && cluster.perDelivery > 0 && single.perMessage > 0)) return undefined;
+  if (!(pubsub.perMessage > 0 && pubsub.perDelivery > 0 && single.perMessage > 0)) return undefined;
   // On N nodes every node decodes every message: the difference to one node is N receives.
-  const perReceive = Math.max(0, (cluster.perMessage - single.perMessage) / ours.nodes);
-  const small = cluster.wins.reduce((a, b) => (a.sent / a.seconds > b.sent / b.seconds ? a : b));
+  const perReceive = Math.max(0, (pubsub.perMessage - single.perMessage) / ours.nodes);
+  const small = pubsub.wins.reduce((a, b) => (a.sent / a.seconds > b.sent / b.seconds ? a : b));
   const redisUs = (small.redisCores * 1e6) / (small.sent / small.seconds);
   const baseRssMB = ours.workloads[0].fixed.nodeRssMB / ours.nodes;
   return {
     source,
     nodeUsPerMessage: round(single.perMessage, 2),
     nodeUsPerReceive: round(perReceive, 2),
-    nodeUsPerDelivery: round(cluster.perDelivery, 2),
+    nodeUsPerDelivery: round(pubsub.perDelivery, 2),
     // Redis scaled to its "2 subscribers" reference when the bench ran another node count.
     redisUsPerMessage2: round((redisUs * 3) / (1 + ours.nodes), 2),
     rssPerConnKB: round(Math.max(1, ours.idle.rssPerConnKB), 2),

@@ -7,7 +7,7 @@ import { EXIT, runMain } from '../tools/cli';
 
 runMain({ name: 'soak', usage: SOAK_USAGE }, async () => {
   const args = parseSoakArgs(process.argv.slice(2));
-  // Ctrl-C ends the sending early; the cluster is still stopped and the report still printed.
+  // Ctrl-C ends the sending early; the local cluster is still stopped and the report still printed.
   const abort = new AbortController();
   process.once('SIGINT', () => abort.abort());
   process.once('SIGTERM', () => abort.abort());
