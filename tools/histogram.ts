@@ -1,6 +1,6 @@
 /**
- * Latency histogram with ~2 % wide log buckets: constant memory however many deliveries a
- * window sees, and cheap to merge across load workers.
+ * The latency histogram of the bench and the soak: ~2 % wide log buckets, so constant memory
+ * however many deliveries a run sees, and cheap to merge across load workers.
  */
 const GROWTH = 1.02;
 const LOG_GROWTH = Math.log(GROWTH);
@@ -16,7 +16,7 @@ export interface HistogramSnapshot {
   readonly sumMs: number;
 }
 
-export class Histogram {
+export class LatencyHistogram {
   private counts = new Float64Array(BUCKETS);
   count = 0;
   maxMs = 0;
@@ -37,8 +37,8 @@ export class Histogram {
     return { buckets, count: this.count, maxMs: this.maxMs, sumMs: this.sumMs };
   }
 
-  static from(snapshots: HistogramSnapshot[]): Histogram {
-    const h = new Histogram();
+  static from(snapshots: HistogramSnapshot[]): LatencyHistogram {
+    const h = new LatencyHistogram();
     for (const s of snapshots) {
       for (const [i, n] of s.buckets) h.counts[i] += n;
       h.count += s.count;
@@ -48,10 +48,13 @@ export class Histogram {
     return h;
   }
 
-  /** The upper edge of the bucket holding quantile `q`, in ms; NaN when empty. */
+  /**
+   * The upper edge of the bucket holding quantile `q` (0.99 for p99), in ms, never above the
+   * largest value recorded: at most ~2 % above the true value. NaN when empty.
+   */
   quantile(q: number): number {
     if (this.count === 0) return Number.NaN;
-    const rank = Math.ceil(q * this.count);
+    const rank = Math.max(1, Math.ceil(q * this.count));
     let seen = 0;
     for (let i = 0; i < BUCKETS; i++) {
       seen += this.counts[i];

@@ -1,3 +1,4 @@
+// CPU and memory of a Linux process, from /proc/<pid>/stat: what the bench and the soak measure servers by.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 

@@ -1,8 +1,13 @@
-import { type LoadBalancer, startLoadBalancer } from './haproxy';
+import { type Haproxy, startHaproxy } from './haproxy';
 import { type RedisServer, startRedisServer } from './redis-server';
 import { type ServiceNode, startServiceNode } from './service-node';
 
-export interface ClusterOptions {
+/**
+ * The local cluster: service nodes from the bundle on one Redis, optionally behind HAProxy in
+ * the ALB's place (what `npm start` runs). Not a Redis Cluster (local/redis-cluster.ts), not
+ * the ECS cluster.
+ */
+export interface LocalClusterOptions {
   /** One service node per port, named node-1 … node-N in this order. */
   readonly ports: number[];
   /** Use this Redis instead of starting one. */
@@ -19,17 +24,17 @@ export interface LocalCluster {
   readonly redisUrl: string;
   readonly redis?: RedisServer;
   readonly nodes: ServiceNode[];
-  readonly loadBalancer?: LoadBalancer;
+  readonly loadBalancer?: Haproxy;
   /** The load balancer's URL, or the first node's without one. */
   readonly url: string;
   stop(): Promise<void>;
 }
 
-export async function startCluster(opts: ClusterOptions): Promise<LocalCluster> {
+export async function startLocalCluster(opts: LocalClusterOptions): Promise<LocalCluster> {
   const redis = opts.redisUrl ? undefined : await startRedisServer();
   const redisUrl = opts.redisUrl ?? redis!.url;
   const nodes: ServiceNode[] = [];
-  let loadBalancer: LoadBalancer | undefined;
+  let loadBalancer: Haproxy | undefined;
   let stopping: Promise<void> | undefined;
   // The load balancer goes first, so that no new client is sent to a node that is stopping.
   const stop = () =>
@@ -51,7 +56,7 @@ export async function startCluster(opts: ClusterOptions): Promise<LocalCluster> 
       );
     }
     if (opts.loadBalancerPort !== undefined) {
-      loadBalancer = await startLoadBalancer({
+      loadBalancer = await startHaproxy({
         port: opts.loadBalancerPort,
         nodes: nodes.map((n) => ({ name: n.nodeId, port: n.port })),
         onLog: opts.onLog && ((line) => opts.onLog!('lb', line)),

@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
+import { CliError, EXIT } from './cli';
+import { sample } from './procstat';
 
 /** A port the OS says is free on 127.0.0.1 right now. */
 export async function freePort(): Promise<number> {
@@ -48,15 +49,19 @@ export async function waitFor<T>(
   }
 }
 
-/** Resident set size of a Linux process in kB, from /proc/<pid>/status. */
+/** Resident set size of a Linux process in kB, from /proc/<pid>/stat; throws once the process is gone. */
 export function rssKb(pid: number): number {
-  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (!kb) throw new Error(`no VmRSS in /proc/${pid}/status`);
-  return Number(kb[1]);
+  const s = sample(pid);
+  if (!s) throw new Error(`no process ${pid} in /proc`);
+  return s.rssBytes / 1024;
 }
 
-export class MissingBinaryError extends Error {
+/** A program the tools need is not installed: exit 69 (EX_UNAVAILABLE), naming it and how to install it. */
+export class MissingBinaryError extends CliError {
   override name = 'MissingBinaryError';
+  constructor(message: string) {
+    super(message, EXIT.unavailable);
+  }
 }
 
 /** Resolves a binary on PATH (or an absolute path), or throws naming it and how to install it. */
