@@ -2,6 +2,9 @@ import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import { createAdapter as createStreamsAdapter } from '@socket.io/redis-streams-adapter';
 import { type ExtendedError, Server, type Socket } from 'socket.io';
+import { createApi } from './api'; // api:
+import { userRoom } from '../../contract/api'; // api:
+import { registerPresenceHandler } from './handlers/presence'; // api:
 import { AuthError, createAuthenticator, type Identity } from './auth';
 import type { Config } from './config';
 import { withTimeout } from './deadline';
@@ -37,7 +40,8 @@ export interface AppDeps {
   readonly metrics?: Metrics;
 }
 
-const KNOWN_EVENTS = new Set<string>([EVENTS.roomJoin, EVENTS.roomLeave, EVENTS.roomMembers, EVENTS.chatMessage]);
+// api: room:presence added
+const KNOWN_EVENTS = new Set<string>([EVENTS.roomJoin, EVENTS.roomLeave, EVENTS.roomMembers, EVENTS.chatMessage, EVENTS.roomPresence]);
 const MEMBERS_COUNT = 'members:count';
 
 export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps): App {
@@ -76,10 +80,12 @@ export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps)
       ? createClusterAdapterRedis(config.redis, logger, metrics)
       : createAdapterRedis(config.redis, logger, metrics, { queueWhileOffline: config.adapter === 'streams' });
   const redisState = (): RedisState => redis?.state() ?? 'disabled';
+  const api = createApi({ io, config, logger, metrics, redis, lifecycle: () => lifecycle }); // api:
 
   httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
     // Socket.IO answers its own path before this listener runs.
     if (req.url?.startsWith('/socket.io/')) return;
+    if (api.handle(req, res)) return; // api:
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') {
       return json(res, 200, {
@@ -164,13 +170,17 @@ export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps)
     limitRate(socket, identity.user);
     registerRoomHandlers(ctx);
     registerChatHandlers(ctx);
+    registerPresenceHandler(ctx, api.presence, config.api.presence.perSocket); // api:
     socket.onAny((event: string, ...args: unknown[]) => {
       if (KNOWN_EVENTS.has(event)) return;
       const ack = args.at(-1);
       if (typeof ack === 'function') ack(fail('unknown_event', `unknown event ${JSON.stringify(event).slice(0, 80)}`));
     });
     const session: SessionInfo = { sid: socket.id, node: nodeId, user: identity.user, recovered: socket.recovered };
-    socket.emit(EVENTS.session, session);
+    // api: every socket is in its user's room; `session` waits until publishes to it can arrive (sharded mode subscribes late).
+    void Promise.resolve(socket.join(userRoom(identity.user)))
+      .then(subscriptionsSettled)
+      .then(() => socket.emit(EVENTS.session, session));
   });
 
   /** A token bucket per socket and per user; sustained abuse ends the connection. */
@@ -267,6 +277,7 @@ export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps)
       await ioClosed;
       await redis?.close(Math.max(100, Math.min(2_000, deadline - Date.now())));
       clearInterval(slowConsumerSweep);
+      api.close(); // api:
       lag.stop();
       await metrics.close();
       lifecycle = 'closed';

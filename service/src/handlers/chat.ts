@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isReservedRoom } from '../../../contract/api';
 import { type ChatMessage, EVENTS, chatPayload, fail } from '../../../contract/events';
 import type { HandlerContext } from './context';
 import { defineHandler } from './handler';
@@ -14,6 +15,8 @@ export function registerChatHandlers(ctx: HandlerContext): void {
       return fail('payload_too_large', `text is ${bytes} bytes, the limit is ${config.maxTextBytes}`);
     }
     const target = room ?? null;
+    // api: a socket is in its user room, but that room carries only what the backend publishes.
+    if (target !== null && isReservedRoom(target)) return fail('forbidden', `${target} is the server's`);
     if (target !== null && !socket.rooms.has(target)) {
       return fail('not_in_room', `join ${target} before sending to it`);
     }

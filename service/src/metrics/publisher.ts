@@ -17,6 +17,16 @@ export interface Metrics {
   close(): Promise<void>;
   /** Totals since creation, plus the current event-loop delay p99. */
   snapshot(): Record<CounterKey, number> & { eventLoopDelayP99Ms: number };
+  /** Adds another module's datapoints (the backend API's) to every interval. */
+  addSource?(collect: () => SourceDatum[]): void;
+}
+
+/** A datapoint of another module: a value, or values with counts (a distribution CloudWatch takes percentiles of). */
+export interface SourceDatum {
+  readonly def: { readonly name: string; readonly unit: StandardUnit };
+  readonly value?: number;
+  readonly values?: number[];
+  readonly counts?: number[];
 }
 
 /** What createMetrics returns: the Metrics API plus read-only introspection. */
@@ -79,6 +89,7 @@ export function createMetrics(opts: MetricsOptions): MetricsPublisher {
   // Totals at the last collection; the interval's Sum is the difference, which keeps increment() a single add.
   const collected = zeroCounters();
   const dimensions = [{ Name: SERVICE_DIMENSION, Value: config.serviceName }];
+  const sources: Array<() => SourceDatum[]> = [];
 
   let histogram: IntervalHistogram | undefined;
   let lastP99Ms = 0;
@@ -98,6 +109,11 @@ export function createMetrics(opts: MetricsOptions): MetricsPublisher {
   // Typed as StandardUnit so a unit misspelled in definitions.ts fails to compile.
   function datum(def: { name: string; unit: StandardUnit }, value: number, timestamp: Date): MetricDatum {
     return { MetricName: def.name, Dimensions: dimensions, Timestamp: timestamp, Value: value, Unit: def.unit };
+  }
+
+  function sourceDatum(d: SourceDatum, now: Date): MetricDatum {
+    const { Value, ...rest } = datum(d.def, d.value ?? 0, now);
+    return d.values ? { ...rest, Values: d.values, Counts: d.counts } : { ...rest, Value };
   }
 
   function readP99Ms(): number | undefined {
@@ -125,6 +141,13 @@ export function createMetrics(opts: MetricsOptions): MetricsPublisher {
       set.push(datum(SERVICE_METRICS.eventLoopDelayP99, p99, now));
     }
     histogram?.reset();
+    for (const source of sources) {
+      try {
+        for (const d of source()) set.push(sourceDatum(d, now));
+      } catch {
+        // A source's bug costs its own datapoints, not the interval's.
+      }
+    }
     if (!client) return;
     queue.push(...set);
     trim();
@@ -289,6 +312,9 @@ export function createMetrics(opts: MetricsOptions): MetricsPublisher {
     },
     snapshot() {
       return { ...totals, eventLoopDelayP99Ms: readP99Ms() ?? lastP99Ms };
+    },
+    addSource(collect) {
+      sources.push(collect);
     },
     stats() {
       return { queued: queue.length + inFlightCount, dropped, consecutiveFailures: failures };
