@@ -9,9 +9,21 @@ import type { SessionInfo } from '../../../contract/events';
 import { type LocalCluster, startCluster } from '../../../local/cluster';
 import { freePorts, waitFor } from '../../../local/processes';
 import { startRedisCluster } from '../../../local/redis-cluster';
-import { type ServiceNode, startServiceNode, UNTHROTTLED_ENV } from '../../../local/service-node';
+import { startRedisServer } from '../../../local/redis-server';
+import { BUNDLE, type ServiceNode, startServiceNode, UNTHROTTLED_ENV } from '../../../local/service-node';
+import { startFakeCloudWatch } from '../../helpers/fake-cloudwatch';
 
-export { freePorts, startServiceNode, UNTHROTTLED_ENV, waitFor, type LocalCluster, type ServiceNode };
+export {
+  BUNDLE,
+  freePorts,
+  startFakeCloudWatch,
+  startRedisServer,
+  startServiceNode,
+  UNTHROTTLED_ENV,
+  waitFor,
+  type LocalCluster,
+  type ServiceNode,
+};
 
 export const JWT_SECRET = 'api-tests-secret-that-is-long-enough-for-hs256';
 export const KEY_A = 'key-a-0123456789abcdef0123456789abcdef';
