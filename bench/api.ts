@@ -1,0 +1,222 @@
+import http from 'node:http';
+import { Histogram } from './histogram';
+import { LiteClient } from './lite-client';
+import { sampleAll, sum } from './procstat';
+import { type RunningServers, startServers } from './servers';
+
+/**
+ * The backend API's figures (docs/performance.md): publishes per second through the HTTP API on
+ * one node, against GET /healthz on the same node in the same run; and presence query latency
+ * and CPU at 1 000 and 10 000 sockets in one room on two nodes, against a room of one socket.
+ */
+export interface ApiBenchRow {
+  readonly name: string;
+  readonly value: number;
+  readonly unit: string;
+  /** The row this one is measured against, and value / reference value. */
+  readonly reference?: string;
+  readonly ratio?: number;
+}
+
+export interface ApiBenchOptions {
+  readonly quick?: boolean;
+  /** Another service bundle (A/B runs). */
+  readonly bundle?: string;
+  readonly progress?: (line: string) => void;
+}
+
+const KEY = 'bench-key-0123456789abcdef0123456789abcdef';
+const API_ENV: NodeJS.ProcessEnv = {
+  API_KEYS: KEY,
+  API_RATE_LIMIT_PER_KEY: '1000000',
+  API_RATE_LIMIT_PER_KEY_BURST: '1000000',
+  // Every socket is its own guest user: the worst case for deduplication.
+  PRESENCE_MAX_USERS: '1000',
+  PRESENCE_TIMEOUT_MS: '5000',
+  PING_INTERVAL_MS: '120000',
+};
+const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+function request(agent: http.Agent, url: string, method: string, path: string, body?: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const { hostname, port } = new URL(url);
+    const req = http.request(
+      {
+        host: hostname,
+        port,
+        method,
+        path,
+        agent,
+        headers: {
+          authorization: `Bearer ${KEY}`,
+          ...(body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}),
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Requests/s over `ms` with `lanes` keep-alive connections; non-2xx answers fail the run. */
+async function throughput(url: string, method: string, path: string, body: string | undefined, lanes: number, ms: number): Promise<number> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: lanes });
+  const end = performance.now() + ms;
+  let done = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: lanes }, async () => {
+      while (performance.now() < end) {
+        const status = await request(agent, url, method, path, body);
+        if (status !== 200) throw new Error(`${method} ${path} answered ${status}`);
+        done++;
+      }
+    }),
+  );
+  agent.destroy();
+  return done / ((performance.now() - started) / 1000);
+}
+
+async function openSockets(urls: string[], count: number, room: string): Promise<LiteClient[]> {
+  const clients: LiteClient[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 50 }, async () => {
+      while (next < count) {
+        const url = urls[next++ % urls.length];
+        clients.push(await LiteClient.open({ url, protocol: 'sio', room, timeoutMs: 30_000 }));
+      }
+    }),
+  );
+  return clients;
+}
+
+async function publishRows(opts: ApiBenchOptions, log: (s: string) => void): Promise<ApiBenchRow[]> {
+  const servers = await startServers('one', { nodes: 1, bundle: opts.bundle, env: API_ENV });
+  const receivers: LiteClient[] = [];
+  try {
+    const [url] = servers.urls;
+    receivers.push(...(await openSockets(servers.urls, 100, 'bench-api')));
+    const ms = opts.quick ? 2_000 : 5_000;
+    const body = JSON.stringify({ event: 'bench:pub', rooms: ['bench-api'], data: { text: 'x'.repeat(200) } });
+    log('api publish: /healthz reference');
+    const reference = await throughput(url, 'GET', '/healthz', undefined, 16, ms);
+    const measure = async (what: string, payload: string) => {
+      log(`api publish: POST /api/v1/publish ${what}`);
+      const cpuBefore = sum(sampleAll(servers.nodePids), 'cpuUs');
+      const started = performance.now();
+      const perS = await throughput(url, 'POST', '/api/v1/publish', payload, 16, ms);
+      const cpuUs = (sum(sampleAll(servers.nodePids), 'cpuUs') - cpuBefore) / (perS * ((performance.now() - started) / 1000));
+      return { perS, cpuUs };
+    };
+    const empty = await measure('to an empty room', body.replace('"bench-api"', '"bench-empty"'));
+    const fanout = await measure('to a room of 100 sockets', body);
+    const vs = { reference: 'GET /healthz', ratio: 0 };
+    return [
+      { name: 'GET /healthz, 1 node (reference)', value: round(reference, 0), unit: 'req/s' },
+      {
+        name: 'POST /api/v1/publish to an empty room, 1 node',
+        value: round(empty.perS, 0),
+        unit: 'req/s',
+        ...vs,
+        ratio: round(empty.perS / reference),
+      },
+      {
+        name: 'POST /api/v1/publish to 100 sockets, 1 node',
+        value: round(fanout.perS, 0),
+        unit: 'req/s',
+        ...vs,
+        ratio: round(fanout.perS / reference),
+      },
+      { name: 'node CPU per API publish, empty room', value: round(empty.cpuUs, 0), unit: 'µs' },
+      { name: 'node CPU per API publish, 100 deliveries', value: round(fanout.cpuUs, 0), unit: 'µs' },
+    ];
+  } finally {
+    for (const c of receivers) c.close();
+    await servers.stop();
+  }
+}
+
+/** Sequential presence queries: latency percentiles, and CPU of the nodes and Redis per call. */
+async function presenceOf(servers: RunningServers, room: string, calls: number) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const h = new Histogram();
+  const pids = [...servers.nodePids, ...servers.redisPids];
+  const before = sum(sampleAll(pids), 'cpuUs');
+  for (let i = 0; i < calls; i++) {
+    const started = performance.now();
+    const status = await request(agent, servers.urls[i % servers.urls.length], 'GET', `/api/v1/rooms/${room}/presence`);
+    if (status !== 200) throw new Error(`presence answered ${status}`);
+    h.record(performance.now() - started);
+  }
+  const cpuMsPerCall = (sum(sampleAll(pids), 'cpuUs') - before) / 1000 / calls;
+  agent.destroy();
+  return { p50: h.quantile(0.5), p99: h.quantile(0.99), cpuMsPerCall };
+}
+
+async function presenceRows(opts: ApiBenchOptions, log: (s: string) => void): Promise<ApiBenchRow[]> {
+  const servers = await startServers('redis', { nodes: 2, bundle: opts.bundle, env: { ...API_ENV, MAX_CONNECTIONS: '20000' } });
+  const clients: LiteClient[] = [];
+  const rows: ApiBenchRow[] = [];
+  const calls = opts.quick ? 30 : 100;
+  try {
+    clients.push(...(await openSockets(servers.urls, 1, 'bench-one')));
+    const reference = await presenceOf(servers, 'bench-one', calls);
+    rows.push({ name: 'presence p50, room of 1 socket, 2 nodes (reference)', value: round(reference.p50), unit: 'ms' });
+    let inRoom = 0;
+    for (const size of opts.quick ? [1_000] : [1_000, 10_000]) {
+      log(`presence: ${size} sockets`);
+      clients.push(...(await openSockets(servers.urls, size - inRoom, 'bench-big')));
+      inRoom = size;
+      const r = await presenceOf(servers, 'bench-big', calls);
+      const ratio = (v: number) => round(v / reference.p50);
+      rows.push(
+        {
+          name: `presence p50, ${size} sockets (${size} users), 2 nodes`,
+          value: round(r.p50),
+          unit: 'ms',
+          reference: 'room of 1',
+          ratio: ratio(r.p50),
+        },
+        {
+          name: `presence p99, ${size} sockets, 2 nodes`,
+          value: round(r.p99),
+          unit: 'ms',
+          reference: 'room of 1 p50',
+          ratio: ratio(r.p99),
+        },
+        {
+          name: `presence CPU per call, ${size} sockets (nodes + Redis)`,
+          value: round(r.cpuMsPerCall),
+          unit: 'ms',
+          reference: 'room of 1',
+          ratio: round(r.cpuMsPerCall / Math.max(0.01, reference.cpuMsPerCall)),
+        },
+      );
+    }
+    rows.push({ name: 'presence CPU per call, room of 1 (reference)', value: round(reference.cpuMsPerCall), unit: 'ms' });
+    return rows;
+  } finally {
+    for (const c of clients) c.close();
+    await servers.stop();
+  }
+}
+
+/** Runs both measurements; each starts and stops its own servers. */
+export async function runApiBench(opts: ApiBenchOptions = {}): Promise<ApiBenchRow[]> {
+  const log = opts.progress ?? (() => undefined);
+  return [...(await publishRows(opts, log)), ...(await presenceRows(opts, log))];
+}
+
+/** The rows as a plain table, for the bench's report. */
+export function formatApiRows(rows: ApiBenchRow[]): string {
+  const lines = rows.map(
+    (r) =>
+      `${r.name.padEnd(62)} ${String(r.value).padStart(10)} ${r.unit.padEnd(6)} ${r.ratio === undefined ? '' : `×${r.ratio} vs ${r.reference}`}`,
+  );
+  return ['backend API', ...lines].join('\n');
+}
