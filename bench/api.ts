@@ -214,9 +214,9 @@ export async function runApiBench(opts: ApiBenchOptions = {}): Promise<ApiBenchR
 
 /** The rows as a plain table, for the bench's report. */
 export function formatApiRows(rows: ApiBenchRow[]): string {
-  const lines = rows.map(
-    (r) =>
-      `${r.name.padEnd(62)} ${String(r.value).padStart(10)} ${r.unit.padEnd(6)} ${r.ratio === undefined ? '' : `×${r.ratio} vs ${r.reference}`}`,
-  );
+  const lines = rows.map((r) => {
+    const vs = r.ratio === undefined ? '' : `×${r.ratio} vs ${r.reference}`;
+    return `${r.name.padEnd(62)} ${String(r.value).padStart(10)} ${r.unit.padEnd(6)} ${vs}`;
+  });
   return ['backend API', ...lines].join('\n');
 }

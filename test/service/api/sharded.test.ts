@@ -5,7 +5,7 @@ import { emitFromAnotherProcess } from './emitter';
 import { closeUserSockets, openUserSocket, unique } from './helpers';
 
 apiSuite('sharded', (cluster) => {
-  it('has no emitter: @socket.io/redis-emitter PUBLISHes where the sharded adapter (SSUBSCRIBE) does not listen (use the HTTP API)', async () => {
+  it('has no emitter: @socket.io/redis-emitter PUBLISHes where the sharded adapter (SSUBSCRIBE) does not listen', async () => {
     const { lbUrl, redisUrl } = cluster();
     const alice = await openUserSocket(lbUrl, unique('alice'));
     // A classic PUBLISH on a Redis Cluster reaches classic subscribers on every shard; the adapter has only sharded ones.
