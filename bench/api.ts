@@ -1,8 +1,11 @@
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { Histogram } from './histogram';
+import { LatencyHistogram } from '../tools/histogram';
+import { round } from '../tools/numbers';
+import { sampleAll, sum } from '../tools/procstat';
 import { LiteClient } from './lite-client';
-import { sampleAll, sum } from './procstat';
 import { type RunningServers, startServers } from './servers';
+import type { ApiSizes } from './sizes';
 
 /**
  * The backend API's figures (docs/performance.md): publishes per second through the HTTP API on
@@ -19,10 +22,12 @@ export interface ApiBenchRow {
 }
 
 export interface ApiBenchOptions {
-  readonly quick?: boolean;
+  readonly sizes: ApiSizes;
   /** Another service bundle (A/B runs). */
   readonly bundle?: string;
   readonly progress?: (line: string) => void;
+  /** Holds the servers while they run, so that an interrupted bench can stop them (bench/run.ts). */
+  readonly active?: Set<{ stop(): Promise<unknown> }>;
 }
 
 const KEY = 'bench-key-0123456789abcdef0123456789abcdef';
@@ -35,7 +40,6 @@ const API_ENV: NodeJS.ProcessEnv = {
   PRESENCE_TIMEOUT_MS: '5000',
   PING_INTERVAL_MS: '120000',
 };
-const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 function request(agent: http.Agent, url: string, method: string, path: string, body?: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -96,12 +100,13 @@ async function openSockets(urls: string[], count: number, room: string): Promise
 }
 
 async function publishRows(opts: ApiBenchOptions, log: (s: string) => void): Promise<ApiBenchRow[]> {
-  const servers = await startServers('one', { nodes: 1, bundle: opts.bundle, env: API_ENV });
+  const { publishMs: ms, receivers: fanout } = opts.sizes;
+  const servers = await startServers('single-node', { nodes: 1, bundle: opts.bundle, env: API_ENV });
+  opts.active?.add(servers);
   const receivers: LiteClient[] = [];
   try {
     const [url] = servers.urls;
-    receivers.push(...(await openSockets(servers.urls, 100, 'bench-api')));
-    const ms = opts.quick ? 2_000 : 5_000;
+    receivers.push(...(await openSockets(servers.urls, fanout, 'bench-api')));
     const body = JSON.stringify({ event: 'bench:pub', rooms: ['bench-api'], data: { text: 'x'.repeat(200) } });
     log('api publish: /healthz reference');
     const reference = await throughput(url, 'GET', '/healthz', undefined, 16, ms);
@@ -114,7 +119,7 @@ async function publishRows(opts: ApiBenchOptions, log: (s: string) => void): Pro
       return { perS, cpuUs };
     };
     const empty = await measure('to an empty room', body.replace('"bench-api"', '"bench-empty"'));
-    const fanout = await measure('to a room of 100 sockets', body);
+    const full = await measure(`to a room of ${fanout} sockets`, body);
     const vs = { reference: 'GET /healthz', ratio: 0 };
     return [
       { name: 'GET /healthz, 1 node (reference)', value: round(reference, 0), unit: 'req/s' },
@@ -123,28 +128,53 @@ async function publishRows(opts: ApiBenchOptions, log: (s: string) => void): Pro
         value: round(empty.perS, 0),
         unit: 'req/s',
         ...vs,
-        ratio: round(empty.perS / reference),
+        ratio: round(empty.perS / reference, 2),
       },
       {
-        name: 'POST /api/v1/publish to 100 sockets, 1 node',
-        value: round(fanout.perS, 0),
+        name: `POST /api/v1/publish to ${fanout} sockets, 1 node`,
+        value: round(full.perS, 0),
         unit: 'req/s',
         ...vs,
-        ratio: round(fanout.perS / reference),
+        ratio: round(full.perS / reference, 2),
       },
       { name: 'node CPU per API publish, empty room', value: round(empty.cpuUs, 0), unit: 'µs' },
-      { name: 'node CPU per API publish, 100 deliveries', value: round(fanout.cpuUs, 0), unit: 'µs' },
+      { name: `node CPU per API publish, ${fanout} deliveries`, value: round(full.cpuUs, 0), unit: 'µs' },
     ];
   } finally {
     for (const c of receivers) c.close();
+    opts.active?.delete(servers);
     await servers.stop();
   }
+}
+
+/** File descriptors one bench process may open (RLIMIT_NOFILE's soft limit), from /proc; undefined where that cannot be read. */
+function openFilesLimit(): number | undefined {
+  try {
+    const line = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1];
+    return line === 'unlimited' ? Infinity : line === undefined ? undefined : Number(line);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * This process holds every client socket of the presence room, and the nodes (its children)
+ * inherit its limit: a room of `size` sockets needs about `size` + 1 000 descriptors. Said
+ * before any server starts, instead of as EMFILE halfway through.
+ */
+function requireOpenFiles(size: number): void {
+  const limit = openFilesLimit();
+  const needed = size + 1_000;
+  if (limit !== undefined && limit < needed)
+    throw new Error(
+      `presence at ${size} sockets needs about ${needed} open files, and ulimit -n is ${limit}: run \`ulimit -n 16384\` first`,
+    );
 }
 
 /** Sequential presence queries: latency percentiles, and CPU of the nodes and Redis per call. */
 async function presenceOf(servers: RunningServers, room: string, calls: number) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const h = new Histogram();
+  const h = new LatencyHistogram();
   const pids = [...servers.nodePids, ...servers.redisPids];
   const before = sum(sampleAll(pids), 'cpuUs');
   for (let i = 0; i < calls; i++) {
@@ -159,64 +189,58 @@ async function presenceOf(servers: RunningServers, room: string, calls: number) 
 }
 
 async function presenceRows(opts: ApiBenchOptions, log: (s: string) => void): Promise<ApiBenchRow[]> {
-  const servers = await startServers('redis', { nodes: 2, bundle: opts.bundle, env: { ...API_ENV, MAX_CONNECTIONS: '20000' } });
+  const { presenceCalls: calls, presenceRoomSizes: sizes } = opts.sizes;
+  requireOpenFiles(Math.max(0, ...sizes));
+  const servers = await startServers('pubsub', { nodes: 2, bundle: opts.bundle, env: API_ENV });
+  opts.active?.add(servers);
   const clients: LiteClient[] = [];
   const rows: ApiBenchRow[] = [];
-  const calls = opts.quick ? 30 : 100;
   try {
     clients.push(...(await openSockets(servers.urls, 1, 'bench-one')));
     const reference = await presenceOf(servers, 'bench-one', calls);
-    rows.push({ name: 'presence p50, room of 1 socket, 2 nodes (reference)', value: round(reference.p50), unit: 'ms' });
+    rows.push({ name: 'presence p50, room of 1 socket, 2 nodes (reference)', value: round(reference.p50, 2), unit: 'ms' });
     let inRoom = 0;
-    for (const size of opts.quick ? [1_000] : [1_000, 10_000]) {
+    for (const size of sizes) {
       log(`presence: ${size} sockets`);
       clients.push(...(await openSockets(servers.urls, size - inRoom, 'bench-big')));
       inRoom = size;
       const r = await presenceOf(servers, 'bench-big', calls);
-      const ratio = (v: number) => round(v / reference.p50);
+      const ratio = (v: number) => round(v / reference.p50, 2);
       rows.push(
         {
           name: `presence p50, ${size} sockets (${size} users), 2 nodes`,
-          value: round(r.p50),
+          value: round(r.p50, 2),
           unit: 'ms',
           reference: 'room of 1',
           ratio: ratio(r.p50),
         },
         {
           name: `presence p99, ${size} sockets, 2 nodes`,
-          value: round(r.p99),
+          value: round(r.p99, 2),
           unit: 'ms',
           reference: 'room of 1 p50',
           ratio: ratio(r.p99),
         },
         {
           name: `presence CPU per call, ${size} sockets (nodes + Redis)`,
-          value: round(r.cpuMsPerCall),
+          value: round(r.cpuMsPerCall, 2),
           unit: 'ms',
           reference: 'room of 1',
-          ratio: round(r.cpuMsPerCall / Math.max(0.01, reference.cpuMsPerCall)),
+          ratio: round(r.cpuMsPerCall / Math.max(0.01, reference.cpuMsPerCall), 2),
         },
       );
     }
-    rows.push({ name: 'presence CPU per call, room of 1 (reference)', value: round(reference.cpuMsPerCall), unit: 'ms' });
+    rows.push({ name: 'presence CPU per call, room of 1 (reference)', value: round(reference.cpuMsPerCall, 2), unit: 'ms' });
     return rows;
   } finally {
     for (const c of clients) c.close();
+    opts.active?.delete(servers);
     await servers.stop();
   }
 }
 
 /** Runs both measurements; each starts and stops its own servers. */
-export async function runApiBench(opts: ApiBenchOptions = {}): Promise<ApiBenchRow[]> {
+export async function runApiBench(opts: ApiBenchOptions): Promise<ApiBenchRow[]> {
   const log = opts.progress ?? (() => undefined);
   return [...(await publishRows(opts, log)), ...(await presenceRows(opts, log))];
-}
-
-/** The rows as a plain table, for the bench's report. */
-export function formatApiRows(rows: ApiBenchRow[]): string {
-  const lines = rows.map((r) => {
-    const vs = r.ratio === undefined ? '' : `×${r.ratio} vs ${r.reference}`;
-    return `${r.name.padEnd(62)} ${String(r.value).padStart(10)} ${r.unit.padEnd(6)} ${vs}`;
-  });
-  return ['backend API', ...lines].join('\n');
 }

@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import type { AdapterMode } from '../contract/env';
 import { join } from 'node:path';
-import type { BenchResult, WindowResult, WorkloadResult } from './run';
-import { keptUp } from './run';
+import type { AdapterMode } from '../contract/env';
+import { CliError, EXIT, UsageError } from '../tools/cli';
+import { round } from '../tools/numbers';
+import { BENCH_RESULT_VERSION, type BenchResult, keptUp, type WindowResult, type WorkloadResult } from './run';
 
 /**
  * us-east-1 on-demand prices, in one place. Fargate: Linux/ARM64 (the stack's default
@@ -27,7 +28,7 @@ export const PRICES = {
 const HOURS_PER_MONTH = 730;
 const MAX_TASKS = 1_000_000;
 
-/** Per-task figures, measured by the bench on N nodes with the Redis pub/sub adapter. */
+/** Per-task figures, measured by the bench: one node (single-node) and N nodes (pubsub). */
 export interface Figures {
   readonly source: string;
   /** Node CPU per message on the node that accepts it (validate, ack, encode, publish). */
@@ -130,20 +131,16 @@ export interface CapacityPlan {
   readonly assumptions: string[];
 }
 
-export class CapacityInputError extends Error {
-  override name = 'CapacityInputError';
-}
-
 function check(input: CapacityInput): Required<CapacityInput> {
   const positiveInt = (name: string, v: number) => {
-    if (!Number.isInteger(v) || v < 1) throw new CapacityInputError(`${name} must be a positive integer, got ${v}`);
+    if (!Number.isInteger(v) || v < 1) throw new UsageError(`${name} must be a positive integer, got ${v}`);
   };
   positiveInt('connections', input.connections);
   positiveInt('room size', input.roomSize);
   if (!Number.isFinite(input.msgRate) || input.msgRate < 0)
-    throw new CapacityInputError(`msg rate must be a number of messages per second >= 0, got ${input.msgRate}`);
+    throw new UsageError(`msg rate must be a number of messages per second >= 0, got ${input.msgRate}`);
   if (input.roomSize > input.connections)
-    throw new CapacityInputError(`room size (${input.roomSize}) cannot exceed connections (${input.connections})`);
+    throw new UsageError(`room size (${input.roomSize}) cannot exceed connections (${input.connections})`);
   const perTask = input.connectionsPerTask ?? ASSUMPTIONS.connectionsPerTask;
   positiveInt('connections per task', perTask);
   return { ...input, connectionsPerTask: perTask };
@@ -255,10 +252,12 @@ export function planCapacity(input: CapacityInput, figures: Figures = DEFAULT_FI
     }
   }
   if (options.length === 0)
-    throw new CapacityInputError(
-      'no layout fits: the load is beyond what this model can place (over a million tasks, or classic pub/sub past what one node can decode and no cluster shard count helps)',
+    throw new CliError(
+      'no layout fits: the load is beyond what this model can place ' +
+        '(over a million tasks, or the pubsub adapter past what one node can decode and no cluster shard count helps)',
+      EXIT.usage,
     );
-  // Cheapest first; on a tie the classic adapter (no cluster mode) and the smaller task.
+  // Cheapest first; on a tie the pubsub adapter (no cluster mode) and the smaller task.
   options.sort((a, b) => a.fargate + a.redisCost - (b.fargate + b.redisCost));
   const best = options[0];
   const secondsPerMonth = HOURS_PER_MONTH * 3600;
@@ -293,18 +292,20 @@ export function planCapacity(input: CapacityInput, figures: Figures = DEFAULT_FI
 function describeAssumptions(inp: Required<CapacityInput>): string[] {
   const a = ASSUMPTIONS;
   return [
-    `tasks run at <= ${a.taskCpuTarget * 100} % CPU (the stack's autoscaling target) and hold <= ${inp.connectionsPerTask} connections (its connections-per-task target), at least ${a.minTasks}`,
+    `tasks run at <= ${a.taskCpuTarget * 100} % CPU (the stack's autoscaling target) ` +
+      `and hold <= ${inp.connectionsPerTask} connections (its connections-per-task target), at least ${a.minTasks}`,
     `a Fargate vCPU (Graviton) does the work of one core of the machine the bench ran on`,
     `memory per task: base RSS + connections x measured RSS per connection x ${a.memoryHeadroom}`,
-    `with the classic adapter every task receives and decodes every message; with the sharded adapter only the tasks holding members of the room (members spread at random)`,
-    `redis-server CPU per message grows as (1 + subscribed tasks) / 3 of the 2-node figure; a primary is kept under ${a.redisCpuTarget * 100} % CPU and half of ${a.cacheNodeType}'s baseline network; ${a.nodesPerShard} nodes per shard (primary + 2 replicas)`,
+    `with the pubsub adapter every task receives and decodes every message; ` +
+      `with the sharded adapter only the tasks holding members of the room (members spread at random)`,
+    `redis-server CPU per message grows as (1 + subscribed tasks) / 3 of the 2-node figure; ` +
+      `a primary is kept under ${a.redisCpuTarget * 100} % CPU and half of ${a.cacheNodeType}'s baseline network; ` +
+      `${a.nodesPerShard} nodes per shard (primary + 2 replicas)`,
     `rooms and their traffic spread evenly over shards (one hot room cannot be split)`,
     `egress: ${a.bytesPerDelivery} bytes per delivery to the internet; ALB: connections last ${a.sessionMinutes} min on average`,
     `on-demand us-east-1 prices as of ${PRICES.asOf}; no savings plans, NAT, logs or metrics`,
   ];
 }
-
-const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 /** The busiest kept-up window at which each node stays under `maxCores` (near the tasks' CPU target). */
 function representative(w: WorkloadResult, nodes: number, maxCores = 0.7): WindowResult {
@@ -312,10 +313,14 @@ function representative(w: WorkloadResult, nodes: number, maxCores = 0.7): Windo
   return kept.sort((a, b) => b.deliveredPerS - a.deliveredPerS)[0] ?? w.fixed;
 }
 
-/** Per-task figures from one bench result; undefined when it lacks the modes they come from. */
+/**
+ * Per-task figures from one bench result; undefined when it lacks the modes they come from
+ * (single-node and pubsub, with both workloads) or was written before the modes had names.
+ */
 export function figuresFromBench(result: BenchResult, source: string): Figures | undefined {
-  const ours = result.results.find((m) => m.variant === 'redis' && !m.error);
-  const one = result.results.find((m) => m.variant === 'one' && !m.error);
+  if (result.version !== BENCH_RESULT_VERSION) return undefined;
+  const ours = result.results.find((m) => m.mode === 'pubsub' && !m.error);
+  const one = result.results.find((m) => m.mode === 'single-node' && !m.error);
   if (!ours?.idle || ours.workloads.length < 2 || !one || one.workloads.length < 2) return undefined;
   // Per delivery, CPU = perMessage / roomSize + perDelivery: two room sizes give both terms.
   const fit = (workloads: WorkloadResult[], nodes: number) => {
@@ -326,19 +331,19 @@ export function figuresFromBench(result: BenchResult, source: string): Figures |
     const perMessage = (q.c - p.c) / (1 / q.s - 1 / p.s);
     return { perMessage, perDelivery: p.c - perMessage / p.s, wins: [p.win, q.win] };
   };
-  const cluster = fit(ours.workloads, ours.nodes);
+  const pubsub = fit(ours.workloads, ours.nodes);
   const single = fit(one.workloads, 1);
-  if (!(cluster.perMessage > 0 && cluster.perDelivery > 0 && single.perMessage > 0)) return undefined;
+  if (!(pubsub.perMessage > 0 && pubsub.perDelivery > 0 && single.perMessage > 0)) return undefined;
   // On N nodes every node decodes every message: the difference to one node is N receives.
-  const perReceive = Math.max(0, (cluster.perMessage - single.perMessage) / ours.nodes);
-  const small = cluster.wins.reduce((a, b) => (a.sent / a.seconds > b.sent / b.seconds ? a : b));
+  const perReceive = Math.max(0, (pubsub.perMessage - single.perMessage) / ours.nodes);
+  const small = pubsub.wins.reduce((a, b) => (a.sent / a.seconds > b.sent / b.seconds ? a : b));
   const redisUs = (small.redisCores * 1e6) / (small.sent / small.seconds);
   const baseRssMB = ours.workloads[0].fixed.nodeRssMB / ours.nodes;
   return {
     source,
     nodeUsPerMessage: round(single.perMessage, 2),
     nodeUsPerReceive: round(perReceive, 2),
-    nodeUsPerDelivery: round(cluster.perDelivery, 2),
+    nodeUsPerDelivery: round(pubsub.perDelivery, 2),
     // Redis scaled to its "2 subscribers" reference when the bench ran another node count.
     redisUsPerMessage2: round((redisUs * 3) / (1 + ours.nodes), 2),
     rssPerConnKB: round(Math.max(1, ours.idle.rssPerConnKB), 2),

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { settleOnce } from '../local/processes';
+import { settleOnce } from '../tools/processes';
 
 /**
  * `sio`: just enough of Engine.IO v4 / Socket.IO v5 over a WebSocket to join a room, send

@@ -1,5 +1,5 @@
 // A load-generating child process: opens connections, sends at a given rate, measures latency.
-import { Histogram } from './histogram';
+import { LatencyHistogram } from '../tools/histogram';
 import { LiteClient, type Protocol, chatText, parseDelivery } from './lite-client';
 import type { ClientSpec, ConnectReply, WindowStats, WorkerCommand, WorkerReply } from './worker-protocol';
 
@@ -9,8 +9,8 @@ const reply = (r: WorkerReply) => process.send?.(r);
 let protocol: Protocol = 'sio';
 let clients: Array<{ client: LiteClient; spec: ClientSpec }> = [];
 let senders: Array<{ client: LiteClient; spec: ClientSpec }> = [];
-let local = new Histogram();
-let cross = new Histogram();
+let local = new LatencyHistogram();
+let cross = new LatencyHistogram();
 let delivered = 0;
 let acked = 0;
 let sent = 0;
@@ -62,8 +62,8 @@ async function connect(specs: ClientSpec[], concurrency: number): Promise<Connec
 /** Sends at `msgsPerS` in total, round-robin over this worker's senders, in 5 ms ticks. */
 function start(msgsPerS: number, textBytes: number): void {
   stopSending();
-  local = new Histogram();
-  cross = new Histogram();
+  local = new LatencyHistogram();
+  cross = new LatencyHistogram();
   delivered = acked = sent = lost = 0;
   windowStart = clock();
   if (senders.length === 0 || msgsPerS <= 0) return;

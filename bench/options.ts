@@ -1,74 +1,42 @@
 import { join } from 'node:path';
-import { MODE_IDS, type ModeId } from './servers';
+import { choiceList, numberOption, parseCommandLine } from '../tools/args';
+import { BENCH_MODES, type BenchMode, MODE_DESCRIPTIONS, RENAMED_MODES } from './servers';
 
 export interface BenchOptions {
   readonly quick: boolean;
   readonly nodes: number;
   readonly out: string;
-  readonly modes: ModeId[];
+  readonly modes: BenchMode[];
   readonly bundle?: string;
 }
 
-export const BENCH_USAGE = `usage: npm run bench -- [--quick] [--nodes N] [--out FILE] [--modes a,b,c,s,d] [--bundle FILE]
+const width = Math.max(...BENCH_MODES.map((m) => m.length));
+
+export const BENCH_USAGE = `usage: npm run bench -- [--quick] [--nodes N] [--out FILE] [--modes ${BENCH_MODES.join(',')}] [--bundle FILE]
   --quick      smaller and shorter: under a minute
-  --nodes N    nodes in the Redis modes (default 2)
+  --nodes N    nodes in the modes with N nodes, 1 to 9 (default 2)
   --out FILE   JSON results (default .bench/bench-<timestamp>.json)
-  --modes      a raw ws, b one node in memory, c N nodes on redis pub/sub, s stock socket.io on redis,
-               d N nodes on redis streams and sharded on a Redis Cluster
-  --bundle     another service bundle to measure in b, c and d (tuning experiments)`;
+  --modes      a comma-separated subset of the modes (default all), run in this order:
+${BENCH_MODES.map((m) => `                 ${m.padEnd(width)}  ${MODE_DESCRIPTIONS[m]}`).join('\n')}
+  --bundle     another service bundle to measure in the service's modes (tuning experiments)`;
 
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
-
-export function parseBenchArgs(argv: string[], now = new Date()): BenchOptions {
-  let quick = false;
-  let nodes = 2;
-  let out: string | undefined;
-  let modes: ModeId[] = [...MODE_IDS];
-  let bundle: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = () => {
-      const v = inline ?? argv[++i];
-      if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    switch (flag) {
-      case '--quick':
-        quick = true;
-        break;
-      case '--nodes': {
-        const v = value();
-        nodes = Number(v);
-        if (!Number.isInteger(nodes) || nodes < 1 || nodes > 9) throw new UsageError(`--nodes must be an integer from 1 to 9, got ${v}`);
-        break;
-      }
-      case '--out':
-        out = value();
-        break;
-      case '--modes': {
-        const list = value()
-          .split(',')
-          .map((m) => m.trim())
-          .filter(Boolean);
-        const bad = list.filter((m) => !(MODE_IDS as readonly string[]).includes(m));
-        if (bad.length || list.length === 0)
-          throw new UsageError(`--modes takes a comma-separated subset of ${MODE_IDS.join(',')}, got ${bad.join(',') || 'nothing'}`);
-        modes = MODE_IDS.filter((m) => list.includes(m));
-        break;
-      }
-      case '--bundle':
-        bundle = value();
-        break;
-      case '--help':
-      case '-h':
-        throw new UsageError(BENCH_USAGE);
-      default:
-        throw new UsageError(`unknown option ${arg}\n${BENCH_USAGE}`);
-    }
-  }
+/** `npm run bench`'s command line. */
+export function parseBenchArgs(argv: readonly string[], now = new Date()): BenchOptions {
+  const { values } = parseCommandLine(argv, {
+    quick: { type: 'boolean' },
+    nodes: { type: 'string' },
+    out: { type: 'string' },
+    modes: { type: 'string' },
+    bundle: { type: 'string' },
+  });
   const stamp = now.toISOString().replace(/[:.]/g, '-');
-  return { quick, nodes, out: out ?? join('.bench', `bench-${stamp}.json`), modes, bundle };
+  return {
+    quick: values.quick ?? false,
+    // One digit: the load workers read the sender's node index from one character of the text.
+    nodes: numberOption('--nodes', values.nodes, { integer: true, min: 1, max: 9, default: 2 }),
+    out: values.out ?? join('.bench', `bench-${stamp}.json`),
+    modes:
+      values.modes === undefined ? [...BENCH_MODES] : choiceList('--modes', values.modes, { choices: BENCH_MODES, renamed: RENAMED_MODES }),
+    bundle: values.bundle,
+  };
 }

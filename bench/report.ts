@@ -1,4 +1,6 @@
+import { round } from '../tools/numbers';
 import { type BenchResult, keptUp, type ModeResult, type WindowResult, type WorkloadResult } from './run';
+import type { BenchMode } from './servers';
 
 /** The load at which the cross-node latency target is stated. */
 export const TARGET_DELIVERIES_PER_S = 100_000;
@@ -11,27 +13,26 @@ export function nearestTarget(w: WorkloadResult): WindowResult | undefined {
 }
 
 export interface Headline {
-  /** Our cluster's CPU per delivery over stock Socket.IO's, per workload (target ≤ 1.05). */
+  /** The pubsub mode's CPU per delivery over stock Socket.IO's, per workload (target ≤ 1.05). */
   readonly cpuVsStock: Record<string, number | null>;
-  /** Cross-node minus local p99 on the pub/sub cluster, at the kept-up load nearest 100k deliveries/s (target ≤ 3 ms). */
+  /** Cross-node minus local p99 in the pubsub mode, at the kept-up load nearest 100k deliveries/s (target ≤ 3 ms). */
   readonly crossMinusLocalP99Ms: Record<
     string,
     { deliveriesPerS: number; localP99: number | null; crossP99: number | null; diffMs: number | null } | null
   >;
-  /** p99 of delivered messages at 2× the sustained load (target < 250 ms), ours and stock's. */
+  /** p99 of delivered messages at 2× the sustained load (target < 250 ms), the pubsub mode's ("ours") and stock's. */
   readonly overloadP99Ms: Record<
     string,
     { ours: number | null; stock: number | null; oursRssGrowthMB: number | null; stockRssGrowthMB: number | null }
   >;
 }
 
-const find = (r: BenchResult, variant: string) => r.results.find((m) => m.variant === variant && !m.error);
+const find = (r: BenchResult, mode: BenchMode) => r.results.find((m) => m.mode === mode && !m.error);
 const wl = (m: ModeResult | undefined, name: string) => m?.workloads.find((w) => w.name === name);
-const ratio = (a: number | null | undefined, b: number | null | undefined) =>
-  a != null && b != null && b !== 0 ? Math.round((a / b) * 1000) / 1000 : null;
+const ratio = (a: number | null | undefined, b: number | null | undefined) => (a != null && b != null && b !== 0 ? round(a / b, 3) : null);
 
 export function headline(r: BenchResult): Headline {
-  const ours = find(r, 'redis');
+  const ours = find(r, 'pubsub');
   const stock = find(r, 'stock');
   const names = r.sizes.workloads.map((w) => w.name);
   const cpuVsStock: Headline['cpuVsStock'] = {};
@@ -47,10 +48,10 @@ export function headline(r: BenchResult): Headline {
           deliveriesPerS: at.deliveredPerS,
           localP99: at.localMs.p99,
           crossP99: at.crossMs?.p99 ?? null,
-          diffMs: at.crossMs?.p99 != null && at.localMs.p99 != null ? Math.round((at.crossMs.p99 - at.localMs.p99) * 100) / 100 : null,
+          diffMs: at.crossMs?.p99 != null && at.localMs.p99 != null ? round(at.crossMs.p99 - at.localMs.p99, 2) : null,
         }
       : null;
-    const growth = (w: WorkloadResult | undefined) => (w ? Math.round((w.overload.rssMaxMB - w.overload.rssStartMB) * 10) / 10 : null);
+    const growth = (w: WorkloadResult | undefined) => (w ? round(w.overload.rssMaxMB - w.overload.rssStartMB, 1) : null);
     overloadP99Ms[name] = {
       ours: o?.overload.latencyMs.p99 ?? null,
       stock: s?.overload.latencyMs.p99 ?? null,
@@ -78,8 +79,8 @@ function table(header: string[], rows: string[][]): string {
 
 /** The human-readable summary: throughput and latency, then resources, then the targets. */
 export function formatTable(r: BenchResult): string {
-  const raw = find(r, 'raw');
-  const one = find(r, 'one');
+  const raw = find(r, 'raw-ws');
+  const one = find(r, 'single-node');
   const out: string[] = [];
   const perf: string[][] = [];
   const res: string[][] = [];
@@ -122,12 +123,31 @@ export function formatTable(r: BenchResult): string {
   }
   out.push(
     table(
-      ['mode', 'workload', 'cap/s', 'x(a)', 'x(b)', 'sust/s', 'p50ms', 'p99ms', 'maxms', 'p99 loc/x', '2x p99', '2x RSS MB', 'lost'],
+      [
+        'mode',
+        'workload',
+        'cap/s',
+        'x(raw-ws)',
+        'x(single-node)',
+        'sust/s',
+        'p50ms',
+        'p99ms',
+        'maxms',
+        'p99 loc/x',
+        '2x p99',
+        '2x RSS MB',
+        'lost',
+      ],
       perf,
     ),
   );
   out.push('');
-  out.push(table(['mode', 'workload', 'CPU us/dlv', 'x(a)', 'x(b)', 'at sust', 'redis cores', 'load max', 'KB/conn', 'conn/s'], res));
+  out.push(
+    table(
+      ['mode', 'workload', 'CPU us/dlv', 'x(raw-ws)', 'x(single-node)', 'at sust', 'redis cores', 'load max', 'KB/conn', 'conn/s'],
+      res,
+    ),
+  );
   const h = headline(r);
   out.push('');
   for (const name of Object.keys(h.cpuVsStock)) {
@@ -136,15 +156,20 @@ export function formatTable(r: BenchResult): string {
     out.push(
       `${name}: CPU/delivery ours/stock ${x(h.cpuVsStock[name])} (target <= 1.05x); ` +
         (c ? `cross-local p99 ${fmt(c.diffMs, 2)} ms at ${fmt(c.deliveriesPerS, 0)} deliveries/s (target <= 3 ms at 100k/s); ` : '') +
-        `2x p99 ours ${fmt(o.ours, 1)} ms, stock ${fmt(o.stock, 1)} ms (target < 250 ms); RSS growth ours ${fmt(o.oursRssGrowthMB, 1)} MB, stock ${fmt(o.stockRssGrowthMB, 1)} MB`,
+        `2x p99 ours ${fmt(o.ours, 1)} ms, stock ${fmt(o.stock, 1)} ms (target < 250 ms); ` +
+        `RSS growth ours ${fmt(o.oursRssGrowthMB, 1)} MB, stock ${fmt(o.stockRssGrowthMB, 1)} MB`,
     );
   }
+  const { machine } = r;
   out.push(
     '',
-    `cap/s: most deliveries/s seen (+: ramp ended first); sust/s: highest load kept up with (>=95 % delivered, p99 < 100 ms); ` +
-      `p50/p99/max and loc/x at the fixed load of ${fmt(r.sizes.fixedDeliveriesPerS, 0)} deliveries/s; 2x: twice the sustained load for ${r.sizes.overloadMs / 1000} s; ` +
+    `ours: the pubsub mode; cap/s: most deliveries/s seen (+: ramp ended first); ` +
+      `sust/s: highest load kept up with (>=95 % delivered, p99 < 100 ms); ` +
+      `p50/p99/max and loc/x at the fixed load of ${fmt(r.sizes.fixedDeliveriesPerS, 0)} deliveries/s; ` +
+      `2x: twice the sustained load for ${r.sizes.overloadMs / 1000} s; ` +
       `CPU: all server processes incl. redis-server; load max: busiest load worker in cores (near 1.0 = the load generator was the limit).`,
-    `machine: ${r.machine.cpus} cores (${r.machine.model}), node ${r.machine.node}, load average ${r.machine.loadavgStart.join(' ')} → ${r.machine.loadavgEnd.join(' ')}; ${r.seconds} s`,
+    `machine: ${machine.cpus} cores (${machine.model}), node ${machine.node}, ` +
+      `load average ${machine.loadavgStart.join(' ')} → ${machine.loadavgEnd.join(' ')}; ${r.seconds} s`,
   );
   return out.join('\n');
 }

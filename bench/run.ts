@@ -1,7 +1,8 @@
 import { cpus, loadavg, totalmem } from 'node:os';
-import { Histogram } from './histogram';
-import { type ProcSample, sampleAll, sum } from './procstat';
-import { type ModeId, type RunningServers, startServers, VARIANT_LABELS, type Variant, variantsOf } from './servers';
+import { LatencyHistogram } from '../tools/histogram';
+import { finiteOrNull, round } from '../tools/numbers';
+import { type ProcSample, sampleAll, sum } from '../tools/procstat';
+import { type BenchMode, MODE_LABELS, type RunningServers, startServers } from './servers';
 import type { Sizes, WorkloadSpec } from './sizes';
 import { Workers } from './workers';
 import type { ClientSpec, ConnectReply, WindowStats } from './worker-protocol';
@@ -59,8 +60,7 @@ export interface WorkloadResult {
 }
 
 export interface ModeResult {
-  readonly mode: ModeId;
-  readonly variant: Variant;
+  readonly mode: BenchMode;
   readonly label: string;
   readonly nodes: number;
   readonly idle: {
@@ -73,20 +73,23 @@ export interface ModeResult {
   readonly error?: string;
 }
 
+/** 2: modes named (raw-ws … sharded); 1 had the letters a, b, c, s, d and a `variant`. */
+export const BENCH_RESULT_VERSION = 2;
+
 export interface BenchResult {
-  readonly version: 1;
+  readonly version: typeof BENCH_RESULT_VERSION;
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly seconds: number;
   readonly command: string;
   readonly machine: { cpus: number; model: string; totalMemMB: number; node: string; loadavgStart: number[]; loadavgEnd: number[] };
-  readonly options: { quick: boolean; nodes: number; modes: ModeId[]; bundle?: string };
+  readonly options: { quick: boolean; nodes: number; modes: BenchMode[]; bundle?: string };
   readonly sizes: Sizes;
   readonly results: ModeResult[];
 }
 
 export interface RunOptions {
-  readonly modes: ModeId[];
+  readonly modes: BenchMode[];
   readonly nodes: number;
   readonly sizes: Sizes;
   readonly quick: boolean;
@@ -109,14 +112,12 @@ const KEPT_UP_P99_MS = 100;
 const MB = 1024 * 1024;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const finite = (n: number) => (Number.isFinite(n) ? n : null);
-const round = (n: number, digits = 3) => Math.round(n * 10 ** digits) / 10 ** digits;
 
-function latency(h: Histogram): Latency {
+function latency(h: LatencyHistogram): Latency {
   return {
-    p50: finite(round(h.quantile(0.5))),
-    p99: finite(round(h.quantile(0.99))),
-    max: h.count ? round(h.maxMs) : null,
+    p50: finiteOrNull(round(h.quantile(0.5), 3)),
+    p99: finiteOrNull(round(h.quantile(0.99), 3)),
+    max: h.count ? round(h.maxMs, 3) : null,
     count: h.count,
   };
 }
@@ -130,22 +131,20 @@ export async function runBench(opts: RunOptions): Promise<BenchResult> {
   const results: ModeResult[] = [];
   try {
     for (const mode of opts.modes) {
-      for (const variant of variantsOf(mode)) {
-        log(`${VARIANT_LABELS[variant]}: starting`);
-        let servers: RunningServers | undefined;
-        try {
-          servers = await startServers(variant, { nodes: opts.nodes, bundle: opts.bundle, env: opts.env });
-          active.add(servers);
-          results.push(await measureMode(mode, servers, workers, opts.sizes, log));
-        } catch (err) {
-          const message = (err as Error).message ?? String(err);
-          log(`${VARIANT_LABELS[variant]}: FAILED ${message.split('\n')[0]}`);
-          results.push({ mode, variant, label: VARIANT_LABELS[variant], nodes: 0, idle: null, workloads: [], error: message });
-          await workers.all(() => ({ type: 'close' })).catch(() => undefined);
-        } finally {
-          if (servers) active.delete(servers);
-          await servers?.stop();
-        }
+      log(`${MODE_LABELS[mode]}: starting`);
+      let servers: RunningServers | undefined;
+      try {
+        servers = await startServers(mode, { nodes: opts.nodes, bundle: opts.bundle, env: opts.env });
+        active.add(servers);
+        results.push(await measureMode(servers, workers, opts.sizes, log));
+      } catch (err) {
+        const message = (err as Error).message ?? String(err);
+        log(`${MODE_LABELS[mode]}: FAILED ${message.split('\n')[0]}`);
+        results.push({ mode, label: MODE_LABELS[mode], nodes: 0, idle: null, workloads: [], error: message });
+        await workers.all(() => ({ type: 'close' })).catch(() => undefined);
+      } finally {
+        if (servers) active.delete(servers);
+        await servers?.stop();
       }
     }
   } finally {
@@ -153,7 +152,7 @@ export async function runBench(opts: RunOptions): Promise<BenchResult> {
     await workers.stop();
   }
   return {
-    version: 1,
+    version: BENCH_RESULT_VERSION,
     startedAt: new Date(started).toISOString(),
     finishedAt: new Date().toISOString(),
     seconds: round((Date.now() - started) / 1000, 1),
@@ -172,24 +171,17 @@ export async function runBench(opts: RunOptions): Promise<BenchResult> {
   };
 }
 
-async function measureMode(
-  mode: ModeId,
-  servers: RunningServers,
-  workers: Workers,
-  sizes: Sizes,
-  log: (l: string) => void,
-): Promise<ModeResult> {
-  const label = VARIANT_LABELS[servers.variant];
+async function measureMode(servers: RunningServers, workers: Workers, sizes: Sizes, log: (l: string) => void): Promise<ModeResult> {
+  const label = MODE_LABELS[servers.mode];
   const nodes = servers.urls.length;
   const idle = await measureIdle(servers, workers, sizes);
-  log(
-    `${label}: ${idle.connections} idle connections, ${Math.round(idle.setupPerS)} handshakes/s, ${idle.rssPerConnKB.toFixed(1)} KB RSS each`,
-  );
+  const { connections, setupPerS, rssPerConnKB } = idle;
+  log(`${label}: ${connections} idle connections, ${Math.round(setupPerS)} handshakes/s, ${rssPerConnKB.toFixed(1)} KB RSS each`);
   const workloads: WorkloadResult[] = [];
   for (const spec of sizes.workloads) {
     workloads.push(await measureWorkload(spec, servers, workers, sizes, (l) => log(`${label} ${spec.name}: ${l}`)));
   }
-  return { mode, variant: servers.variant, label, nodes, idle, workloads };
+  return { mode: servers.mode, label, nodes, idle, workloads };
 }
 
 function connectAll(workers: Workers, servers: RunningServers, specs: ClientSpec[], concurrency: number): Promise<ConnectReply[]> {
@@ -364,16 +356,16 @@ async function runWindow(ctx: Ctx, msgsPerS: number, ms: number): Promise<Window
   const nodes = servers.nodePids.length;
   const redis = servers.redisPids.length;
   const delivered = stats.reduce((s, w) => s + w.delivered, 0);
-  const local = Histogram.from(stats.map((s) => s.local));
-  const cross = Histogram.from(stats.map((s) => s.cross));
-  const all = Histogram.from([...stats.map((s) => s.local), ...stats.map((s) => s.cross)]);
+  const local = LatencyHistogram.from(stats.map((s) => s.local));
+  const cross = LatencyHistogram.from(stats.map((s) => s.cross));
+  const all = LatencyHistogram.from([...stats.map((s) => s.local), ...stats.map((s) => s.cross)]);
   const serverCpuUs = cpuDelta(before.slice(0, nodes + redis), after.slice(0, nodes + redis));
   const workerCores = workers.pids.map((_, i) => cores(nodes + redis + i, nodes + redis + i + 1));
   return {
     offeredMsgsPerS: round(msgsPerS, 1),
     expectedDeliveriesPerS: round(msgsPerS * ctx.roomSize, 1),
     deliveredPerS: round(delivered / seconds, 1),
-    seconds: round(seconds),
+    seconds: round(seconds, 3),
     sent: stats.reduce((s, w) => s + w.sent, 0),
     acked: stats.reduce((s, w) => s + w.acked, 0),
     delivered,
@@ -381,11 +373,14 @@ async function runWindow(ctx: Ctx, msgsPerS: number, ms: number): Promise<Window
     latencyMs: latency(all),
     localMs: latency(local),
     crossMs: ctx.multiNode ? latency(cross) : null,
-    cpuUsPerDelivery: delivered > 0 ? round(serverCpuUs / delivered) : null,
-    nodeCores: round(cores(0, nodes)),
-    redisCores: round(cores(nodes, nodes + redis)),
-    loadCores: round(workerCores.reduce((s, c) => s + c, 0)),
-    loadMaxWorkerCores: round(Math.max(0, ...workerCores)),
+    cpuUsPerDelivery: delivered > 0 ? round(serverCpuUs / delivered, 3) : null,
+    nodeCores: round(cores(0, nodes), 3),
+    redisCores: round(cores(nodes, nodes + redis), 3),
+    loadCores: round(
+      workerCores.reduce((s, c) => s + c, 0),
+      3,
+    ),
+    loadMaxWorkerCores: round(Math.max(0, ...workerCores), 3),
     nodeRssMB: round(sum(after.slice(0, nodes), 'rssBytes') / MB, 1),
   };
 }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { type ChildProcess } from 'node:child_process';
 import { createClient } from 'redis';
-import { freePorts, spawnUntil, stopProcess } from '../local/processes';
+import { freePorts, spawnUntil, stopProcess } from '../tools/processes';
 import { startRedisServer } from '../local/redis-server';
 import { startRedisCluster } from '../local/redis-cluster';
 import { BUNDLE, UNTHROTTLED_ENV } from '../local/service-node';
@@ -10,15 +10,44 @@ import type { Protocol } from './lite-client';
 export const ROOT = join(__dirname, '..');
 export const SERVICE_BUNDLE = BUNDLE;
 
-/** a: raw ws; b: one service node, in memory; c: N service nodes on Redis pub/sub; s: N stock Socket.IO nodes on Redis pub/sub; d: N service nodes on Redis streams (and sharded pub/sub on a Redis Cluster when the service has it). */
-export const MODE_IDS = ['a', 'b', 'c', 's', 'd'] as const;
-export type ModeId = (typeof MODE_IDS)[number];
+/**
+ * The server setups the bench measures, in the order it runs them. The service's modes on Redis
+ * are named as its ADAPTER modes (contract/env.ts).
+ */
+export const BENCH_MODES = ['raw-ws', 'single-node', 'pubsub', 'stock', 'streams', 'sharded'] as const;
+export type BenchMode = (typeof BENCH_MODES)[number];
 
-/** One server setup measured by the bench; `d` expands into streams and, when available, sharded. */
-export type Variant = 'raw' | 'one' | 'redis' | 'stock' | 'streams' | 'sharded';
+/** What each mode runs, for --help, the tables and the docs. */
+export const MODE_DESCRIPTIONS: Record<BenchMode, string> = {
+  'raw-ws': 'a bare ws server that writes each message to its room (the limit)',
+  'single-node': 'one service node, in-memory adapter',
+  pubsub: 'N service nodes, ADAPTER=pubsub on one redis-server',
+  stock: 'N stock Socket.IO nodes with the same redis adapter (the baseline for our code)',
+  streams: 'N service nodes, ADAPTER=streams on one redis-server',
+  sharded: 'N service nodes, ADAPTER=sharded on a 3-primary Redis Cluster',
+};
+
+/** The mode column of the tables. */
+export const MODE_LABELS: Record<BenchMode, string> = {
+  'raw-ws': 'raw-ws (bare ws)',
+  'single-node': 'single-node (in-memory)',
+  pubsub: 'pubsub (N nodes, redis)',
+  stock: 'stock (N stock socket.io, redis)',
+  streams: 'streams (N nodes, redis)',
+  sharded: 'sharded (N nodes, Redis Cluster)',
+};
+
+/** The letters the modes had before they had names: --modes refuses them, naming the new ones. */
+export const RENAMED_MODES: Readonly<Record<string, string>> = {
+  a: 'raw-ws',
+  b: 'single-node',
+  c: 'pubsub',
+  s: 'stock',
+  d: 'streams,sharded',
+};
 
 export interface RunningServers {
-  readonly variant: Variant;
+  readonly mode: BenchMode;
   readonly protocol: Protocol;
   /** One per node. */
   readonly urls: string[];
@@ -37,30 +66,6 @@ export interface StartOptions {
 
 /** Rate limits are the service's defence, not what is measured: raised far above the offered load. */
 export const SERVICE_ENV: NodeJS.ProcessEnv = { ...UNTHROTTLED_ENV, MAX_CONNECTIONS: '100000' };
-
-export function variantsOf(mode: ModeId): Variant[] {
-  switch (mode) {
-    case 'a':
-      return ['raw'];
-    case 'b':
-      return ['one'];
-    case 'c':
-      return ['redis'];
-    case 's':
-      return ['stock'];
-    case 'd':
-      return ['streams', 'sharded'];
-  }
-}
-
-export const VARIANT_LABELS: Record<Variant, string> = {
-  raw: '(a) raw ws',
-  one: '(b) 1 node, in-memory',
-  redis: '(c) N nodes, redis pub/sub',
-  stock: '(s) stock socket.io, redis',
-  streams: '(d) N nodes, redis streams',
-  sharded: '(d) N nodes, sharded cluster',
-};
 
 const tsxArgs = (file: string) => ['--import', 'tsx', join(ROOT, 'bench', file)];
 
@@ -84,7 +89,7 @@ async function redisPid(url: string): Promise<number> {
   }
 }
 
-export async function startServers(variant: Variant, opts: StartOptions): Promise<RunningServers> {
+export async function startServers(mode: BenchMode, opts: StartOptions): Promise<RunningServers> {
   const children: ChildProcess[] = [];
   const stops: Array<() => Promise<unknown>> = [];
   const stopAll = async () => {
@@ -94,30 +99,27 @@ export async function startServers(variant: Variant, opts: StartOptions): Promis
   try {
     let redisUrl: string | undefined;
     const redisPids: number[] = [];
-    if (variant === 'sharded') {
-      const cluster = await startRedisCluster({ primaries: 3 });
-      stops.push(() => cluster.stop());
-      redisUrl = cluster.urls[0];
-      for (const url of cluster.urls) redisPids.push(await redisPid(url));
-    } else if (variant === 'redis' || variant === 'stock' || variant === 'streams') {
+    if (mode === 'sharded') {
+      const redisCluster = await startRedisCluster({ primaries: 3 });
+      stops.push(() => redisCluster.stop());
+      redisUrl = redisCluster.urls[0];
+      for (const url of redisCluster.urls) redisPids.push(await redisPid(url));
+    } else if (mode === 'pubsub' || mode === 'stock' || mode === 'streams') {
       const redis = await startRedisServer();
       stops.push(() => redis.stop());
       redisUrl = redis.url;
       redisPids.push(await redisPid(redis.url));
     }
-    const count = variant === 'raw' || variant === 'one' ? 1 : opts.nodes;
+    const count = mode === 'raw-ws' || mode === 'single-node' ? 1 : opts.nodes;
     const ports = await freePorts(count);
     const settled = await Promise.allSettled(
       ports.map((port, i) => {
         const base = { PORT: String(port), HOST: '127.0.0.1', NODE_ID: `node-${i + 1}`, ...opts.env };
-        if (variant === 'raw') return spawnServer(tsxArgs('raw-ws-server.ts'), base, 'listening');
-        if (variant === 'stock') return spawnServer(tsxArgs('stock-server.ts'), { ...base, REDIS_URL: redisUrl }, 'ready');
-        const adapter = variant === 'streams' ? 'streams' : variant === 'sharded' ? 'sharded' : 'pubsub';
-        return spawnServer(
-          [opts.bundle ?? SERVICE_BUNDLE],
-          { ...SERVICE_ENV, ...base, ...(redisUrl ? { REDIS_URL: redisUrl, ADAPTER: adapter } : {}) },
-          '"msg":"ready"',
-        );
+        if (mode === 'raw-ws') return spawnServer(tsxArgs('raw-ws-server.ts'), base, 'listening');
+        if (mode === 'stock') return spawnServer(tsxArgs('stock-server.ts'), { ...base, REDIS_URL: redisUrl }, 'ready');
+        // single-node runs without Redis, on the in-memory adapter; the others are ADAPTER modes.
+        const redis: NodeJS.ProcessEnv = mode === 'single-node' ? {} : { REDIS_URL: redisUrl, ADAPTER: mode };
+        return spawnServer([opts.bundle ?? SERVICE_BUNDLE], { ...SERVICE_ENV, ...base, ...redis }, '"msg":"ready"');
       }),
     );
     for (const r of settled) if (r.status === 'fulfilled') children.push(r.value);
@@ -125,8 +127,8 @@ export async function startServers(variant: Variant, opts: StartOptions): Promis
     if (failed) throw failed.reason;
     const started = children;
     return {
-      variant,
-      protocol: variant === 'raw' ? 'raw' : 'sio',
+      mode,
+      protocol: mode === 'raw-ws' ? 'raw' : 'sio',
       urls: ports.map((p) => `http://127.0.0.1:${p}`),
       nodePids: started.map((c) => c.pid!),
       redisPids,

@@ -1,4 +1,4 @@
-import type { HistogramSnapshot } from './histogram';
+import type { HistogramSnapshot } from '../tools/histogram';
 import type { Protocol } from './lite-client';
 
 /** One connection a load worker opens. */

@@ -1,6 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
-import { stopProcess } from '../local/processes';
+import { stopProcess } from '../tools/processes';
 import type { WorkerCommand, WorkerReply } from './worker-protocol';
 
 type Command = WorkerCommand extends infer C ? (C extends { id: number } ? Omit<C, 'id'> : never) : never;

@@ -1,12 +1,13 @@
-// npm run bench -- [--quick] [--nodes N] [--out FILE] [--modes a,b,c,s,d]
+// `npm run bench -- [--quick] [--nodes N] [--out FILE] [--modes …] [--bundle FILE]`: see bench/options.ts.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { parseBenchArgs, UsageError } from '../bench/options';
+import { BENCH_USAGE, parseBenchArgs } from '../bench/options';
 import { formatTable } from '../bench/report';
 import { runBench, stopEverything } from '../bench/run';
 import { FULL, QUICK } from '../bench/sizes';
+import { EXIT, exitCodeForSignal, runMain } from '../tools/cli';
 
-async function main(): Promise<void> {
+runMain({ name: 'bench', usage: BENCH_USAGE }, async () => {
   const args = process.argv.slice(2);
   const opts = parseBenchArgs(args);
   const started = Date.now();
@@ -16,9 +17,9 @@ async function main(): Promise<void> {
     process.stderr.write(`[bench] ${why}: stopping every server and load worker\n`);
     void stopEverything().finally(() => process.exit(code));
   };
-  setTimeout(() => abort(`still running after ${deadlineMs / 60_000} min`, 1), deadlineMs).unref();
-  process.once('SIGINT', () => abort('interrupted', 130));
-  process.once('SIGTERM', () => abort('terminated', 143));
+  setTimeout(() => abort(`still running after ${deadlineMs / 60_000} min`, EXIT.failure), deadlineMs).unref();
+  process.once('SIGINT', () => abort('interrupted', exitCodeForSignal('SIGINT')));
+  process.once('SIGTERM', () => abort('terminated', exitCodeForSignal('SIGTERM')));
   const result = await runBench({
     ...opts,
     sizes: opts.quick ? QUICK : FULL,
@@ -29,14 +30,5 @@ async function main(): Promise<void> {
   writeFileSync(opts.out, `${JSON.stringify(result, null, 2)}\n`);
   console.log(formatTable(result));
   console.log(`\nresults: ${opts.out}`);
-  if (result.results.some((m) => m.error)) process.exitCode = 1;
-}
-
-main().catch((err: unknown) => {
-  if (err instanceof UsageError) {
-    console.error(err.message);
-    process.exit(2);
-  }
-  console.error(err);
-  process.exit(1);
+  return result.results.some((m) => m.error) ? EXIT.failure : EXIT.ok;
 });

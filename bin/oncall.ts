@@ -1,11 +1,6 @@
+// `npm run oncall -- <status|metrics> [options]`: see oncall/options.ts.
 import { runCli } from '../oncall/cli';
+import { USAGE } from '../oncall/options';
+import { runMain } from '../tools/cli';
 
-runCli(process.argv.slice(2), { out: process.stdout, err: process.stderr }).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-  },
-);
+runMain({ name: 'oncall', usage: USAGE }, () => runCli(process.argv.slice(2), { out: process.stdout, err: process.stderr }));

@@ -31,7 +31,8 @@ export interface Failure {
 export type Ack<T extends object> = ({ ok: true } & T) | Failure;
 export type AckFn<T extends object> = (response: Ack<T>) => void;
 
-export function fail(code: ErrorCode, message: string): Failure {
+/** Builds (returns, never throws) the answer to a refused request. */
+export function failure(code: ErrorCode, message: string): Failure {
   return { ok: false, error: { code, message } };
 }
 

@@ -4,12 +4,12 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { exited, requireBinary, stopProcess } from './processes';
+import { exited, requireBinary, stopProcess } from '../tools/processes';
 
 /** The stickiness cookie, in the role of the ALB's AWSALB (lb_cookie). */
 export const LB_COOKIE = 'SIOLB';
 
-export interface LbNode {
+export interface HaproxyNode {
   /** Server name in HAProxy, and the node's cookie value. */
   readonly name: string;
   readonly port: number;
@@ -18,7 +18,7 @@ export interface LbNode {
 
 export interface HaproxyConfigOptions {
   readonly port: number;
-  readonly nodes: readonly LbNode[];
+  readonly nodes: readonly HaproxyNode[];
   readonly bind?: string;
   readonly cookieName?: string;
   /** Unix socket for `show stat`; none when omitted. */
@@ -104,7 +104,8 @@ export function haproxyConfig(opts: HaproxyConfigOptions): string {
   return lines.join('\n');
 }
 
-export interface LoadBalancer {
+/** A running HAProxy: the local stand-in for the ALB (infra/load-balancer.ts is the real one). */
+export interface Haproxy {
   readonly port: number;
   readonly url: string;
   readonly cookieName: string;
@@ -119,12 +120,12 @@ export interface LoadBalancer {
  * Runs HAProxy in the foreground in front of `nodes`, and resolves once a request through it
  * to /readyz answers 200 and every node has passed a health check.
  */
-export async function startLoadBalancer(opts: {
+export async function startHaproxy(opts: {
   port: number;
-  nodes: readonly LbNode[];
+  nodes: readonly HaproxyNode[];
   onLog?: (line: string) => void;
   timeoutMs?: number;
-}): Promise<LoadBalancer> {
+}): Promise<Haproxy> {
   const bin = haproxyBinary();
   const dir = mkdtempSync(join(tmpdir(), 'siolb-'));
   const cfgPath = join(dir, 'haproxy.cfg');

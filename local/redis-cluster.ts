@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, requireBinary, waitFor } from './processes';
+import { freePort, requireBinary, waitFor } from '../tools/processes';
 import { type RedisServer, startRedisServer } from './redis-server';
 
 const run = promisify(execFile);

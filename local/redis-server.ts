@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { freePort, requireBinary, spawnUntil, stopProcess } from './processes';
+import { freePort, requireBinary, spawnUntil, stopProcess } from '../tools/processes';
 
 export interface RedisServer {
   readonly port: number;

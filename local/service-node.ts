@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { exited, freePort, spawnUntil, stopProcess } from './processes';
+import { exited, freePort, spawnUntil, stopProcess } from '../tools/processes';
 
 export const BUNDLE = join(__dirname, '..', 'service', 'dist', 'server.js');
 

@@ -1,6 +1,7 @@
+import { EXIT, UsageError } from '../tools/cli';
 import { buildClients, explainAwsError, type ClientOptions, type OncallClients } from './aws';
 import { runMetrics } from './metrics';
-import { parseOptions, UsageError, USAGE, type Options } from './options';
+import { parseOptions, USAGE, type Options } from './options';
 import { runStatus } from './status';
 
 export interface Writable {
@@ -16,9 +17,10 @@ export interface CliIo {
   now?: () => Date;
 }
 
-/** Exit codes: 0 done, 1 unexpected failure, 2 usage or setup the caller can fix. */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
-
+/**
+ * Exit codes (tools/cli.ts): 0 done, 64 a bad command line, 78 a setup the caller can fix
+ * (credentials, region, stack name), 1 anything else.
+ */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const say = (w: Writable, lines: string[]) => void w.write(`${lines.join('\n')}\n`);
   let opts: Options;
@@ -60,10 +62,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const explained = explainAwsError(err, { stack: opts.stack, region: opts.region, profile: opts.profile });
     if (explained) {
       say(io.err, [`oncall: ${explained}`]);
-      return EXIT.usage;
+      return EXIT.config;
     }
     const e = err instanceof Error ? err : new Error(String(err));
     say(io.err, [`oncall: ${opts.command} failed: ${e.name}: ${e.message.split('\n')[0]}`]);
-    return EXIT.failed;
+    return EXIT.failure;
   }
 }

@@ -1,5 +1,6 @@
-import { parseArgs } from 'node:util';
 import { DEFAULT_APP_NAME, stackNames } from '../contract/stack';
+import { numberOption, parseCommandLine } from '../tools/args';
+import { HelpRequested, UsageError } from '../tools/cli';
 import { DEFAULT_HOURS } from './metrics';
 
 /** The dev stage's service stack under the default app name. */
@@ -15,10 +16,6 @@ export interface Options {
   region?: string;
   profile?: string;
   hours: number;
-}
-
-export class UsageError extends Error {
-  override name = 'UsageError';
 }
 
 export const USAGE = `Usage: npm run oncall -- <command> [options]
@@ -37,36 +34,21 @@ Options:
 export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options {
   let parsed;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        stack: { type: 'string' },
-        region: { type: 'string' },
-        profile: { type: 'string' },
-        hours: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
+    parsed = parseCommandLine(
+      argv,
+      { stack: { type: 'string' }, region: { type: 'string' }, profile: { type: 'string' }, hours: { type: 'string' } },
+      { positionals: true },
+    );
   } catch (err) {
-    throw new UsageError(describeParseError(err));
+    if (err instanceof HelpRequested) return { command: 'help', stack: DEFAULT_STACK, hours: DEFAULT_HOURS };
+    throw err;
   }
   const { values, positionals } = parsed;
-  if (values.help) return { command: 'help', stack: DEFAULT_STACK, hours: DEFAULT_HOURS };
   if (positionals.length === 0) throw new UsageError('missing command: status or metrics');
   const [command, ...extra] = positionals;
   if (!isCommand(command)) throw new UsageError(`unknown command "${command}": use status or metrics`);
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
   if (values.hours !== undefined && command !== 'metrics') throw new UsageError('--hours applies to the metrics command only');
-
-  let hours = DEFAULT_HOURS;
-  if (values.hours !== undefined) {
-    hours = Number(values.hours);
-    if (!/^\d+(\.\d+)?$/.test(values.hours) || hours <= 0 || hours > MAX_HOURS) {
-      throw new UsageError(`--hours must be a number above 0 and at most ${MAX_HOURS}, got "${values.hours}"`);
-    }
-  }
   for (const key of ['stack', 'region', 'profile'] as const) {
     if (values[key] !== undefined && values[key].trim() === '') throw new UsageError(`--${key} needs a value`);
   }
@@ -75,22 +57,10 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): O
     stack: values.stack ?? (env.ONCALL_STACK || DEFAULT_STACK),
     region: values.region,
     profile: values.profile,
-    hours,
+    hours: numberOption('--hours', values.hours, { above: 0, max: MAX_HOURS, default: DEFAULT_HOURS }),
   };
 }
 
 function isCommand(s: string): s is Command {
   return (COMMANDS as readonly string[]).includes(s);
-}
-
-/** node:util's messages mention positionals and '--'; say only what was wrong. */
-function describeParseError(err: unknown): string {
-  const code = (err as { code?: string }).code;
-  const message = err instanceof Error ? err.message : String(err);
-  const option = /'(-{1,2}[^' ]+)/.exec(message)?.[1];
-  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${option ?? message}`;
-  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
-    return option ? `${option} ${/argument missing/.test(message) ? 'needs a value' : 'takes no value'}` : message;
-  }
-  return message;
 }

@@ -56,7 +56,7 @@ export interface Config {
     readonly maxBuffered: number;
     readonly endpoint?: string;
   };
-  /** The backend API and presence (api:). */
+  /** The backend API and presence (docs/api.md). */
   readonly api: ApiConfig;
 }
 
@@ -84,7 +84,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (e.MAX_HTTP_BUFFER_BYTES < e.MAX_TEXT_BYTES + 512) {
     throw new EnvConfigError(
-      `invalid configuration: MAX_HTTP_BUFFER_BYTES (${e.MAX_HTTP_BUFFER_BYTES}) must be at least MAX_TEXT_BYTES + 512 (${e.MAX_TEXT_BYTES + 512}) so that a message at the text limit fits`,
+      `invalid configuration: MAX_HTTP_BUFFER_BYTES (${e.MAX_HTTP_BUFFER_BYTES}) must be at least ` +
+        `MAX_TEXT_BYTES + 512 (${e.MAX_TEXT_BYTES + 512}) so that a message at the text limit fits`,
     );
   }
   return {

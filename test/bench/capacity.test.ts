@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CapacityInputError, DEFAULT_FIGURES, planCapacity, type CapacityInput } from '../../bench/capacity';
+import { DEFAULT_FIGURES, planCapacity, type CapacityInput } from '../../bench/capacity';
+import { UsageError } from '../../tools/cli';
 
 const base: CapacityInput = { connections: 50_000, msgRate: 2_000, roomSize: 10 };
 
@@ -77,7 +78,7 @@ describe('capacity model', () => {
       [{ connectionsPerTask: 0 }, /connections per task must be a positive integer/],
     ];
     for (const [patch, message] of bad) {
-      expect(() => planCapacity({ ...base, ...patch })).toThrow(CapacityInputError);
+      expect(() => planCapacity({ ...base, ...patch })).toThrow(UsageError);
       expect(() => planCapacity({ ...base, ...patch })).toThrow(message);
     }
   });

@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
-import { exited } from '../../local/processes';
+import { exited } from '../../tools/processes';
 import { closeAllClients, openClient, waitFor } from '../helpers/clients';
 import { freeConsecutivePorts } from '../helpers/ports';
 
@@ -30,7 +30,10 @@ function descendants(pid: number): number[] {
 describe('bin/local-cluster (npm start)', () => {
   afterEach(() => closeAllClients());
 
-  it('starts redis and 3 nodes above --port with the service environment, lets clients on node 1 and node 3 chat, and leaves nothing behind on SIGTERM', async () => {
+  const title =
+    'starts redis and 3 nodes above --port with the service environment, lets clients on node 1 and node 3 chat, ' +
+    'and leaves nothing behind on SIGTERM';
+  it(title, async () => {
     // The load balancer on P, the nodes on P+1 … P+3.
     const port = await freeConsecutivePorts(4);
     const child = spawn(

@@ -2,22 +2,21 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireBinary } from '../../local/processes';
-import { startLbCluster } from './lb-helpers';
-
-type Cluster = Awaited<ReturnType<typeof startLbCluster>>;
+import { requireBinary } from '../../tools/processes';
+import type { LocalCluster } from '../../local/local-cluster';
+import { startLocalClusterBehindHaproxy } from './helpers';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, '..', '..', 'artifacts');
 
 describe('e2e: the demo page in Chromium, through the load balancer', () => {
-  let cluster: Cluster;
+  let cluster: LocalCluster;
   let browser: Browser;
   const problems: string[] = [];
   beforeAll(async () => {
     // Fails (never skips) without it, naming the package.
     requireBinary(CHROMIUM, 'apt-get install chromium');
-    cluster = await startLbCluster();
+    cluster = await startLocalClusterBehindHaproxy();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -45,7 +44,7 @@ describe('e2e: the demo page in Chromium, through the load balancer', () => {
     page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
     page.on('console', (msg) => msg.type() === 'error' && problems.push(`console: ${msg.text()}`));
     page.on('response', (res) => res.status() >= 400 && problems.push(`${res.status()} ${res.url()}`));
-    await page.goto(cluster.lbUrl);
+    await page.goto(cluster.url);
     await page.locator('#status[data-state="connected"]').waitFor();
     const node = (await page.locator('#node').textContent())!;
     expect(node).toMatch(/^node-\d$/);

@@ -1,29 +1,28 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../helpers/clients';
-import { closeLbClients, exchange, openLbClient, startLbCluster } from './lb-helpers';
-
-type Cluster = Awaited<ReturnType<typeof startLbCluster>>;
+import type { LocalCluster } from '../../local/local-cluster';
+import { BROWSER_LIKE, closeAllClients, exchange, openClient, waitFor } from '../helpers/clients';
+import { startLocalClusterBehindHaproxy } from './helpers';
 
 describe('e2e: SIGTERM on one node behind the load balancer', () => {
-  let cluster: Cluster;
+  let cluster: LocalCluster;
   const lbLog: string[] = [];
   beforeAll(async () => {
-    cluster = await startLbCluster({ onLog: (id, line) => id === 'lb' && lbLog.push(line) });
+    cluster = await startLocalClusterBehindHaproxy({ onLog: (id, line) => id === 'lb' && lbLog.push(line) });
   });
-  afterEach(() => closeLbClients());
+  afterEach(() => closeAllClients());
   afterAll(async () => cluster?.stop());
 
   it('moves its clients to the other nodes, where they rejoin their room and keep chatting; HAProxy marks it down', async () => {
     // Browser-like clients: polling, then WebSocket, with the sticky cookie.
-    const clients = await Promise.all(Array.from({ length: 6 }, () => openLbClient(cluster.lbUrl, { withCredentials: true })));
+    const clients = await Promise.all(Array.from({ length: 6 }, () => openClient(cluster.url, BROWSER_LIKE)));
     const room = `failover-${process.pid}`;
     for (const c of clients) await c.join(room);
     await exchange(clients, room, 'before');
 
-    const victim = cluster.nodes.find((n) => n.nodeId === clients[0].session().node)!;
+    const victim = cluster.nodes.find((n) => n.nodeId === clients[0].session.node)!;
     const survivors = cluster.nodes.filter((n) => n !== victim).map((n) => n.nodeId);
-    const moving = clients.filter((c) => c.session().node === victim.nodeId);
-    const staying = clients.filter((c) => c.session().node !== victim.nodeId);
+    const moving = clients.filter((c) => c.session.node === victim.nodeId);
+    const staying = clients.filter((c) => c.session.node !== victim.nodeId);
     expect(staying.length).toBeGreaterThan(0);
     expect(await cluster.loadBalancer!.serverStates()).toMatchObject({ [victim.nodeId]: { status: 'UP' } });
 
@@ -48,10 +47,10 @@ describe('e2e: SIGTERM on one node behind the load balancer', () => {
       (r) => r.ok && r.count === clients.length,
     );
     await exchange(clients, room, 'after');
-    for (const c of clients) expect(survivors).toContain(c.session().node);
+    for (const c of clients) expect(survivors).toContain(c.session.node);
 
     // New clients go only to the nodes that are left.
-    const late = await Promise.all(Array.from({ length: 4 }, () => openLbClient(cluster.lbUrl, { withCredentials: true })));
-    for (const c of late) expect(survivors).toContain(c.session().node);
+    const late = await Promise.all(Array.from({ length: 4 }, () => openClient(cluster.url, BROWSER_LIKE)));
+    for (const c of late) expect(survivors).toContain(c.session.node);
   });
 });

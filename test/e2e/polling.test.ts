@@ -1,40 +1,40 @@
 import { io as connect } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LB_COOKIE } from '../../local/haproxy';
-import { closeLbClients, exchange, openLbClient, startLbCluster } from './lb-helpers';
-
-type Cluster = Awaited<ReturnType<typeof startLbCluster>>;
+import type { LocalCluster } from '../../local/local-cluster';
+import { closeAllClients, exchange, openClient } from '../helpers/clients';
+import { startLocalClusterBehindHaproxy } from './helpers';
 
 const HANDSHAKE = '/socket.io/?EIO=4&transport=polling';
 
 describe('e2e: long-polling through the load balancer', () => {
-  let cluster: Cluster;
+  let cluster: LocalCluster;
   beforeAll(async () => {
-    cluster = await startLbCluster();
+    cluster = await startLocalClusterBehindHaproxy();
   });
-  afterEach(() => closeLbClients());
+  afterEach(() => closeAllClients());
   afterAll(async () => cluster?.stop());
 
   it(`sets ${LB_COOKIE} on a new session only (httponly), and routes requests that carry it to its node`, async () => {
-    const first = await fetch(`${cluster.lbUrl}/healthz`);
+    const first = await fetch(`${cluster.url}/healthz`);
     const { node } = (await first.json()) as { node: string };
     expect(first.headers.getSetCookie()).toEqual([`${LB_COOKIE}=${node}; path=/; HttpOnly`]);
     for (let i = 0; i < 6; i++) {
-      const res = await fetch(`${cluster.lbUrl}/healthz`, { headers: { cookie: `${LB_COOKIE}=${node}` } });
+      const res = await fetch(`${cluster.url}/healthz`, { headers: { cookie: `${LB_COOKIE}=${node}` } });
       expect(((await res.json()) as { node: string }).node).toBe(node);
       expect(res.headers.getSetCookie()).toEqual([]);
     }
     // Without it, round robin: consecutive requests go to every node in turn.
     const nodes = new Set<string>();
-    for (let i = 0; i < 6; i++) nodes.add(((await (await fetch(`${cluster.lbUrl}/healthz`)).json()) as { node: string }).node);
+    for (let i = 0; i < 6; i++) nodes.add(((await (await fetch(`${cluster.url}/healthz`)).json()) as { node: string }).node);
     expect([...nodes].sort()).toEqual(['node-1', 'node-2', 'node-3']);
   });
 
   it('spreads polling clients over the nodes, keeps each on its node, and they chat across nodes', async () => {
     const clients = await Promise.all(
-      Array.from({ length: 6 }, () => openLbClient(cluster.lbUrl, { transports: ['polling'], withCredentials: true })),
+      Array.from({ length: 6 }, () => openClient(cluster.url, { transports: ['polling'], withCredentials: true })),
     );
-    expect(new Set(clients.map((c) => c.session().node)).size).toBeGreaterThan(1);
+    expect(new Set(clients.map((c) => c.session.node)).size).toBeGreaterThan(1);
     const room = `polling-${process.pid}`;
     for (const c of clients) await c.join(room);
     // Dozens of polling requests each; one landing on another node would end its session.
@@ -49,13 +49,13 @@ describe('e2e: long-polling through the load balancer', () => {
   });
 
   it('without the cookie, the request after the handshake reaches another node, which does not know the session', async () => {
-    const open = await fetch(`${cluster.lbUrl}${HANDSHAKE}`);
+    const open = await fetch(`${cluster.url}${HANDSHAKE}`);
     expect(open.status).toBe(200);
     const { sid } = JSON.parse((await open.text()).slice(1)) as { sid: string };
     const cookie = open.headers.getSetCookie()[0].split(';')[0];
 
     const post = (headers: Record<string, string>) =>
-      fetch(`${cluster.lbUrl}${HANDSHAKE}&sid=${sid}`, {
+      fetch(`${cluster.url}${HANDSHAKE}&sid=${sid}`, {
         method: 'POST',
         body: '40',
         headers: { 'content-type': 'text/plain;charset=UTF-8', ...headers },
@@ -69,7 +69,7 @@ describe('e2e: long-polling through the load balancer', () => {
   });
 
   it('so a polling client that drops the cookie (withCredentials: false) never gets a session', async () => {
-    const socket = connect(cluster.lbUrl, { transports: ['polling'], withCredentials: false, reconnection: false, forceNew: true });
+    const socket = connect(cluster.url, { transports: ['polling'], withCredentials: false, reconnection: false, forceNew: true });
     try {
       const outcome = await new Promise<string>((resolve) => {
         socket.once('session', () => resolve('session'));

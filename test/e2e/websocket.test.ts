@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { closeLbClients, exchange, type LbClient, openLbClient, startLbCluster } from './lb-helpers';
+import type { LocalCluster } from '../../local/local-cluster';
+import { BROWSER_LIKE, closeAllClients, exchange, openClient, type TestClient } from '../helpers/clients';
+import { startLocalClusterBehindHaproxy } from './helpers';
 
-type Cluster = Awaited<ReturnType<typeof startLbCluster>>;
-
-const upgraded = (c: LbClient) =>
+const upgraded = (c: TestClient) =>
   new Promise<string>((resolve) => {
     const engine = c.socket.io.engine;
     if (engine.transport.name === 'websocket') resolve('websocket');
@@ -11,16 +11,16 @@ const upgraded = (c: LbClient) =>
   });
 
 describe('e2e: WebSocket through the load balancer', () => {
-  let cluster: Cluster;
+  let cluster: LocalCluster;
   beforeAll(async () => {
-    cluster = await startLbCluster();
+    cluster = await startLocalClusterBehindHaproxy();
   });
-  afterEach(() => closeLbClients());
+  afterEach(() => closeAllClients());
   afterAll(async () => cluster?.stop());
 
   it('passes WebSocket connections through, spreads them over the nodes, and they chat across nodes', async () => {
-    const clients = await Promise.all(Array.from({ length: 6 }, () => openLbClient(cluster.lbUrl, { transports: ['websocket'] })));
-    expect(new Set(clients.map((c) => c.session().node)).size).toBeGreaterThan(1);
+    const clients = await Promise.all(Array.from({ length: 6 }, () => openClient(cluster.url, { transports: ['websocket'] })));
+    expect(new Set(clients.map((c) => c.session.node)).size).toBeGreaterThan(1);
     for (const c of clients) expect(c.socket.io.engine.transport.name).toBe('websocket');
     const room = `ws-${process.pid}`;
     for (const c of clients) await c.join(room);
@@ -30,9 +30,9 @@ describe('e2e: WebSocket through the load balancer', () => {
 
   it('upgrades browser-style clients (polling first, with the cookie) on the node that did their handshake', async () => {
     // Round robin alone would send each upgrade request to another node, where it would fail.
-    const clients = await Promise.all(Array.from({ length: 4 }, () => openLbClient(cluster.lbUrl, { withCredentials: true })));
+    const clients = await Promise.all(Array.from({ length: 4 }, () => openClient(cluster.url, BROWSER_LIKE)));
     expect(await Promise.all(clients.map(upgraded))).toEqual(Array(4).fill('websocket'));
-    expect(new Set(clients.map((c) => c.session().node)).size).toBeGreaterThan(1);
+    expect(new Set(clients.map((c) => c.session.node)).size).toBeGreaterThan(1);
     const room = `upgrade-${process.pid}`;
     for (const c of clients) await c.join(room);
     await exchange(clients, room, 'after upgrade');

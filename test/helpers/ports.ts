@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-export { freePorts } from '../../local/processes';
+export { freePorts } from '../../tools/processes';
 
 const canBind = (port: number) =>
   new Promise<boolean>((resolve) => {

@@ -30,31 +30,32 @@ function isolateFromLocalAwsConfig() {
 
 // No client mocks in this file: these go through the real SDK default chains.
 describe('credential and region errors the on-call engineer can fix', () => {
-  it('missing credentials: one line, exit code 2 (real SDK default chain)', async () => {
+  it('missing credentials: one line, exit code 78 (EX_CONFIG) (real SDK default chain)', async () => {
     isolateFromLocalAwsConfig();
     const r = await run(['status', '--region', 'us-east-1']);
     expect(r.out).toBe('');
     expect(r.err).toBe(
-      'oncall: no AWS credentials found in the default chain (env, ~/.aws, SSO, instance role): log in (e.g. aws sso login) or pass --profile\n',
+      'oncall: no AWS credentials found in the default chain (env, ~/.aws, SSO, instance role): ' +
+        'log in (e.g. aws sso login) or pass --profile\n',
     );
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(78);
   });
 
   it('missing credentials for a named profile says which profile', async () => {
     isolateFromLocalAwsConfig();
     const r = await run(['status', '--region', 'us-east-1', '--profile', 'ghost']);
     expect(r.err).toBe('oncall: no AWS credentials found for profile "ghost": log in (e.g. aws sso login) or pass --profile\n');
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(78);
   });
 
-  it('missing region: one line, exit code 2 (real SDK default chain)', async () => {
+  it('missing region: one line, exit code 78 (EX_CONFIG) (real SDK default chain)', async () => {
     isolateFromLocalAwsConfig();
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDTESTTESTTEST');
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test-secret');
     const r = await run(['metrics']);
     expect(r.out).toBe('');
     expect(r.err).toBe('oncall: no AWS region configured: pass --region or set AWS_REGION\n');
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(78);
   });
 
   it('an exported but empty AWS_REGION counts as missing', async () => {
@@ -64,6 +65,6 @@ describe('credential and region errors the on-call engineer can fix', () => {
     vi.stubEnv('AWS_REGION', '');
     const r = await run(['status']);
     expect(r.err).toBe('oncall: no AWS region configured: pass --region or set AWS_REGION\n');
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(78);
   });
 });

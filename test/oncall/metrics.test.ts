@@ -96,8 +96,10 @@ describe('oncall metrics', () => {
     const queries = calls[0].MetricDataQueries ?? [];
     const stats = queries.filter((q) => q.MetricStat).map((q) => q.MetricStat);
     expect(stats.every((s) => s?.Period === PERIOD)).toBe(true);
-    const describe = (s: (typeof stats)[number]) =>
-      `${s?.Metric?.Namespace} ${s?.Metric?.MetricName} ${s?.Stat} ${(s?.Metric?.Dimensions ?? []).map((d) => `${d.Name}=${d.Value}`).join(',')}`;
+    const describe = (s: (typeof stats)[number]) => {
+      const dimensions = (s?.Metric?.Dimensions ?? []).map((d) => `${d.Name}=${d.Value}`).join(',');
+      return `${s?.Metric?.Namespace} ${s?.Metric?.MetricName} ${s?.Stat} ${dimensions}`;
+    };
     expect(stats.map(describe)).toEqual([
       ...['001', '002'].flatMap((n) => [
         `AWS/ElastiCache PubSubBasedCmdsLatency Average CacheClusterId=sio-dev-redis-${n}`,

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CloudFormationClient, ListStackResourcesCommand } from '@aws-sdk/client-cloudformation';
-import { DEFAULT_STACK, parseOptions, UsageError } from '../../oncall/options';
+import { DEFAULT_STACK, parseOptions } from '../../oncall/options';
+import { UsageError } from '../../tools/cli';
 import { fakeClients, run } from './helpers';
 
 const cfn = mockClient(CloudFormationClient);
@@ -58,7 +59,7 @@ describe('runCli usage handling', () => {
     expect(r.err).toBe('');
   });
 
-  it('reports an unknown command or option on one stderr line with exit code 2, calling no AWS API', async () => {
+  it('reports an unknown command or option on one stderr line with exit code 64 (EX_USAGE), calling no AWS API', async () => {
     let built = 0;
     const clients = () => {
       built += 1;
@@ -69,7 +70,7 @@ describe('runCli usage handling', () => {
       [['status', '--nope'], 'oncall: unknown option --nope (see --help)\n'],
     ] as const) {
       const r = await run([...argv], { clients });
-      expect(r.code).toBe(2);
+      expect(r.code).toBe(64);
       expect(r.err).toBe(line);
       expect(r.out).toBe('');
     }

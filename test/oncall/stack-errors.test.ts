@@ -19,15 +19,15 @@ describe('stack errors (mocked CloudFormation)', () => {
       $metadata: { httpStatusCode: 400 },
     });
 
-  it('stack that does not exist: one line naming it, exit code 2, for both commands', async () => {
+  it('stack that does not exist: one line naming it, exit code 78 (EX_CONFIG), for both commands', async () => {
     cfn.on(ListStackResourcesCommand).rejects(notFound('socketio-dev-service'));
     cfn.on(DescribeStacksCommand).rejects(notFound('Typo'));
     const status = await run(['status', '--region', 'eu-west-1'], { clients: fakeClients() });
     expect(status.err).toBe('oncall: stack "socketio-dev-service" does not exist in eu-west-1: pass --stack NAME or set ONCALL_STACK\n');
-    expect(status.code).toBe(2);
+    expect(status.code).toBe(78);
     const metrics = await run(['metrics', '--stack', 'Typo', '--region', 'eu-west-1'], { clients: fakeClients() });
     expect(metrics.err).toBe('oncall: stack "Typo" does not exist in eu-west-1: pass --stack NAME or set ONCALL_STACK\n');
-    expect(metrics.code).toBe(2);
+    expect(metrics.code).toBe(78);
     expect(status.out + metrics.out).toBe('');
   });
 
@@ -42,7 +42,8 @@ describe('stack errors (mocked CloudFormation)', () => {
     );
     const r = await run(['status'], { clients: fakeClients() });
     expect(r.err).toBe(
-      'oncall: status failed: AccessDenied: User: arn:aws:iam::111111111111:user/x is not authorized to perform: cloudformation:ListStackResources\n',
+      'oncall: status failed: AccessDenied: User: arn:aws:iam::111111111111:user/x is not authorized to perform: ' +
+        'cloudformation:ListStackResources\n',
     );
     expect(r.code).toBe(1);
   });

@@ -90,10 +90,14 @@ describe('oncall status', () => {
     expect(r.code).toBe(0);
     expect(r.lines).toEqual([
       'socketio-dev-service: 4 alarms, 2 ALARM, 1 INSUFFICIENT_DATA, 1 OK',
-      'ALARM              3m ago (2026-03-10 11:57:00Z)     svc-degraded (composite)  docs/runbooks/degraded.md              arn:aws:cloudwatch:us-east-1:111111111111:alarm:svc-redis-errors transitioned to ALARM',
-      'ALARM              12m ago (2026-03-10 11:48:00Z)    svc-redis-errors          docs/runbooks/redis-adapter-errors.md  Threshold Crossed: 1 out of the last 1 datapoints [42.0 (10/03/26 11:47:00)] was greater than the threshold (0.0).',
-      'INSUFFICIENT_DATA  2h05m ago (2026-03-10 09:55:00Z)  svc-no-traffic            -                                      Insufficient Data: 1 datapoint was unknown.',
-      'OK                 1d02h ago (2026-03-09 10:00:00Z)  svc-cpu-high              docs/runbooks/cpu-high.md              Threshold Crossed: no datapoints were above 80.',
+      'ALARM              3m ago (2026-03-10 11:57:00Z)     svc-degraded (composite)  docs/runbooks/degraded.md              ' +
+        'arn:aws:cloudwatch:us-east-1:111111111111:alarm:svc-redis-errors transitioned to ALARM',
+      'ALARM              12m ago (2026-03-10 11:48:00Z)    svc-redis-errors          docs/runbooks/redis-adapter-errors.md  ' +
+        'Threshold Crossed: 1 out of the last 1 datapoints [42.0 (10/03/26 11:47:00)] was greater than the threshold (0.0).',
+      'INSUFFICIENT_DATA  2h05m ago (2026-03-10 09:55:00Z)  svc-no-traffic            -                                      ' +
+        'Insufficient Data: 1 datapoint was unknown.',
+      'OK                 1d02h ago (2026-03-09 10:00:00Z)  svc-cpu-high              docs/runbooks/cpu-high.md              ' +
+        'Threshold Crossed: no datapoints were above 80.',
     ]);
 
     const calls = cw.commandCalls(DescribeAlarmsCommand).map((c) => c.args[0].input);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type LocalCluster, startCluster } from '../../local/cluster';
+import { type LocalCluster, startLocalCluster } from '../../local/local-cluster';
 import { type RedisServer, startRedisServer } from '../../local/redis-server';
 import { startTcpForwarder, type TcpForwarder } from '../../local/tcp-forwarder';
 import { closeAllClients, getJson, joinRoom, openClient, type TestClient, unique, waitFor } from '../helpers/clients';
@@ -40,7 +40,7 @@ async function startRig(): Promise<Rig> {
     (r) => r.role === 'slave' && r.linkUp,
   );
   const forwarder = await startTcpForwarder({ targetPort: a.port });
-  const cluster = await startCluster({ ports: await freePorts(3), redisUrl: forwarder.url });
+  const cluster = await startLocalCluster({ ports: await freePorts(3), redisUrl: forwarder.url });
   const clients = await Promise.all(cluster.nodes.map((n) => openClient(n.url)));
   const room = unique('failover');
   for (const c of clients) await joinRoom(c, room);
@@ -102,7 +102,8 @@ describe('Redis failover behind one address, as ElastiCache does it', () => {
     const perNode = await resumeFromEveryNode(r, since);
     const resumedMs = Math.max(...perNode);
     console.log(
-      `failover (a) node replacement: cross-node delivery from every node resumed ${resumedMs} ms after the switch (per node: ${perNode.join(', ')} ms)`,
+      `failover (a) node replacement: cross-node delivery from every node resumed ${resumedMs} ms after the switch ` +
+        `(per node: ${perNode.join(', ')} ms)`,
     );
     expect(resumedMs).toBeLessThan(RESUME_BOUND_MS);
 
@@ -142,7 +143,8 @@ describe('Redis failover behind one address, as ElastiCache does it', () => {
     );
     const movedMs = Date.now() - since;
     console.log(
-      `failover (b) in-place demotion: cross-node delivery from every node resumed ${resumedMs} ms after the switch (per node: ${perNode.join(', ')} ms); no connection left on the demoted node after ${movedMs} ms`,
+      `failover (b) in-place demotion: cross-node delivery from every node resumed ${resumedMs} ms after the switch ` +
+        `(per node: ${perNode.join(', ')} ms); no connection left on the demoted node after ${movedMs} ms`,
     );
     expect(resumedMs).toBeLessThan(RESUME_BOUND_MS);
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type LocalCluster, startCluster } from '../../local/cluster';
+import { type LocalCluster, startLocalCluster } from '../../local/local-cluster';
 import { type RedisServer, startRedisServer } from '../../local/redis-server';
 import type { SessionInfo } from '../../contract/events';
 import { closeAllClients, getJson, joinRoom, openClient, send, type TestClient, unique, waitFor } from '../helpers/clients';
@@ -31,7 +31,7 @@ describe('faults', () => {
   });
 
   it('Redis down for 10 s: same-node delivery and health go on throughout, cross-node delivery comes back after', async () => {
-    const c = (cluster = await startCluster({ ports: await freePorts(3) }));
+    const c = (cluster = await startLocalCluster({ ports: await freePorts(3) }));
     const [n1, n2, n3] = c.nodes.map((n) => n.url);
     const [a1, a2, b, d] = await Promise.all([openClient(n1), openClient(n1), openClient(n2), openClient(n3)]);
     const all = [a1, a2, b, d];
@@ -76,7 +76,7 @@ describe('faults', () => {
   }, 60_000);
 
   it('a node killed with SIGKILL: the others carry on, its clients come back through the load balancer, counts drop it', async () => {
-    const c = (cluster = await startCluster({ ports: await freePorts(3), loadBalancerPort: (await freePorts(1))[0] }));
+    const c = (cluster = await startLocalCluster({ ports: await freePorts(3), loadBalancerPort: (await freePorts(1))[0] }));
     const victim = c.nodes[1];
     // Round robin spreads new clients; open until every node holds at least two (bounded).
     const clients: TestClient[] = [];
@@ -120,7 +120,7 @@ describe('faults', () => {
   it('a slow Redis (DEBUG SLEEP 3) does not block the event loop; room:members answers within its timeout', async () => {
     const requestsTimeoutMs = 1_000;
     ownRedis = await startRedisServer({ extraArgs: ['--enable-debug-command', 'local'] });
-    const c = (cluster = await startCluster({
+    const c = (cluster = await startLocalCluster({
       ports: await freePorts(2),
       redisUrl: ownRedis.url,
       env: { REDIS_REQUESTS_TIMEOUT_MS: String(requestsTimeoutMs) },

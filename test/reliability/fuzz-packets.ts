@@ -2,23 +2,7 @@
  * Seeded generators of hostile Engine.IO / Socket.IO traffic. The same seed yields the same
  * sequence, so a failing run is reproduced with FUZZ_SEED=<seed>.
  */
-
-export type Rng = () => number;
-
-/** mulberry32: small, fast, and good enough to spread inputs. */
-export function rng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export const int = (r: Rng, min: number, max: number) => min + Math.floor(r() * (max - min + 1));
-export const pick = <T>(r: Rng, items: readonly T[]): T => items[Math.floor(r() * items.length)];
+import { int, pick, type Rng } from '../../tools/rng';
 
 export interface WsPacket {
   readonly kind: string;

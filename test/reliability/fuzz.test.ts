@@ -1,13 +1,14 @@
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalCluster, startCluster } from '../../local/cluster';
+import { type LocalCluster, startLocalCluster } from '../../local/local-cluster';
 import { UNTHROTTLED_ENV } from '../../local/service-node';
 import { closeAllClients, getJson, joinRoom, openClient, send, type TestClient, unique, waitFor } from '../helpers/clients';
 import { freePorts } from '../helpers/ports';
-import { httpProbe, int, rng, type Rng, wsPacket, type WsPacket } from './fuzz-packets';
+import { int, mulberry32, randomSeed, type Rng } from '../../tools/rng';
+import { httpProbe, wsPacket, type WsPacket } from './fuzz-packets';
 import { rssKb } from './helpers';
 
-const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
+const SEED = Number(process.env.FUZZ_SEED ?? randomSeed());
 const WS_PACKETS = Number(process.env.FUZZ_PACKETS ?? 100_000);
 const HTTP_REQUESTS = 2_000;
 const MAX_HTTP_BUFFER_BYTES = 65_536;
@@ -116,7 +117,7 @@ async function httpSession(base: string, r: Rng, stats: Stats): Promise<void> {
 describe(`fuzz: ${WS_PACKETS} hostile WebSocket packets and ${HTTP_REQUESTS} malformed polling requests at one node (seed ${SEED})`, () => {
   let cluster: LocalCluster;
   beforeAll(async () => {
-    cluster = await startCluster({
+    cluster = await startLocalCluster({
       ports: await freePorts(2),
       env: {
         MAX_HTTP_BUFFER_BYTES: String(MAX_HTTP_BUFFER_BYTES),
@@ -177,7 +178,7 @@ describe(`fuzz: ${WS_PACKETS} hostile WebSocket packets and ${HTTP_REQUESTS} mal
     let planned = 0;
     let httpPlanned = 0;
     const wsWorker = async (worker: number) => {
-      const wr = rng(SEED + worker + 1);
+      const wr = mulberry32(SEED + worker + 1);
       const ownRoom = `fuzz-${worker}`;
       while (planned < WS_PACKETS) {
         const batch: WsPacket[] = [];
@@ -192,7 +193,7 @@ describe(`fuzz: ${WS_PACKETS} hostile WebSocket packets and ${HTTP_REQUESTS} mal
       }
     };
     const httpWorker = async (worker: number) => {
-      const hr = rng(SEED + 100 + worker);
+      const hr = mulberry32(SEED + 100 + worker);
       while (httpPlanned < HTTP_REQUESTS) {
         httpPlanned++;
         await httpSession(target.url, hr, stats);

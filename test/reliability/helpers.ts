@@ -64,7 +64,7 @@ export async function timeToDelivery(
 }
 
 /** Resident set size of a Linux process in kB, from /proc. */
-export { rssKb } from '../../local/processes';
+export { rssKb } from '../../tools/processes';
 
 /**
  * True when Redis on `port` does not answer a PING on a fresh connection within `ms`: it is

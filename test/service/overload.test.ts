@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, createApp } from '../../service/src/app';
 import { loadConfig } from '../../service/src/config';
 import { createLogger } from '../../service/src/logger';
-import { LagMonitor } from '../../service/src/overload';
+import { LagMonitor } from '../../service/src/admission/overload';
 import { closeAllClients, openClient } from '../helpers/clients';
 
 describe('LagMonitor', () => {

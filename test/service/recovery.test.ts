@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalCluster, startCluster } from '../../local/cluster';
+import { type LocalCluster, startLocalCluster } from '../../local/local-cluster';
 import type { SessionInfo } from '../../contract/events';
 import { closeAllClients, openClient, type TestClient } from '../helpers/clients';
 import { freePorts } from '../helpers/ports';
@@ -8,7 +8,7 @@ import { clusterSuite } from './cluster-suite';
 const STREAMS = { ADAPTER: 'streams' };
 
 clusterSuite('redis-streams adapter, 3 bundled nodes', async () => {
-  const cluster = await startCluster({ ports: await freePorts(3), env: STREAMS });
+  const cluster = await startLocalCluster({ ports: await freePorts(3), env: STREAMS });
   return { urls: cluster.nodes.map((n) => n.url), stop: () => cluster.stop() };
 });
 
@@ -46,7 +46,7 @@ describe('zero-loss mode (redis-streams with connection state recovery)', () => 
   let cluster: LocalCluster;
   beforeAll(async () => {
     const [lb, ...ports] = await freePorts(4);
-    cluster = await startCluster({ ports, loadBalancerPort: lb, env: STREAMS });
+    cluster = await startLocalCluster({ ports, loadBalancerPort: lb, env: STREAMS });
   });
   afterEach(() => closeAllClients());
   afterAll(async () => cluster?.stop());

@@ -1,12 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalCluster, startCluster } from '../../local/cluster';
+import { type LocalCluster, startLocalCluster } from '../../local/local-cluster';
 import { closeAllClients, getJson, openClient, waitFor } from '../helpers/clients';
 import { freePorts } from '../helpers/ports';
 
 describe('Redis restart while clients stay connected', () => {
   let cluster: LocalCluster;
   beforeAll(async () => {
-    cluster = await startCluster({ ports: await freePorts(3) });
+    cluster = await startLocalCluster({ ports: await freePorts(3) });
   });
   afterEach(() => closeAllClients());
   afterAll(async () => cluster?.stop());

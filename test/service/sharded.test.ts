@@ -1,6 +1,6 @@
 import { createClient } from 'redis';
 import { expect, it } from 'vitest';
-import { startCluster } from '../../local/cluster';
+import { startLocalCluster } from '../../local/local-cluster';
 import { startRedisCluster } from '../../local/redis-cluster';
 import { closeAllClients, openClient } from '../helpers/clients';
 import { freePorts } from '../helpers/ports';
@@ -11,7 +11,7 @@ clusterSuite(
   async () => {
     const redis = await startRedisCluster({ primaries: 3 });
     try {
-      const cluster = await startCluster({ ports: await freePorts(3), redisUrl: redis.urls[0], env: { ADAPTER: 'sharded' } });
+      const cluster = await startLocalCluster({ ports: await freePorts(3), redisUrl: redis.urls[0], env: { ADAPTER: 'sharded' } });
       return {
         urls: cluster.nodes.map((n) => n.url),
         redisUrls: redis.urls,

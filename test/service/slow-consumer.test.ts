@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { rssKb } from '../../local/processes';
+import { rssKb } from '../../tools/processes';
 import { type ServiceNode, startServiceNode, UNTHROTTLED_ENV } from '../../local/service-node';
 import { closeAllClients, openClient } from '../helpers/clients';
 

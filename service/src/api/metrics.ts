@@ -1,5 +1,5 @@
 import { SERVICE_METRICS } from '../../../contract/metrics';
-import type { SourceDatum } from '../metrics/publisher';
+import type { SourceDatum } from '../metrics/sources';
 
 /** Upper bounds of the latency buckets, in ms: few enough for one datum (CloudWatch takes 150 values), fine enough for a p99. */
 export const LATENCY_BUCKETS_MS = [

@@ -3,14 +3,15 @@
  * this file, so that a rename there is a one-line fix here.
  */
 import { SignJWT } from 'jose';
-import { io as connect, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import type { AdapterMode } from '../../../contract/env';
 import type { SessionInfo } from '../../../contract/events';
-import { type LocalCluster, startCluster } from '../../../local/cluster';
-import { freePorts, waitFor } from '../../../local/processes';
+import { type LocalCluster, startLocalCluster } from '../../../local/local-cluster';
 import { startRedisCluster } from '../../../local/redis-cluster';
 import { startRedisServer } from '../../../local/redis-server';
 import { BUNDLE, type ServiceNode, startServiceNode, UNTHROTTLED_ENV } from '../../../local/service-node';
+import { freePorts, waitFor } from '../../../tools/processes';
+import { type ClientOptions, closeAllClients, openClient, type Received, unique } from '../../helpers/clients';
 import { startFakeCloudWatch } from '../../helpers/fake-cloudwatch';
 
 export {
@@ -20,8 +21,10 @@ export {
   startRedisServer,
   startServiceNode,
   UNTHROTTLED_ENV,
+  unique,
   waitFor,
   type LocalCluster,
+  type Received,
   type ServiceNode,
 };
 
@@ -46,10 +49,6 @@ export const token = (sub: string, claims: Record<string, unknown> = {}) =>
     .setExpirationTime('10m')
     .sign(new TextEncoder().encode(JWT_SECRET));
 
-let seq = 0;
-/** A name (user, room, event) that no other test of this run uses. */
-export const unique = (prefix: string) => `${prefix}-${process.pid}-${++seq}`;
-
 export interface ApiCluster {
   readonly mode: AdapterMode;
   readonly cluster: LocalCluster;
@@ -67,7 +66,7 @@ export async function startApiCluster(mode: AdapterMode, env: NodeJS.ProcessEnv 
   const nodeEnv = { ...API_ENV, ADAPTER: mode, ...env };
   try {
     const [lb, ...ports] = await freePorts(4);
-    const cluster = await startCluster({ ports, loadBalancerPort: lb, redisUrl: redisCluster?.urls[0], env: nodeEnv });
+    const cluster = await startLocalCluster({ ports, loadBalancerPort: lb, redisUrl: redisCluster?.urls[0], env: nodeEnv });
     return {
       mode,
       cluster,
@@ -95,12 +94,7 @@ export async function startApiCluster(mode: AdapterMode, env: NodeJS.ProcessEnv 
   }
 }
 
-export interface Received {
-  readonly event: string;
-  readonly args: unknown[];
-}
-
-/** A socket of one user that records every event the server sends it. */
+/** A socket of one user (the shared TestClient, without reconnection) that records every event the server sends it. */
 export interface UserSocket {
   readonly user: string;
   readonly socket: Socket;
@@ -114,61 +108,26 @@ export interface UserSocket {
   readonly disconnected: Promise<string>;
 }
 
-const opened: Socket[] = [];
+/** Closes every socket opened since the last call (the shared clients' closeAllClients). */
+export const closeUserSockets = closeAllClients;
 
-export function closeUserSockets(): void {
-  for (const s of opened.splice(0)) s.disconnect();
-}
-
-export async function openUserSocket(url: string, user: string, opts: Partial<ManagerOptions & SocketOptions> = {}): Promise<UserSocket> {
-  const socket = connect(url, {
-    transports: ['websocket'],
-    reconnection: false,
-    forceNew: true,
-    auth: { token: await token(user) },
-    ...opts,
+export async function openUserSocket(url: string, user: string, opts: ClientOptions = {}): Promise<UserSocket> {
+  // Without reconnection, a disconnect by the server stays one.
+  const client = await openClient(url, { reconnection: false, auth: { token: await token(user) }, ...opts });
+  const { socket, session, received } = client;
+  const disconnected = new Promise<string>((resolve) => {
+    if (socket.disconnected) resolve('already disconnected when opened');
+    else socket.once('disconnect', (reason) => resolve(reason));
   });
-  opened.push(socket);
-  const received: Received[] = [];
-  const waiters = new Set<() => void>();
-  socket.onAny((event: string, ...args: unknown[]) => {
-    received.push({ event, args });
-    for (const w of [...waiters]) w();
-  });
-  const disconnected = new Promise<string>((resolve) => socket.once('disconnect', (reason) => resolve(reason)));
-  const session = await new Promise<SessionInfo>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no session from ${url}`)), 10_000);
-    socket.once('connect_error', (err) => reject(err));
-    socket.once('session', (s: SessionInfo) => {
-      clearTimeout(timer);
-      resolve(s);
-    });
-  });
-  const find = (event: string, match: (args: unknown[]) => boolean) => received.find((r) => r.event === event && match(r.args));
   return {
     user,
     socket,
     session,
     received,
     disconnected,
-    next: (event, match = () => true, timeoutMs = 10_000) =>
-      new Promise((resolve, reject) => {
-        const check = () => {
-          const found = find(event, match);
-          if (!found) return;
-          waiters.delete(check);
-          clearTimeout(timer);
-          resolve(found.args);
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`${user} on ${session.node}: no matching ${event} within ${timeoutMs} ms; got ${JSON.stringify(received)}`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      }),
+    next: client.nextEvent,
     count: (event, match = () => true) => received.filter((r) => r.event === event && match(r.args)).length,
-    request: (event, payload) => socket.timeout(10_000).emitWithAck(event, payload),
+    request: <T>(event: string, payload?: unknown) => client.request(event, payload) as Promise<T>,
   };
 }
 

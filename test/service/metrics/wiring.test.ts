@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalCluster, startCluster } from '../../../local/cluster';
+import { type LocalCluster, startLocalCluster } from '../../../local/local-cluster';
 import { METRICS_NAMESPACE, SERVICE_DIMENSION, SERVICE_METRICS } from '../../../contract/metrics';
 import { closeAllClients, openClient } from '../../helpers/clients';
 import { type Received, startFakeCloudWatch } from '../../helpers/fake-cloudwatch';
@@ -15,7 +15,7 @@ describe('metrics published by running nodes', () => {
   let cluster: LocalCluster;
   beforeAll(async () => {
     cloudwatch = await startFakeCloudWatch();
-    cluster = await startCluster({
+    cluster = await startLocalCluster({
       ports: await freePorts(2),
       env: {
         METRICS_ENABLED: 'true',

@@ -1,0 +1,26 @@
+import { parseCommandLine, numberOption } from '../tools/args';
+
+export interface LocalClusterArgs {
+  readonly nodes: number;
+  /** HAProxy's port; the nodes take the ones above it. */
+  readonly port: number;
+  readonly verbose: boolean;
+}
+
+export const LOCAL_CLUSTER_USAGE = `usage: npm start -- [--nodes N] [--port P] [--verbose]
+  --nodes N    service nodes, 1 to 16 (default 3), on ports P+1 … P+N
+  --port P     HAProxy, in the ALB's place (default 8080)
+  --verbose    every node's and HAProxy's log lines
+The service's environment (ADAPTER, AUTH_*, limits …) passes through to every node; REDIS_URL uses that Redis instead of starting one.`;
+
+/** `npm start`'s command line. */
+export function parseLocalClusterArgs(argv: readonly string[]): LocalClusterArgs {
+  const { values } = parseCommandLine(argv, {
+    nodes: { type: 'string' },
+    port: { type: 'string' },
+    verbose: { type: 'boolean' },
+  });
+  const nodes = numberOption('--nodes', values.nodes, { integer: true, min: 1, max: 16, default: 3 });
+  const port = numberOption('--port', values.port, { integer: true, min: 1, max: 65535 - nodes, default: 8080 });
+  return { nodes, port, verbose: values.verbose ?? false };
+}

@@ -1,0 +1,11 @@
+/** The counters the service increments; each one is a Sum per interval (contract/metrics.ts). */
+export type CounterKey = 'messagesIn' | 'messagesDelivered' | 'redisAdapterErrors' | 'redisReconnects';
+
+export const COUNTER_KEYS: readonly CounterKey[] = ['messagesIn', 'messagesDelivered', 'redisAdapterErrors', 'redisReconnects'];
+
+export const zeroCounters = (): Record<CounterKey, number> => ({
+  messagesIn: 0,
+  messagesDelivered: 0,
+  redisAdapterErrors: 0,
+  redisReconnects: 0,
+});

@@ -1,0 +1,139 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { createInterface } from 'node:readline';
+import { CliError, EXIT } from './cli';
+import { sample } from './procstat';
+
+/** A port the OS says is free on 127.0.0.1 right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** `n` distinct ports that were free a moment ago. */
+export async function freePorts(n: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < n) ports.add(await freePort());
+  return [...ports];
+}
+
+/**
+ * Polls `probe` until `until` holds its value, for conditions that no event announces (a
+ * cluster converging, a server-side cleanup); bounded by `timeoutMs`. A probe that throws
+ * counts as not yet: what it looks at may be restarting.
+ */
+export async function waitFor<T>(
+  probe: () => Promise<T> | T,
+  until: (value: T) => boolean,
+  timeoutMs = 10_000,
+  intervalMs = 25,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  for (;;) {
+    try {
+      last = await probe();
+      if (until(last)) return last;
+    } catch {
+      // Not yet.
+    }
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value ${JSON.stringify(last)}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** Resident set size of a Linux process in kB, from /proc/<pid>/stat; throws once the process is gone. */
+export function rssKb(pid: number): number {
+  const s = sample(pid);
+  if (!s) throw new Error(`no process ${pid} in /proc`);
+  return s.rssBytes / 1024;
+}
+
+/** A program the tools need is not installed: exit 69 (EX_UNAVAILABLE), naming it and how to install it. */
+export class MissingBinaryError extends CliError {
+  override name = 'MissingBinaryError';
+  constructor(message: string) {
+    super(message, EXIT.unavailable);
+  }
+}
+
+/** Resolves a binary on PATH (or an absolute path), or throws naming it and how to install it. */
+export function requireBinary(name: string, install: string): string {
+  const found = name.startsWith('/') ? spawnSync('test', ['-x', name]).status === 0 : spawnSync('which', [name]).status === 0;
+  if (!found) throw new MissingBinaryError(`${name} was not found: install it with \`${install}\``);
+  return name;
+}
+
+/** Resolves once `child` has exited (at once if it already has). */
+export function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+}
+
+/** Sends `signal`, then SIGKILL after `graceMs`, and resolves on exit. */
+export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', graceMs = 5_000) {
+  if (child.exitCode !== null || child.signalCode !== null) return exited(child);
+  const done = exited(child);
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  const result = await done;
+  clearTimeout(timer);
+  return result;
+}
+
+/**
+ * Spawns a process and resolves once a line of its output satisfies `isReady`;
+ * rejects if it exits first or `timeoutMs` passes, with the output so far.
+ */
+export function spawnUntil(
+  cmd: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; isReady: (line: string) => boolean; timeoutMs?: number; onLine?: (line: string) => void },
+): Promise<ChildProcess> {
+  const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  const timeoutMs = opts.timeoutMs ?? 15_000;
+  const notReady = () => new Error(`${cmd} was not ready within ${timeoutMs} ms:\n${lines.slice(-20).join('\n')}`);
+  const { promise, settle } = settleOnce(child, timeoutMs, notReady, () => child.kill('SIGKILL'));
+  for (const stream of [child.stdout!, child.stderr!]) {
+    createInterface({ input: stream }).on('line', (line) => {
+      if (lines.length < 200) lines.push(line);
+      opts.onLine?.(line);
+      if (opts.isReady(line)) settle();
+    });
+  }
+  child.once('error', (err) => settle(err));
+  child.once('exit', (code, signal) =>
+    settle(new Error(`${cmd} exited (${code ?? signal}) before it was ready:\n${lines.slice(-20).join('\n')}`)),
+  );
+  return promise;
+}
+
+/**
+ * A start-up that ends once: `settle()` resolves with `value`, `settle(err)` (or `timeoutMs`
+ * passing) rejects after `onFail` cleans up; later calls do nothing.
+ */
+export function settleOnce<T>(value: T, timeoutMs: number, timeoutError: () => Error, onFail: () => void) {
+  let settle!: (err?: Error) => void;
+  let settled = false;
+  const promise = new Promise<T>((resolve, reject) => {
+    settle = (err) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (err) {
+        onFail();
+        reject(err);
+      } else resolve(value);
+    };
+    const timer = setTimeout(() => settle(timeoutError()), timeoutMs);
+  });
+  return { promise, settle, isSettled: () => settled };
+}
