@@ -108,10 +108,10 @@ async function publishRows(opts: ApiBenchOptions, log: (s: string) => void): Pro
     const [url] = servers.urls;
     receivers.push(...(await openSockets(servers.urls, fanout, 'bench-api')));
     const body = JSON.stringify({ event: 'bench:pub', rooms: ['bench-api'], data: { text: 'x'.repeat(200) } });
-    log('api publish: /healthz reference');
+    log('publish: /healthz reference');
     const reference = await throughput(url, 'GET', '/healthz', undefined, 16, ms);
     const measure = async (what: string, payload: string) => {
-      log(`api publish: POST /api/v1/publish ${what}`);
+      log(`publish: POST /api/v1/publish ${what}`);
       const cpuBefore = sum(sampleAll(servers.nodePids), 'cpuUs');
       const started = performance.now();
       const perS = await throughput(url, 'POST', '/api/v1/publish', payload, 16, ms);
@@ -190,7 +190,6 @@ async function presenceOf(servers: RunningServers, room: string, calls: number) 
 
 async function presenceRows(opts: ApiBenchOptions, log: (s: string) => void): Promise<ApiBenchRow[]> {
   const { presenceCalls: calls, presenceRoomSizes: sizes } = opts.sizes;
-  requireOpenFiles(Math.max(0, ...sizes));
   const servers = await startServers('pubsub', { nodes: 2, bundle: opts.bundle, env: API_ENV });
   opts.active?.add(servers);
   const clients: LiteClient[] = [];
@@ -239,8 +238,9 @@ async function presenceRows(opts: ApiBenchOptions, log: (s: string) => void): Pr
   }
 }
 
-/** Runs both measurements; each starts and stops its own servers. */
+/** Runs both measurements; each starts and stops its own servers. Refuses at once a room size the open-file limit cannot hold. */
 export async function runApiBench(opts: ApiBenchOptions): Promise<ApiBenchRow[]> {
+  requireOpenFiles(Math.max(0, ...opts.sizes.presenceRoomSizes));
   const log = opts.progress ?? (() => undefined);
   return [...(await publishRows(opts, log)), ...(await presenceRows(opts, log))];
 }
