@@ -7,17 +7,22 @@ export interface BenchOptions {
   readonly nodes: number;
   readonly out: string;
   readonly modes: BenchMode[];
+  /** The backend API's figures after the modes' (off with --no-api). */
+  readonly api: boolean;
   readonly bundle?: string;
 }
 
 const width = Math.max(...BENCH_MODES.map((m) => m.length));
 
-export const BENCH_USAGE = `usage: npm run bench -- [--quick] [--nodes N] [--out FILE] [--modes ${BENCH_MODES.join(',')}] [--bundle FILE]
+export const BENCH_USAGE = `usage: npm run bench -- [--quick] [--nodes N] [--out FILE] [--modes ${BENCH_MODES.join(',')}]
+         [--no-api] [--bundle FILE]
   --quick      smaller and shorter: under a minute
   --nodes N    nodes in the modes with N nodes, 1 to 9 (default 2)
   --out FILE   JSON results (default .bench/bench-<timestamp>.json)
   --modes      a comma-separated subset of the modes (default all), run in this order:
 ${BENCH_MODES.map((m) => `                 ${m.padEnd(width)}  ${MODE_DESCRIPTIONS[m]}`).join('\n')}
+  --no-api     leave out the backend API's figures: publishes/s on one node, presence latency at 1 000 and
+               10 000 sockets (10 000 needs ulimit -n above ~11 000; --quick measures 1 000 only)
   --bundle     another service bundle to measure in the service's modes (tuning experiments)`;
 
 /** `npm run bench`'s command line. */
@@ -27,6 +32,7 @@ export function parseBenchArgs(argv: readonly string[], now = new Date()): Bench
     nodes: { type: 'string' },
     out: { type: 'string' },
     modes: { type: 'string' },
+    'no-api': { type: 'boolean' },
     bundle: { type: 'string' },
   });
   const stamp = now.toISOString().replace(/[:.]/g, '-');
@@ -37,6 +43,7 @@ export function parseBenchArgs(argv: readonly string[], now = new Date()): Bench
     out: values.out ?? join('.bench', `bench-${stamp}.json`),
     modes:
       values.modes === undefined ? [...BENCH_MODES] : choiceList('--modes', values.modes, { choices: BENCH_MODES, renamed: RENAMED_MODES }),
+    api: !values['no-api'],
     bundle: values.bundle,
   };
 }

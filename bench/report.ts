@@ -1,4 +1,5 @@
 import { round } from '../tools/numbers';
+import type { ApiBenchRow } from './api';
 import { type BenchResult, keptUp, type ModeResult, type WindowResult, type WorkloadResult } from './run';
 import type { BenchMode } from './servers';
 
@@ -77,6 +78,19 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
+/** The backend API's figures, each with its reference from the same run. */
+export function formatApiRows(rows: ApiBenchRow[], error?: string): string {
+  if (error) return `backend API: FAILED ${error.split('\n')[0]}`;
+  const cells = rows.map((row) => [
+    row.name,
+    row.unit,
+    String(row.value),
+    row.ratio === undefined ? '' : `${row.ratio.toFixed(2)}x`,
+    row.reference ? `vs ${row.reference}` : '',
+  ]);
+  return table(['backend API', 'unit', 'value', 'ratio', 'against'], cells);
+}
+
 /** The human-readable summary: throughput and latency, then resources, then the targets. */
 export function formatTable(r: BenchResult): string {
   const raw = find(r, 'raw-ws');
@@ -148,6 +162,7 @@ export function formatTable(r: BenchResult): string {
       res,
     ),
   );
+  if (r.api) out.push('', formatApiRows(r.api.rows, r.api.error));
   const h = headline(r);
   out.push('');
   for (const name of Object.keys(h.cpuVsStock)) {

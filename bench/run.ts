@@ -2,6 +2,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { LatencyHistogram } from '../tools/histogram';
 import { finiteOrNull, round } from '../tools/numbers';
 import { type ProcSample, sampleAll, sum } from '../tools/procstat';
+import { type ApiBenchRow, runApiBench } from './api';
 import { type BenchMode, MODE_LABELS, type RunningServers, startServers } from './servers';
 import type { Sizes, WorkloadSpec } from './sizes';
 import { Workers } from './workers';
@@ -83,9 +84,11 @@ export interface BenchResult {
   readonly seconds: number;
   readonly command: string;
   readonly machine: { cpus: number; model: string; totalMemMB: number; node: string; loadavgStart: number[]; loadavgEnd: number[] };
-  readonly options: { quick: boolean; nodes: number; modes: BenchMode[]; bundle?: string };
+  readonly options: { quick: boolean; nodes: number; modes: BenchMode[]; api: boolean; bundle?: string };
   readonly sizes: Sizes;
   readonly results: ModeResult[];
+  /** The backend API's figures (publishes/s, presence latency), when they were asked for; `error` when they failed. */
+  readonly api?: { readonly rows: ApiBenchRow[]; readonly error?: string };
 }
 
 export interface RunOptions {
@@ -94,6 +97,8 @@ export interface RunOptions {
   readonly sizes: Sizes;
   readonly quick: boolean;
   readonly bundle?: string;
+  /** Also measure the backend API (bench/api.ts), after the modes. @default false */
+  readonly api?: boolean;
   readonly env?: NodeJS.ProcessEnv;
   readonly command?: string;
   readonly progress?: (line: string) => void;
@@ -151,6 +156,7 @@ export async function runBench(opts: RunOptions): Promise<BenchResult> {
     active.delete(workers);
     await workers.stop();
   }
+  const api = opts.api ? await measureApi(opts, log) : undefined;
   return {
     version: BENCH_RESULT_VERSION,
     startedAt: new Date(started).toISOString(),
@@ -165,10 +171,29 @@ export async function runBench(opts: RunOptions): Promise<BenchResult> {
       loadavgStart: loadavgStart.map((n) => round(n, 2)),
       loadavgEnd: loadavg().map((n) => round(n, 2)),
     },
-    options: { quick: opts.quick, nodes: opts.nodes, modes: opts.modes, ...(opts.bundle ? { bundle: opts.bundle } : {}) },
+    options: {
+      quick: opts.quick,
+      nodes: opts.nodes,
+      modes: opts.modes,
+      api: opts.api ?? false,
+      ...(opts.bundle ? { bundle: opts.bundle } : {}),
+    },
     sizes: opts.sizes,
     results,
+    ...(api ? { api } : {}),
   };
+}
+
+/** The backend API's figures; a failure is reported with them, as a mode's is, and the run goes on to write its results. */
+async function measureApi(opts: RunOptions, log: (l: string) => void): Promise<NonNullable<BenchResult['api']>> {
+  log('backend API: starting');
+  try {
+    return { rows: await runApiBench({ sizes: opts.sizes.api, bundle: opts.bundle, progress: (l) => log(`backend API: ${l}`), active }) };
+  } catch (err) {
+    const message = (err as Error).message ?? String(err);
+    log(`backend API: FAILED ${message.split('\n')[0]}`);
+    return { rows: [], error: message };
+  }
 }
 
 async function measureMode(servers: RunningServers, workers: Workers, sizes: Sizes, log: (l: string) => void): Promise<ModeResult> {

@@ -5,6 +5,18 @@ export interface WorkloadSpec {
   readonly sendersPerRoom: number;
 }
 
+/** The backend API's figures (bench/api.ts). */
+export interface ApiSizes {
+  /** Each publish and /healthz throughput window. */
+  readonly publishMs: number;
+  /** Sockets in the room a publish fans out to. */
+  readonly receivers: number;
+  /** Presence queries per room size. */
+  readonly presenceCalls: number;
+  /** Sockets in the presence room, one step each; 10 000 needs `ulimit -n` above ~11 000. */
+  readonly presenceRoomSizes: number[];
+}
+
 export interface Sizes {
   readonly workers: number;
   /** Idle connections opened for the memory and setup-rate figures. */
@@ -23,6 +35,7 @@ export interface Sizes {
   readonly textBytes: number;
   /** Bound on waiting for in-flight deliveries between windows. */
   readonly drainMaxMs: number;
+  readonly api: ApiSizes;
 }
 
 export const FULL: Sizes = {
@@ -42,6 +55,7 @@ export const FULL: Sizes = {
   overloadMs: 5_000,
   textBytes: 80,
   drainMaxMs: 5_000,
+  api: { publishMs: 5_000, receivers: 100, presenceCalls: 100, presenceRoomSizes: [1_000, 10_000] },
 };
 
 /** Coarser ramp (×3 steps) and sub-second windows: for a first look and CI, not for the docs' figures. */
@@ -62,6 +76,7 @@ export const QUICK: Sizes = {
   overloadMs: 700,
   textBytes: 80,
   drainMaxMs: 500,
+  api: { publishMs: 2_000, receivers: 100, presenceCalls: 30, presenceRoomSizes: [1_000] },
 };
 
 /** For the harness's own test: every figure, no meaning. */
@@ -81,4 +96,5 @@ export const TINY: Sizes = {
   maxSteps: 2,
   overloadMs: 300,
   drainMaxMs: 500,
+  api: { publishMs: 300, receivers: 10, presenceCalls: 5, presenceRoomSizes: [1_000] },
 };

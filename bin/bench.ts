@@ -1,4 +1,4 @@
-// `npm run bench -- [--quick] [--nodes N] [--out FILE] [--modes …] [--bundle FILE]`: see bench/options.ts.
+// `npm run bench -- [--quick] [--nodes N] [--out FILE] [--modes …] [--no-api] [--bundle FILE]`: see bench/options.ts.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { BENCH_USAGE, parseBenchArgs } from '../bench/options';
@@ -30,5 +30,5 @@ runMain({ name: 'bench', usage: BENCH_USAGE }, async () => {
   writeFileSync(opts.out, `${JSON.stringify(result, null, 2)}\n`);
   console.log(formatTable(result));
   console.log(`\nresults: ${opts.out}`);
-  return result.results.some((m) => m.error) ? EXIT.failure : EXIT.ok;
+  return result.results.some((m) => m.error) || result.api?.error ? EXIT.failure : EXIT.ok;
 });

@@ -66,6 +66,23 @@ const adapterMode = z.string().transform((v, ctx): AdapterMode => {
   return z.NEVER;
 });
 
+/**
+ * Backend API keys (API_KEYS): one or more, comma-separated, two while one is rotated out. The
+ * messages never repeat a key.
+ */
+const apiKeys = z
+  .string()
+  .transform((v) =>
+    v
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean),
+  )
+  .refine((keys) => keys.length >= 1 && keys.length <= 10, { message: 'must list 1 to 10 comma-separated keys' })
+  .refine((keys) => keys.every((k) => k.length >= 32 && k.length <= 512), { message: 'each key must be 32 to 512 characters' })
+  .refine((keys) => keys.every((k) => /^[\x21-\x7e]+$/.test(k)), { message: 'keys must be printable ASCII without spaces' })
+  .refine((keys) => new Set(keys).size === keys.length, { message: 'must not list a key twice' });
+
 /** Every environment variable the service reads, with its range and default. */
 export const envSchema = z.object({
   PORT: int(0, 65535).default(DEFAULT_PORT),
@@ -107,6 +124,17 @@ export const envSchema = z.object({
   METRICS_SERVICE_NAME: z.string().min(1).max(255).default('socketio'),
   METRICS_MAX_BUFFERED: int(1, 100_000).default(1_000),
   CLOUDWATCH_ENDPOINT: httpUrl.optional(),
+  // Backend API (docs/api.md): unset API_KEYS turns /api/v1 off (404).
+  API_KEYS: apiKeys.optional(),
+  API_MAX_BODY_BYTES: int(256, 1_048_576).default(65_536),
+  API_MAX_TARGETS: int(1, 10_000).default(100),
+  API_RATE_LIMIT_PER_KEY: int(1, 1_000_000).default(200),
+  API_RATE_LIMIT_PER_KEY_BURST: int(1, 1_000_000).default(400),
+  API_IDEMPOTENCY_WINDOW_MS: int(1_000, 86_400_000).default(300_000),
+  PRESENCE_TIMEOUT_MS: int(100, 60_000).default(2_000),
+  PRESENCE_MAX_USERS: int(1, 100_000).default(1_000),
+  RATE_LIMIT_PRESENCE_PER_SOCKET: int(1, 100_000).default(1),
+  RATE_LIMIT_PRESENCE_PER_SOCKET_BURST: int(1, 100_000).default(5),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -7,6 +7,7 @@ export const EVENTS = {
   roomLeave: 'room:leave',
   roomMembers: 'room:members',
   chatMessage: 'chat:message',
+  roomPresence: 'room:presence',
 } as const;
 
 export const ROOM_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;

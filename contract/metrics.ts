@@ -27,6 +27,21 @@ export const SERVICE_METRICS = {
   redisReconnects: { name: 'RedisReconnects', unit: 'Count', statistic: 'Sum' },
   /** 99th percentile event-loop delay over the publish interval, in milliseconds. */
   eventLoopDelayP99: { name: 'EventLoopDelayP99', unit: 'Milliseconds', statistic: 'Maximum' },
+  // Backend API (docs/api.md). The request counters are disjoint: together they count every /api/ request.
+  /** API requests answered 2xx. */
+  apiRequests2xx: { name: 'ApiRequests2xx', unit: 'Count', statistic: 'Sum' },
+  /** API requests refused as malformed: 400, 404, 405, 408, 413. */
+  apiRequests4xx: { name: 'ApiRequests4xx', unit: 'Count', statistic: 'Sum' },
+  /** API requests without a valid key (401): a backend on a rotated-out key, or someone guessing. */
+  apiRequestsUnauthorized: { name: 'ApiRequestsUnauthorized', unit: 'Count', statistic: 'Sum' },
+  /** API requests over the per-key rate (429). */
+  apiRequestsThrottled: { name: 'ApiRequestsThrottled', unit: 'Count', statistic: 'Sum' },
+  /** API requests answered 5xx: 503 while Redis is away or the node drains, 500 for a bug. */
+  apiRequests5xx: { name: 'ApiRequests5xx', unit: 'Count', statistic: 'Sum' },
+  /** Time from a publish request's arrival to its broadcast being handed to the adapter, published as values and counts. */
+  apiPublishLatency: { name: 'ApiPublishLatency', unit: 'Milliseconds', statistic: 'p99' },
+  /** Presence queries and user disconnects that some node did not answer within PRESENCE_TIMEOUT_MS. */
+  presenceQueryTimeouts: { name: 'PresenceQueryTimeouts', unit: 'Count', statistic: 'Sum' },
 } as const;
 
 export type ServiceMetricKey = keyof typeof SERVICE_METRICS;

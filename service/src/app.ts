@@ -2,6 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import { EVENTS, type SessionInfo } from '../../contract/events';
 import { selectAdapter } from './adapters/select-adapter';
+import { createApi } from './api';
 import type { Identity } from './admission/auth';
 import { limitConnections } from './admission/connection-limits';
 import { authenticateHandshakes } from './admission/handshake-auth';
@@ -19,6 +20,7 @@ import type { Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics/publisher';
 import type { RedisState } from './redis/adapter-redis';
 import { countMembersAcrossNodes } from './rooms/member-count';
+import { joinUserRoom } from './rooms/user-room';
 import { socketServerOptions } from './socket-options';
 
 export type { Lifecycle };
@@ -55,7 +57,8 @@ export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps)
   const io = new Server({ ...socketServerOptions(config), ...mode.serverOptions, allowRequest });
   // Deliveries are counted on the in-memory adapter Socket.IO made, and on the mode's own once Redis answers (below).
   installAdapter(io, metrics);
-  httpServer.on('request', httpRoutes({ nodeId, startedAt: Date.now(), lifecycle: () => lifecycle, redisState, connections }));
+  const api = createApi({ io, config, logger, metrics, redis: mode.redis, lifecycle: () => lifecycle });
+  httpServer.on('request', httpRoutes({ nodeId, startedAt: Date.now(), lifecycle: () => lifecycle, redisState, connections }, api));
   io.attach(httpServer);
   io.use(limitConnections(io, limits.maxConnections));
   io.use(authenticateHandshakes(config.auth, logger));
@@ -66,14 +69,16 @@ export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps)
   const limitRate = createRateLimits(limits, logger);
   const router = createProtocolRouter();
   const { subscriptionsSettled } = mode;
-  const perNode = { io, logger, config, nodeId, metrics, countMembers, subscriptionsSettled, overloaded: () => lag.overloaded() };
+  const { presence } = api;
+  const perNode = { io, logger, config, nodeId, metrics, countMembers, presence, subscriptionsSettled, overloaded: () => lag.overloaded() };
   io.on('connection', (socket: Socket) => {
     // A recovered socket kept its data, so its identity is the one its token proved earlier.
     const identity = socket.data.identity as Identity;
     limitRate(socket, identity.user);
     router.attach({ ...perNode, socket, identity });
     const session: SessionInfo = { sid: socket.id, node: nodeId, user: identity.user, recovered: socket.recovered };
-    socket.emit(EVENTS.session, session);
+    // `session` promises that publishes to the user can reach this socket.
+    void joinUserRoom(socket, identity.user, subscriptionsSettled, logger).then(() => socket.emit(EVENTS.session, session));
   });
   const stopSlowConsumerSweep = sweepSlowConsumers(io, limits, logger);
 
@@ -89,13 +94,14 @@ export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps)
   const close = () =>
     (closing ??= (async () => {
       // The fixed order: spread the disconnects; io.close() (the rest of the sockets, each namespace's adapter, the HTTP server);
-      // the Redis clients; the timers; the last metrics flush.
+      // the Redis clients; the timers; the API's queries in flight; the last metrics flush.
       lifecycle = 'draining';
       const deadline = Date.now() + config.drainTimeoutMs;
       await spreadDisconnects(io, Math.min(5_000, config.drainTimeoutMs / 4));
       await closeSocketServer(io, httpServer, deadline - Date.now() - 1_000);
       await mode.redis?.close(Math.max(100, Math.min(2_000, deadline - Date.now())));
       stopSlowConsumerSweep();
+      api.close();
       lag.stop();
       await metrics.close();
       lifecycle = 'closed';

@@ -1,4 +1,5 @@
 import { type AdapterMode, type Env, envSchema } from '../../contract/env';
+import { type ApiConfig, apiConfig } from './api/config';
 
 export interface Config {
   readonly port: number;
@@ -55,6 +56,8 @@ export interface Config {
     readonly maxBuffered: number;
     readonly endpoint?: string;
   };
+  /** The backend API and presence (docs/api.md). */
+  readonly api: ApiConfig;
 }
 
 export class EnvConfigError extends Error {
@@ -136,5 +139,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxBuffered: e.METRICS_MAX_BUFFERED,
       endpoint: e.CLOUDWATCH_ENDPOINT,
     },
+    api: apiConfig(e),
   };
 }

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { runApiBench } from '../../bench/api';
 import { parseBenchArgs } from '../../bench/options';
 import { formatTable, headline } from '../../bench/report';
 import { runBench, type WindowResult } from '../../bench/run';
@@ -60,6 +61,46 @@ describe('bench harness', () => {
     expect(headline(result).cpuVsStock).toEqual({ fanout: null, small: null });
   });
 
+  it('measures the backend API at a room of 1 000 sockets and reports every figure', { timeout: 120_000 }, async () => {
+    if (!existsSync(SERVICE_BUNDLE)) execFileSync(process.execPath, ['bin/build.mjs'], { stdio: 'inherit' });
+    const result = await runBench({ modes: [], nodes: 1, sizes: TINY, quick: true, api: true });
+    expect(result.results).toEqual([]);
+    expect(result.options.api).toBe(true);
+    expect(result.api?.error).toBeUndefined();
+    const rows = new Map(result.api!.rows.map((row) => [row.name, row]));
+    expect([...rows.keys()]).toEqual([
+      'GET /healthz, 1 node (reference)',
+      'POST /api/v1/publish to an empty room, 1 node',
+      `POST /api/v1/publish to ${TINY.api.receivers} sockets, 1 node`,
+      'node CPU per API publish, empty room',
+      `node CPU per API publish, ${TINY.api.receivers} deliveries`,
+      'presence p50, room of 1 socket, 2 nodes (reference)',
+      'presence p50, 1000 sockets (1000 users), 2 nodes',
+      'presence p99, 1000 sockets, 2 nodes',
+      'presence CPU per call, 1000 sockets (nodes + Redis)',
+      'presence CPU per call, room of 1 (reference)',
+    ]);
+    // Rates and latencies were measured; CPU per call may round to 0 at /proc's 10 ms resolution.
+    for (const row of rows.values()) {
+      if (row.name.includes('CPU')) expect(row.value).toBeGreaterThanOrEqual(0);
+      else expect(row.value).toBeGreaterThan(0);
+    }
+    const publish = rows.get('POST /api/v1/publish to an empty room, 1 node')!;
+    expect(publish.reference).toBe('GET /healthz');
+    expect(publish.ratio).toBeCloseTo(publish.value / rows.get('GET /healthz, 1 node (reference)')!.value, 1);
+    expect(rows.get('presence p50, 1000 sockets (1000 users), 2 nodes')!.reference).toBe('room of 1');
+    expect(JSON.parse(JSON.stringify(result))).toEqual(result);
+    const table = formatTable(result);
+    for (const text of ['backend API', 'POST /api/v1/publish to an empty room', 'presence p99, 1000 sockets', 'vs GET /healthz']) {
+      expect(table).toContain(text);
+    }
+  });
+
+  it('refuses a presence room the open-file limit cannot hold before it starts anything, naming ulimit -n', async () => {
+    const sizes = { ...TINY.api, presenceRoomSizes: [1_000, 100_000_000] };
+    await expect(runApiBench({ sizes })).rejects.toThrow(/presence at 100000000 sockets needs about 100001000 open files.*ulimit -n/);
+  });
+
   it('parses its options and refuses bad ones', () => {
     const now = new Date('2025-01-02T03:04:05.678Z');
     expect(parseBenchArgs([], now)).toEqual({
@@ -67,8 +108,10 @@ describe('bench harness', () => {
       nodes: 2,
       out: '.bench/bench-2025-01-02T03-04-05-678Z.json',
       modes: ['raw-ws', 'single-node', 'pubsub', 'stock', 'streams', 'sharded'],
+      api: true,
       bundle: undefined,
     });
+    expect(parseBenchArgs(['--no-api'], now).api).toBe(false);
     expect(parseBenchArgs(['--quick', '--nodes', '3', '--out=x.json', '--modes', 'pubsub,raw-ws'], now)).toMatchObject({
       quick: true,
       nodes: 3,

@@ -2,9 +2,15 @@ import { expect } from 'vitest';
 import { io as connect, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import type { Ack, ChatMessage, SessionInfo } from '../../contract/events';
 
+/** One event the server sent, with its arguments. */
+export interface Received {
+  readonly event: string;
+  readonly args: unknown[];
+}
+
 /**
  * The one test client: a socket.io-client socket as an application would use it. It keeps
- * every message and session, and remembers the rooms joined with `join`, joining them again on
+ * every event, message and session, and remembers the rooms joined with `join`, joining them again on
  * every new `session`: a reconnect may land on a node that has never seen it (docs/protocol.md).
  */
 export interface TestClient {
@@ -15,6 +21,8 @@ export interface TestClient {
   readonly sessions: SessionInfo[];
   /** Every chat:message received, in order. */
   readonly messages: ChatMessage[];
+  /** Every event the server sent (session, chat:message, what a backend published …), in order. */
+  readonly received: Received[];
   request<T extends object>(event: string, payload?: unknown): Promise<Ack<T>>;
   /** Joins `room` (the ack must be `{ ok: true, room }`) and joins it again after every reconnect. */
   join(room: string): Promise<void>;
@@ -24,6 +32,8 @@ export interface TestClient {
   nextSession(match: (s: SessionInfo) => boolean, timeoutMs?: number): Promise<SessionInfo>;
   /** The first received message (past or future) that matches. */
   nextMessage(match: (m: ChatMessage) => boolean, timeoutMs?: number): Promise<ChatMessage>;
+  /** The arguments of the first received `event` (past or future) that matches. */
+  nextEvent(event: string, match?: (args: unknown[]) => boolean, timeoutMs?: number): Promise<unknown[]>;
   close(): void;
 }
 
@@ -44,6 +54,7 @@ export async function openClient(url: string, opts: ClientOptions = {}): Promise
   const rooms = new Set<string>();
   const sessions: SessionInfo[] = [];
   const messages: ChatMessage[] = [];
+  const received: Received[] = [];
   const checks = new Set<() => void>();
   const changed = () => {
     for (const check of [...checks]) check();
@@ -51,6 +62,11 @@ export async function openClient(url: string, opts: ClientOptions = {}): Promise
   const request = <T extends object>(event: string, payload?: unknown) =>
     socket.timeout(10_000).emitWithAck(event, payload) as Promise<Ack<T>>;
 
+  // Registered before the connection, so that nothing the server sends is missed, `session` included.
+  socket.onAny((event: string, ...args: unknown[]) => {
+    received.push({ event, args });
+    changed();
+  });
   socket.on('chat:message', (m: ChatMessage) => {
     messages.push(m);
     changed();
@@ -92,6 +108,7 @@ export async function openClient(url: string, opts: ClientOptions = {}): Promise
     },
     sessions,
     messages,
+    received,
     request,
     async join(room) {
       expect(await request('room:join', { room })).toEqual({ ok: true, room });
@@ -104,6 +121,12 @@ export async function openClient(url: string, opts: ClientOptions = {}): Promise
     },
     nextSession: (match, timeoutMs = 15_000) => until(() => sessions.find(match), 'no matching session', timeoutMs),
     nextMessage: (match, timeoutMs = 10_000) => until(() => messages.find(match), 'no matching message', timeoutMs),
+    nextEvent: (event, match = () => true, timeoutMs = 10_000) =>
+      until(
+        () => received.find((r) => r.event === event && match(r.args))?.args,
+        `no matching ${event} (got ${JSON.stringify(received.map((r) => r.event))})`,
+        timeoutMs,
+      ),
     close: () => socket.disconnect(),
   };
   await client.nextSession(() => true, 10_000);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type ChatMessage, EVENTS, chatPayload, failure } from '../../../contract/events';
 import { defineHandler } from './handler';
+import { refuseReservedRoom } from './reserved-rooms';
 
 export const chatMessage = defineHandler({
   event: EVENTS.chatMessage,
@@ -13,6 +14,8 @@ export const chatMessage = defineHandler({
       return failure('payload_too_large', `text is ${bytes} bytes, the limit is ${config.maxTextBytes}`);
     }
     const target = room ?? null;
+    const reserved = refuseReservedRoom(target);
+    if (reserved) return reserved;
     if (target !== null && !socket.rooms.has(target)) {
       return failure('not_in_room', `join ${target} before sending to it`);
     }

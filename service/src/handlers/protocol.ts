@@ -3,8 +3,9 @@ import { chatMessage } from './chat-message';
 import { roomJoin } from './room-join';
 import { roomLeave } from './room-leave';
 import { roomMembers } from './room-members';
+import { roomPresence } from './room-presence';
 
 /** The client protocol (docs/protocol.md): registering a handler here is all it takes for its event to be known. */
 export function createProtocolRouter(): EventRouter {
-  return new EventRouter().register(roomJoin).register(roomLeave).register(roomMembers).register(chatMessage);
+  return new EventRouter().register(roomJoin).register(roomLeave).register(roomMembers).register(roomPresence).register(chatMessage);
 }

@@ -1,13 +1,15 @@
 import { EVENTS, failure, roomPayload } from '../../../contract/events';
 import { defineHandler } from './handler';
+import { clientRoomCount, refuseReservedRoom } from './reserved-rooms';
 
 export const roomJoin = defineHandler({
   event: EVENTS.roomJoin,
   schema: roomPayload,
   async handle({ room }, { socket, identity, config, subscriptionsSettled }) {
+    const reserved = refuseReservedRoom(room);
+    if (reserved) return reserved;
     if (identity.mayJoin && !identity.mayJoin(room)) return failure('forbidden', `not allowed to join ${room}`);
-    // socket.rooms always holds the socket's own id as well.
-    if (!socket.rooms.has(room) && socket.rooms.size - 1 >= config.limits.maxRoomsPerSocket) {
+    if (!socket.rooms.has(room) && clientRoomCount(socket) >= config.limits.maxRoomsPerSocket) {
       return failure('too_many_rooms', `a socket may be in at most ${config.limits.maxRoomsPerSocket} rooms`);
     }
     await socket.join(room);

@@ -2,6 +2,7 @@ import type { MetricDatum, StandardUnit } from '@aws-sdk/client-cloudwatch';
 import { SERVICE_DIMENSION, SERVICE_METRICS } from '../../../contract/metrics';
 import { COUNTER_KEYS, type CounterKey, zeroCounters } from './counters';
 import type { EventLoopDelay } from './event-loop-delay';
+import { createSources } from './sources';
 
 export interface CollectorOptions {
   readonly serviceName: string;
@@ -25,6 +26,7 @@ export function createCollector(opts: CollectorOptions) {
     Value: value,
     Unit: def.unit,
   });
+  const sources = createSources(datum);
 
   return {
     increment(key: CounterKey, n = 1): void {
@@ -44,8 +46,10 @@ export function createCollector(opts: CollectorOptions) {
       }
       const p99 = opts.eventLoopDelay.take();
       if (p99 !== undefined) set.push(datum(SERVICE_METRICS.eventLoopDelayP99, p99, now));
-      return set;
+      return [...set, ...sources.collect(now)];
     },
+    /** Adds another module's datapoints to every collection. */
+    addSource: sources.add,
     totals: (): Record<CounterKey, number> => ({ ...totals }),
   };
 }

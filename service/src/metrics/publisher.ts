@@ -8,8 +8,10 @@ import { describeError } from './describe-error';
 import { EventLoopDelay } from './event-loop-delay';
 import { createPublishBackoff } from './publish-backoff';
 import { buildCloudWatchClient, createPutMetricData } from './put-metric-data';
+import type { MetricSource } from './sources';
 
 export type { CounterKey };
+export type { MetricSource, SourceDatum } from './sources';
 export { MAX_DATA_PER_REQUEST } from './datapoint-queue';
 export { MAX_BACKOFF_INTERVALS } from './publish-backoff';
 
@@ -24,6 +26,8 @@ export interface Metrics {
   close(): Promise<void>;
   /** Totals since creation, plus the current event-loop delay p99. */
   snapshot(): Record<CounterKey, number> & { eventLoopDelayP99Ms: number };
+  /** Adds another module's datapoints (the backend API's) to every interval; optional so that a test's stand-in may leave it out. */
+  addSource?(source: MetricSource): void;
 }
 
 /** What createMetrics returns: the Metrics API plus read-only introspection. */
@@ -120,6 +124,7 @@ export function createMetrics(opts: MetricsOptions): MetricsPublisher {
       })());
     },
     snapshot: () => ({ ...collector.totals(), eventLoopDelayP99Ms: eventLoopDelay.current() }),
+    addSource: collector.addSource,
     stats: () => ({ ...(queue?.stats() ?? { queued: 0, dropped: 0 }), consecutiveFailures: backoff.consecutiveFailures() }),
     idle: async () => queue?.idle(),
   };

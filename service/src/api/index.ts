@@ -1,0 +1,172 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Server } from 'socket.io';
+import type { z } from 'zod';
+import { API_PREFIX, publishRequest, targetRoom, userId } from '../../../contract/api';
+import type { AdapterMode } from '../../../contract/env';
+import type { Config } from '../config';
+import { ClusterQueries } from '../rooms/cluster-query';
+import { TokenBucket } from '../admission/token-bucket';
+import type { Logger } from '../logger';
+import type { Metrics } from '../metrics/publisher';
+import { createPresence, type Presence, PresenceUnavailable } from '../rooms/presence';
+import type { AdapterRedis } from '../redis/adapter-redis';
+import { declaredTooLarge, parseJsonObject, readBody } from './body';
+import { type IdempotencyStore, memoryStore, type RedisCommand, redisStore } from './idempotency';
+import { ApiKeys } from './keys';
+import { ApiMetrics } from './metrics';
+import { createPublish } from './publish';
+import { ApiError, sendJson } from './respond';
+
+export interface ApiDeps {
+  readonly io: Server;
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly metrics: Pick<Metrics, 'addSource'>;
+  readonly redis?: AdapterRedis;
+  /** Requests are refused (503) unless the node is ready. */
+  readonly lifecycle: () => string;
+}
+
+export interface Api {
+  /** Answers requests under /api/; returns false for any other path. */
+  handle(req: IncomingMessage, res: ServerResponse): boolean;
+  /** Presence and user disconnect across the cluster, for `room:presence` too. */
+  readonly presence: Presence;
+  readonly metrics: ApiMetrics;
+  close(): void;
+}
+
+type Route = 'publish' | 'disconnect' | 'roomPresence' | 'userPresence';
+const METHODS: Record<Route, string> = { publish: 'POST', disconnect: 'POST', roomPresence: 'GET', userPresence: 'GET' };
+
+/** The route and its path parameter, or an ApiError (404, or 400 for a path that does not decode). */
+function route(path: string): { route: Route; param: string } {
+  if (!path.startsWith(`${API_PREFIX}/`)) throw new ApiError('not_found', `no such endpoint: the API is under ${API_PREFIX}/`);
+  let parts: string[];
+  try {
+    parts = path
+      .slice(API_PREFIX.length + 1)
+      .split('/')
+      .map(decodeURIComponent);
+  } catch {
+    throw new ApiError('invalid_payload', 'the path is not valid percent-encoding');
+  }
+  if (parts.length === 1 && parts[0] === 'publish') return { route: 'publish', param: '' };
+  if (parts.length === 3 && parts[0] === 'users' && parts[2] === 'disconnect') return { route: 'disconnect', param: parts[1] };
+  if (parts.length === 3 && parts[0] === 'users' && parts[2] === 'presence') return { route: 'userPresence', param: parts[1] };
+  if (parts.length === 3 && parts[0] === 'rooms' && parts[2] === 'presence') return { route: 'roomPresence', param: parts[1] };
+  throw new ApiError('not_found', `no such endpoint: ${path.slice(0, 100)}`);
+}
+
+function parseParam<T>(schema: z.ZodType<T>, v: unknown): T {
+  const parsed = schema.safeParse(v);
+  if (!parsed.success) throw new ApiError('invalid_payload', parsed.error.issues.map((i) => i.message).join('; '));
+  return parsed.data;
+}
+
+function redisCommand(redis: AdapterRedis, mode: AdapterMode): RedisCommand {
+  // The cluster client routes by the key; the plain client takes the arguments alone.
+  if (mode === 'sharded') {
+    const cluster = redis.pub as { sendCommand(key: string, readonly: boolean, args: string[]): Promise<unknown> };
+    return (key, args) => cluster.sendCommand(key, false, args);
+  }
+  const client = redis.pub as { sendCommand(args: string[]): Promise<unknown> };
+  return (_key, args) => client.sendCommand(args);
+}
+
+const hasBody = (req: IncomingMessage) => Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+
+export function createApi(deps: ApiDeps): Api {
+  const { io, config, logger, redis } = deps;
+  const cfg = config.api;
+  const log = logger.child({ component: 'api' });
+  const keys = new ApiKeys(cfg.keys);
+  const metrics = new ApiMetrics();
+  deps.metrics.addSource?.(metrics.collect);
+  const clusterReachable = () => !redis || redis.state() === 'ready';
+  const queries = new ClusterQueries(io, log);
+  const presence = createPresence({
+    io,
+    queries,
+    clusterReachable,
+    timeoutMs: cfg.presence.timeoutMs,
+    maxUsers: cfg.presence.maxUsers,
+    onTimeout: () => metrics.presenceTimeout(),
+  });
+  const idempotency: IdempotencyStore = redis
+    ? redisStore(redisCommand(redis, config.adapter), cfg.idempotencyWindowMs, config.redis!.requestsTimeoutMs)
+    : memoryStore(cfg.idempotencyWindowMs);
+  const publish = createPublish({ io, maxTargets: cfg.maxTargets, idempotency });
+  const buckets = cfg.keys.map(() => new TokenBucket(cfg.perKey.ratePerS, cfg.perKey.burst));
+
+  if (keys.enabled) log.info({ keys: cfg.keys.length }, `backend API enabled at ${API_PREFIX}/`);
+  else log.info(`API_KEYS is not set: the backend API (${API_PREFIX}/) is off and answers 404`);
+
+  const unavailableIfRedisAway = () => {
+    if (!clusterReachable()) throw new ApiError('unavailable', 'redis is reconnecting: nothing was done, retry', { 'retry-after': '1' });
+  };
+
+  async function serve(req: IncomingMessage, res: ServerResponse, started: number): Promise<number> {
+    if (!keys.enabled) throw new ApiError('not_found', `the backend API is off on this service: set API_KEYS to turn it on`);
+    const key = keys.match(req.headers.authorization);
+    if (key < 0)
+      throw new ApiError('unauthorized', 'send Authorization: Bearer <key> with a key from API_KEYS', { 'www-authenticate': 'Bearer' });
+    const { route: r, param } = route((req.url ?? '/').split('?')[0]);
+    if (req.method !== METHODS[r]) throw new ApiError('method_not_allowed', `use ${METHODS[r]}`, { allow: METHODS[r] });
+    if (deps.lifecycle() !== 'ready') throw new ApiError('unavailable', `the node is ${deps.lifecycle()}, retry`, { 'retry-after': '1' });
+    if (!buckets[key].take()) throw new ApiError('rate_limited', 'too many requests for this key, slow down', { 'retry-after': '1' });
+    if (declaredTooLarge(req, cfg.maxBodyBytes))
+      throw new ApiError('payload_too_large', `the body is larger than API_MAX_BODY_BYTES (${cfg.maxBodyBytes} bytes)`);
+    try {
+      switch (r) {
+        case 'publish': {
+          const body = parseParam(publishRequest, parseJsonObject(await readBody(req, cfg.maxBodyBytes)));
+          unavailableIfRedisAway();
+          const answer = await publish(body);
+          metrics.publishLatency(performance.now() - started);
+          return sendJson(res, 200, answer);
+        }
+        case 'disconnect':
+          return sendJson(res, 200, { ok: true, ...(await presence.disconnectUser(parseParam(userId, param))) });
+        case 'userPresence':
+          return sendJson(res, 200, { ok: true, ...(await presence.user(parseParam(userId, param))) });
+        case 'roomPresence':
+          return sendJson(res, 200, { ok: true, ...(await presence.room(parseParam(targetRoom, param))) });
+      }
+    } catch (err) {
+      if (err instanceof PresenceUnavailable)
+        throw new ApiError('unavailable', `${err.message}: nothing was done, retry`, { 'retry-after': '1' });
+      throw err;
+    }
+  }
+
+  return {
+    handle(req, res) {
+      const url = req.url ?? '/';
+      if (url !== '/api' && !url.startsWith('/api/') && !url.startsWith('/api?')) return false;
+      const started = performance.now();
+      serve(req, res, started)
+        .catch((err: unknown) => {
+          if (err instanceof ApiError) {
+            // A body refused before it was read is not read at all: the connection goes with the answer.
+            const close: Record<string, string> = !req.readableEnded && hasBody(req) ? { connection: 'close' } : {};
+            return sendJson(res, err.status, err.body(), { ...err.headers, ...close });
+          }
+          log.error({ err, method: req.method, url: url.slice(0, 200) }, 'api request failed');
+          return sendJson(res, 500, { ok: false, error: { code: 'internal', message: 'internal error' } });
+        })
+        .then((status) => {
+          metrics.request(status);
+          if (status >= 500) log.warn({ status, method: req.method, url: url.slice(0, 200) }, 'api request answered 5xx');
+        })
+        .catch(() => undefined);
+      return true;
+    },
+    presence,
+    metrics,
+    close() {
+      queries.close();
+      idempotency.close();
+    },
+  };
+}

@@ -1,0 +1,32 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+
+/**
+ * The accepted bearer keys. A presented key is hashed and compared with every key's hash with
+ * timingSafeEqual, always all of them: neither the time nor the order tells which key (or how
+ * much of one) matched.
+ */
+export class ApiKeys {
+  private readonly digests: Buffer[];
+
+  constructor(keys: readonly string[]) {
+    this.digests = keys.map(digest);
+  }
+
+  get enabled(): boolean {
+    return this.digests.length > 0;
+  }
+
+  /** The index of the key in `Authorization: Bearer <key>`, or -1. */
+  match(authorization: string | undefined): number {
+    const presented = /^Bearer +([\x21-\x7e]{1,512})$/i.exec(authorization ?? '')?.[1];
+    if (presented === undefined) return -1;
+    const d = digest(presented);
+    let found = -1;
+    this.digests.forEach((key, i) => {
+      if (timingSafeEqual(key, d) && found < 0) found = i;
+    });
+    return found;
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * Everything the backend API tests take from local/ and the shared test helpers comes through
+ * this file, so that a rename there is a one-line fix here.
+ */
+import { SignJWT } from 'jose';
+import type { Socket } from 'socket.io-client';
+import type { AdapterMode } from '../../../contract/env';
+import type { SessionInfo } from '../../../contract/events';
+import { type LocalCluster, startLocalCluster } from '../../../local/local-cluster';
+import { startRedisCluster } from '../../../local/redis-cluster';
+import { startRedisServer } from '../../../local/redis-server';
+import { BUNDLE, type ServiceNode, startServiceNode, UNTHROTTLED_ENV } from '../../../local/service-node';
+import { freePorts, waitFor } from '../../../tools/processes';
+import { type ClientOptions, closeAllClients, openClient, type Received, unique } from '../../helpers/clients';
+import { startFakeCloudWatch } from '../../helpers/fake-cloudwatch';
+
+export {
+  BUNDLE,
+  freePorts,
+  startFakeCloudWatch,
+  startRedisServer,
+  startServiceNode,
+  UNTHROTTLED_ENV,
+  unique,
+  waitFor,
+  type LocalCluster,
+  type Received,
+  type ServiceNode,
+};
+
+export const JWT_SECRET = 'api-tests-secret-that-is-long-enough-for-hs256';
+export const KEY_A = 'key-a-0123456789abcdef0123456789abcdef';
+export const KEY_B = 'key-b-fedcba9876543210fedcba9876543210';
+
+/** JWT auth (so that one user can have several sockets) and both keys, with a short presence bound. */
+export const API_ENV: Readonly<NodeJS.ProcessEnv> = {
+  AUTH_MODE: 'jwt',
+  AUTH_JWT_SECRET: JWT_SECRET,
+  API_KEYS: `${KEY_A},${KEY_B}`,
+  PRESENCE_TIMEOUT_MS: '1000',
+  PRESENCE_MAX_USERS: '3',
+  ...UNTHROTTLED_ENV,
+};
+
+export const token = (sub: string, claims: Record<string, unknown> = {}) =>
+  new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(sub)
+    .setExpirationTime('10m')
+    .sign(new TextEncoder().encode(JWT_SECRET));
+
+export interface ApiCluster {
+  readonly mode: AdapterMode;
+  readonly cluster: LocalCluster;
+  readonly lbUrl: string;
+  /** A Redis URL the emitter can use (a seed node in sharded mode). */
+  readonly redisUrl: string;
+  /** Starts a replacement for node `index` on its port, with `env` over the cluster's. */
+  restartNode(index: number, env: NodeJS.ProcessEnv): Promise<ServiceNode>;
+  stop(): Promise<void>;
+}
+
+/** Three nodes in `mode` behind HAProxy, on their own redis-server (a 3-primary Redis Cluster when sharded). */
+export async function startApiCluster(mode: AdapterMode, env: NodeJS.ProcessEnv = {}): Promise<ApiCluster> {
+  const redisCluster = mode === 'sharded' ? await startRedisCluster({ primaries: 3 }) : undefined;
+  const nodeEnv = { ...API_ENV, ADAPTER: mode, ...env };
+  try {
+    const [lb, ...ports] = await freePorts(4);
+    const cluster = await startLocalCluster({ ports, loadBalancerPort: lb, redisUrl: redisCluster?.urls[0], env: nodeEnv });
+    return {
+      mode,
+      cluster,
+      lbUrl: cluster.loadBalancer!.url,
+      redisUrl: cluster.redisUrl,
+      async restartNode(index, overrides) {
+        const old = cluster.nodes[index];
+        await old.stop();
+        const fresh = await startServiceNode({
+          port: old.port,
+          nodeId: old.nodeId,
+          env: { REDIS_URL: cluster.redisUrl, ...nodeEnv, ...overrides },
+        });
+        cluster.nodes[index] = fresh;
+        return fresh;
+      },
+      async stop() {
+        await cluster.stop();
+        await redisCluster?.stop();
+      },
+    };
+  } catch (err) {
+    await redisCluster?.stop();
+    throw err;
+  }
+}
+
+/** A socket of one user (the shared TestClient, without reconnection) that records every event the server sends it. */
+export interface UserSocket {
+  readonly user: string;
+  readonly socket: Socket;
+  readonly session: SessionInfo;
+  readonly received: Received[];
+  /** The first received event (past or future) that matches. */
+  next(event: string, match?: (args: unknown[]) => boolean, timeoutMs?: number): Promise<unknown[]>;
+  count(event: string, match?: (args: unknown[]) => boolean): number;
+  request<T = Record<string, unknown>>(event: string, payload?: unknown): Promise<T>;
+  /** Resolves with the reason once the socket is disconnected. */
+  readonly disconnected: Promise<string>;
+}
+
+/** Closes every socket opened since the last call (the shared clients' closeAllClients). */
+export const closeUserSockets = closeAllClients;
+
+export async function openUserSocket(url: string, user: string, opts: ClientOptions = {}): Promise<UserSocket> {
+  // Without reconnection, a disconnect by the server stays one.
+  const client = await openClient(url, { reconnection: false, auth: { token: await token(user) }, ...opts });
+  const { socket, session, received } = client;
+  const disconnected = new Promise<string>((resolve) => {
+    if (socket.disconnected) resolve('already disconnected when opened');
+    else socket.once('disconnect', (reason) => resolve(reason));
+  });
+  return {
+    user,
+    socket,
+    session,
+    received,
+    disconnected,
+    next: client.nextEvent,
+    count: (event, match = () => true) => received.filter((r) => r.event === event && match(r.args)).length,
+    request: <T>(event: string, payload?: unknown) => client.request(event, payload) as Promise<T>,
+  };
+}
+
+/** `count` sockets of `user` through the load balancer, on `count` different nodes (round robin spreads them; extras are closed). */
+export async function openSpread(lbUrl: string, user: string, count: number): Promise<UserSocket[]> {
+  const byNode = new Map<string, UserSocket>();
+  for (let i = 0; i < count * 4 && byNode.size < count; i++) {
+    const s = await openUserSocket(lbUrl, user);
+    if (byNode.has(s.session.node)) s.socket.disconnect();
+    else byNode.set(s.session.node, s);
+  }
+  if (byNode.size < count) throw new Error(`could not spread ${count} sockets of ${user} over ${count} nodes`);
+  return [...byNode.values()];
+}
+
+export interface ApiAnswer {
+  status: number;
+  headers: Headers;
+  body: Record<string, unknown> & { ok?: boolean; error?: { code: string; message: string } };
+}
+
+/** One request to the API; `key` null sends no Authorization header. */
+export async function apiCall(
+  base: string,
+  method: string,
+  path: string,
+  opts: { key?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+): Promise<ApiAnswer> {
+  const key = opts.key === undefined ? KEY_A : opts.key;
+  const body = opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
+  const res = await fetch(`${base}${path}`, {
+    method,
+    body,
+    headers: { ...(key === null ? {} : { authorization: `Bearer ${key}` }), 'content-type': 'application/json', ...opts.headers },
+    signal: AbortSignal.timeout(15_000),
+  });
+  const text = await res.text();
+  let parsed: ApiAnswer['body'];
+  try {
+    parsed = JSON.parse(text) as ApiAnswer['body'];
+  } catch {
+    throw new Error(`${method} ${path} answered ${res.status} with a body that is not JSON: ${text.slice(0, 200)}`);
+  }
+  return { status: res.status, headers: res.headers, body: parsed };
+}
+
+export const publish = (base: string, body: unknown, key?: string | null) => apiCall(base, 'POST', '/api/v1/publish', { body, key });
+
+/** Publishes and returns its id; throws unless it was accepted. */
+export async function published(base: string, body: unknown): Promise<string> {
+  const answer = await publish(base, body);
+  if (answer.status !== 200 || answer.body.ok !== true) throw new Error(`publish refused: ${answer.status} ${JSON.stringify(answer.body)}`);
+  return answer.body.id as string;
+}
+
+/** The event's `meta.id` (its second argument) is `id`. */
+export const withId = (id: string) => (args: unknown[]) => (args[1] as { id?: string } | undefined)?.id === id;
+
+/**
+ * Proves who got a publish and who did not. `publishIt` sends the event to be checked; once each
+ * recipient has it, a barrier goes to everyone. Every node that holds a non-recipient also holds
+ * a recipient, so by the time that recipient has the event its node has processed it, and the
+ * barrier, written to each socket after it, shows the event will never reach the others.
+ */
+export async function expectDelivery(
+  base: string,
+  publishIt: () => Promise<string>,
+  recipients: UserSocket[],
+  others: UserSocket[],
+  event: string,
+): Promise<string> {
+  const witnessed = new Set(recipients.map((r) => r.session.node));
+  for (const o of others) if (!witnessed.has(o.session.node)) throw new Error(`no recipient shares ${o.session.node} with ${o.user}`);
+  const id = await publishIt();
+  await Promise.all(recipients.map((r) => r.next(event, withId(id))));
+  const barrier = await published(base, { event: 'test:barrier', data: null });
+  await Promise.all([...recipients, ...others].map((s) => s.next('test:barrier', withId(barrier))));
+  for (const r of recipients)
+    if (r.count(event, withId(id)) !== 1)
+      throw new Error(`${r.user} on ${r.session.node} got ${event} ${r.count(event, withId(id))} times`);
+  for (const o of others)
+    if (o.count(event, withId(id)) !== 0) throw new Error(`${o.user} on ${o.session.node} got ${event}, which was not for it`);
+  return id;
+}
