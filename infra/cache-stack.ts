@@ -3,8 +3,7 @@ import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { CACHE_STACK_OUTPUTS } from '../contract/stack';
-import { Cache, CacheProps } from './cache';
-import { CacheEngine } from './config';
+import { Cache, CacheEngine, CacheProps } from './cache';
 
 /** The cache's settings are the Cache construct's, documented there. */
 export interface CacheStackProps extends StackProps, CacheProps {}

@@ -5,11 +5,8 @@
 import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_PING_INTERVAL_MS, DEFAULT_PING_TIMEOUT_MS, DEFAULT_PORT } from '../contract/env';
 import { DEFAULT_APP_NAME, STAGES, type StageName } from '../contract/stack';
 
-export const CACHE_ENGINES = ['valkey', 'redis'] as const;
-export type CacheEngine = (typeof CACHE_ENGINES)[number];
-
-/** One pinned version per engine: an unpinned version would drift with ElastiCache's default. */
-export const PINNED_ENGINE_VERSIONS: Readonly<Record<CacheEngine, string>> = { valkey: '8.0', redis: '7.1' };
+import { CACHE_ENGINES, CacheEngine, PINNED_ENGINE_VERSIONS } from './cache';
+export { CACHE_ENGINES, PINNED_ENGINE_VERSIONS, type CacheEngine };
 
 export const AUTH_MODES = ['jwt', 'none'] as const;
 export type AuthMode = (typeof AUTH_MODES)[number];

@@ -71,7 +71,7 @@ export interface MonitoringProps {
   /** The Fargate service of the Socket.IO tasks. */
   readonly service: ecs.FargateService;
   /** ECS cluster of the service. */
-  readonly cluster: ecs.ICluster;
+  readonly ecsCluster: ecs.ICluster;
   /** Target group the tasks register in. */
   readonly targetGroup: elbv2.ApplicationTargetGroup;
   /** The public ALB. */
@@ -415,7 +415,7 @@ export class Monitoring extends Construct {
     }
 
     // --- ECS --------------------------------------------------------------------------------------
-    const ecsm = ecsServiceMetrics(props.cluster.clusterName, props.service.serviceName);
+    const ecsm = ecsServiceMetrics(props.ecsCluster.clusterName, props.service.serviceName);
     const svcWhere = 'the ECS service';
     this.alarm({
       id: 'TaskCpu',

@@ -83,10 +83,10 @@ describe('Monitoring construct props', () => {
   function props(overrides: Partial<MonitoringProps> = {}): { stack: Stack; props: MonitoringProps } {
     const stack = new Stack(new App(), 'Bare', { env: { region: 'eu-west-1' } });
     const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0 });
-    const cluster = new ecs.Cluster(stack, 'Cluster', { vpc });
+    const ecsCluster = new ecs.Cluster(stack, 'Cluster', { vpc });
     const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task');
     taskDefinition.addContainer('app', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:latest') });
-    const service = new ecs.FargateService(stack, 'Service', { cluster, taskDefinition });
+    const service = new ecs.FargateService(stack, 'Service', { cluster: ecsCluster, taskDefinition });
     const loadBalancer = new elbv2.ApplicationLoadBalancer(stack, 'Alb', { vpc });
     const targetGroup = new elbv2.ApplicationTargetGroup(stack, 'Targets', {
       vpc,
@@ -99,7 +99,7 @@ describe('Monitoring construct props', () => {
       stack,
       props: {
         service,
-        cluster,
+        ecsCluster,
         targetGroup,
         loadBalancer,
         metricsServiceName: 'svc',
