@@ -5,7 +5,7 @@ import { CacheStack } from './cache-stack';
 import { CacheLockFile, CreateOnlyValues } from './cache-replacement-guard';
 import { metricsServiceName, replicationGroupId, stackNames } from '../contract/stack';
 import { DeploymentConfig } from './config';
-import { MonitoringSettings } from './monitoring';
+import { pickThresholds } from './monitoring-thresholds';
 import { addNagChecks } from './nag';
 import { NetworkStack } from './network-stack';
 import { ServiceStack } from './service-stack';
@@ -23,38 +23,6 @@ export interface SystemStacks {
   readonly network: NetworkStack;
   readonly cache: CacheStack;
   readonly service: ServiceStack;
-}
-
-/** The config's monitoring keys as the Monitoring construct's settings. */
-export function monitoringSettings(c: DeploymentConfig): MonitoringSettings {
-  return {
-    pagingEmails: c.alarmEmails,
-    pagingHttpsEndpoints: c.alarmHttpsEndpoints,
-    warningEmails: c.warningEmails,
-    warningHttpsEndpoints: c.warningHttpsEndpoints,
-    thresholds: {
-      engineCpuWarningPercent: c.alarmCacheEngineCpuWarningPercent,
-      engineCpuCriticalPercent: c.alarmCacheEngineCpuCriticalPercent,
-      hostCpuPercent: c.alarmCacheHostCpuPercent,
-      pubSubLatencyWarningMicros: c.alarmCachePubSubLatencyWarningMicros,
-      pubSubLatencyCriticalMicros: c.alarmCachePubSubLatencyCriticalMicros,
-      requestLatencyMicros: c.alarmCacheRequestLatencyMicros,
-      memoryPercent: c.alarmCacheMemoryPercent,
-      connectionsMax: c.alarmCacheConnectionsMax,
-      replicationLagSeconds: c.alarmCacheReplicationLagSeconds,
-      swapMiB: c.alarmCacheSwapMiB,
-      evictionsPerMinute: c.alarmCacheEvictionsPerMinute,
-      shapedPacketsPerMinute: c.alarmCacheShapedPacketsPerMinute,
-      taskCpuPercent: c.alarmTaskCpuPercent,
-      taskMemoryPercent: c.alarmTaskMemoryPercent,
-      unhealthyTargets: c.alarmUnhealthyTargets,
-      elb5xxPerMinute: c.alarmElb5xxPerMinute,
-      target5xxPerMinute: c.alarmTarget5xxPerMinute,
-      rejectedConnectionsPerMinute: c.alarmRejectedConnectionsPerMinute,
-      redisAdapterErrorsPerMinute: c.alarmRedisAdapterErrorsPerMinute,
-      eventLoopDelayMs: c.alarmEventLoopDelayMs,
-    },
-  };
 }
 
 /** Adds the three stacks of one stage to `app`, wired from the typed config. */
@@ -150,7 +118,14 @@ export function addSystem(app: App, config: DeploymentConfig, options: SystemOpt
       cacheEngine: cache.engine,
       cacheEngineVersion: cache.cache.engineVersion,
     },
-    monitoring: monitoringSettings(config),
+    // The config's keys are the construct's names: the thresholds and subscribers pass through as they are.
+    monitoring: {
+      thresholds: pickThresholds(config),
+      alarmEmails: config.alarmEmails,
+      alarmHttpsEndpoints: config.alarmHttpsEndpoints,
+      warningEmails: config.warningEmails,
+      warningHttpsEndpoints: config.warningHttpsEndpoints,
+    },
   });
 
   if (options.nag ?? true) addNagChecks(app);
