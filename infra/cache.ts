@@ -280,13 +280,15 @@ export class Cache extends Construct {
     Validations.of(this.replicationGroup).acknowledge({
       id: 'AwsSolutions-AEC5',
       reason:
-        'Only the service security group reaches the port, and every client needs TLS plus the AUTH token; a non-default port would add no protection.',
+        'Only the service security group reaches the port, and every client needs TLS plus the AUTH token; ' +
+        'a non-default port would add no protection.',
     });
     if (!withReplicas) {
       Validations.of(this.replicationGroup).acknowledge({
         id: 'AwsSolutions-AEC4',
         reason:
-          'No replicas (the dev cost preset): there is nothing to fail over to. The prod preset requires a replica per primary with Multi-AZ.',
+          'No replicas (the dev cost preset): there is nothing to fail over to. ' +
+          'The prod preset requires a replica per primary with Multi-AZ.',
       });
     }
     if (!this.transitEncryption) {

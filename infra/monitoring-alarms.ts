@@ -9,9 +9,12 @@ import { AlbMetrics, CacheNodeMetrics, EcsServiceMetrics, ServiceMetrics } from 
 import { ThresholdKey } from './monitoring-thresholds';
 
 // Why each missing-data choice:
-/** A node that stops reporting (replaced, failing over) shows INSUFFICIENT_DATA in `oncall status` instead of a false OK or a false alarm. */
+/** A node that stops reporting (replaced, failing over) shows INSUFFICIENT_DATA in `oncall status`, not a false OK or alarm. */
 const KEEP = cloudwatch.TreatMissingData.MISSING;
-/** The metric is only published when something happens (5xx, evictions, latency of commands that ran), or its absence is another alarm's job. */
+/**
+ * The metric is only published when something happens (5xx, evictions, latency of commands that ran), or its absence is
+ * another alarm's job.
+ */
 const QUIET = cloudwatch.TreatMissingData.NOT_BREACHING;
 /** No datapoint means nothing runs or nothing is healthy; these feed the paging alarm. */
 const SILENCE_IS_BAD = cloudwatch.TreatMissingData.BREACHING;

@@ -99,6 +99,8 @@ export type DerivedThresholdKey = {
 export type MonitoringThresholds = { readonly [K in ThresholdKey]?: number };
 /** Every level settled. */
 export type ResolvedThresholds = { readonly [K in ThresholdKey]: number };
+/** The levels with a default: set in a resolved deployment config, where the derived ones may be unset. */
+export type SetThresholds = { readonly [K in Exclude<ThresholdKey, DerivedThresholdKey>]: number };
 
 /** The threshold keys of `source` (the deployment config, say), and nothing else. */
 export function pickThresholds(source: MonitoringThresholds): MonitoringThresholds {
@@ -126,8 +128,8 @@ export function thresholdRangeProblems(th: ResolvedThresholds, name: (key: Thres
  * The rules between levels: a warning below its critical level, and an unhealthy-target level
  * below maxTasks (the alarm fires above it, and there are never more targets than tasks).
  */
-export function thresholdRuleProblems(th: ResolvedThresholds, maxTasks: number, name: (key: ThresholdKey) => string): Problem[] {
-  const below = (warning: ThresholdKey, critical: ThresholdKey): Problem =>
+export function thresholdRuleProblems(th: SetThresholds, maxTasks: number, name: (key: ThresholdKey) => string): Problem[] {
+  const below = (warning: keyof SetThresholds, critical: keyof SetThresholds): Problem =>
     th[warning] >= th[critical] ? `${name(warning)} (${th[warning]}) must be below ${name(critical)} (${th[critical]})` : undefined;
   return [
     below('alarmCacheEngineCpuWarningPercent', 'alarmCacheEngineCpuCriticalPercent'),

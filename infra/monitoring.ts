@@ -225,7 +225,8 @@ export class Monitoring extends Construct {
     if (vcpus === undefined) {
       throw new PropsValidationError(
         this,
-        `cacheNodeType "${cacheNodeType}" is not in the vCPU table (infra/monitoring-cache.ts); add it or set thresholds.alarmCacheHostCpuPercent`,
+        `cacheNodeType "${cacheNodeType}" is not in the vCPU table (infra/monitoring-cache.ts); ` +
+          'add it or set thresholds.alarmCacheHostCpuPercent',
       );
     }
     return hostCpuThresholdPercent(vcpus);

@@ -38,6 +38,10 @@ export const SOCKET_SERVICE_DEFAULTS = {
   healthCheckGracePeriod: Duration.seconds(60),
 } as const;
 
+/** The CPU architectures the tasks may run on, by the names the deployment config uses. */
+export const CPU_ARCHITECTURES = { ARM64: ecs.CpuArchitecture.ARM64, X86_64: ecs.CpuArchitecture.X86_64 } as const;
+export type CpuArchitectureName = keyof typeof CPU_ARCHITECTURES;
+
 /** The range the service's own env schema (contract/env.ts) gives a variable: the tasks get only what the service accepts. */
 function envRange(name: 'PING_INTERVAL_MS' | 'PING_TIMEOUT_MS' | 'DRAIN_TIMEOUT_MS'): Range {
   const field = envSchema.shape[name].unwrap();

@@ -103,7 +103,7 @@ describe('deployment config: invalid combinations fail synth with the setting an
   });
 
   it('minTasks above maxTasks', () => {
-    expect(() => resolveConfig({ minTasks: '3', maxTasks: '2' })).toThrow(/minTasks \(3\) must not be above maxTasks \(2\)/);
+    expect(() => resolveConfig({ minTasks: '3', maxTasks: '2' })).toThrow(/minTasks \(3\) must be at least 1 and not above maxTasks \(2\)/);
   });
 
   it('numCacheClusters out of 1..6', () => {
@@ -122,25 +122,25 @@ describe('deployment config: invalid combinations fail synth with the setting an
 
   it('an ALB idle timeout not above pingInterval + pingTimeout', () => {
     expect(() => resolveConfig({ albIdleTimeoutSeconds: '45' })).toThrow(
-      /albIdleTimeoutSeconds \(45\) must be above pingIntervalMs \+ pingTimeoutMs \(45 s\)/,
+      /albIdleTimeoutSeconds \(45 s\) must be above pingIntervalMs \+ pingTimeoutMs \(45 s\)/,
     );
     // The heartbeat is configurable, and the bound follows it.
     expect(() => resolveConfig({ pingIntervalMs: '60000', pingTimeoutMs: '30000', albIdleTimeoutSeconds: '90' })).toThrow(
-      /albIdleTimeoutSeconds \(90\) must be above pingIntervalMs \+ pingTimeoutMs \(90 s\)/,
+      /albIdleTimeoutSeconds \(90 s\) must be above pingIntervalMs \+ pingTimeoutMs \(90 s\)/,
     );
     expect(resolveConfig({ albIdleTimeoutSeconds: '46' }).albIdleTimeoutSeconds).toBe(46);
   });
 
   it('a drain timeout that does not fit ECS stopTimeout (120 s max) with its margin', () => {
     expect(() => resolveConfig({ drainTimeoutMs: '115000' })).toThrow(
-      /drainTimeoutMs \(115000\) plus the 10 s stop margin must fit ECS's stopTimeout maximum of 120 s: use at most 110000/,
+      /drainTimeoutMs \(115000 ms\) \+ stopTimeoutMargin \(10000 ms\) must be at most ECS's 120 s stopTimeout: use at most 110000 ms/,
     );
     expect(resolveConfig({ drainTimeoutMs: '110000' }).drainTimeoutMs).toBe(110_000);
   });
 
   it('scale-in cooldown not longer than scale-out', () => {
     expect(() => resolveConfig({ scaleInCooldownSeconds: '60' })).toThrow(
-      /scaleInCooldownSeconds \(60\) must be above scaleOutCooldownSeconds \(60\)/,
+      /scaleInCooldownSeconds \(60 s\) must be longer than scaleOutCooldownSeconds \(60 s\)/,
     );
   });
 
@@ -155,7 +155,7 @@ describe('deployment config: invalid combinations fail synth with the setting an
     expect(() => resolveConfig({ alarmEmails: 'ops' })).toThrow(/alarmEmails must be comma-separated email addresses/);
     expect(() => resolveConfig({ vpcId: 'vpc-0123456789abcdef0' })).toThrow(/vpcId needs an explicit account/);
     expect(() => resolveConfig({ appName: 'Chat--App' })).toThrow(/appName must be 2-31 lowercase letters/);
-    expect(() => resolveConfig({ natGateways: '3' })).toThrow(/natGateways must be from 1 to 2, got 3/);
+    expect(() => resolveConfig({ natGateways: '3' })).toThrow(/natGateways \(3\) must be from 1 to maxAzs \(2\)/);
   });
 });
 
