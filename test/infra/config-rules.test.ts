@@ -53,7 +53,8 @@ describe('config rules', () => {
         new LoadBalancer(stack, 'Lb', { vpc, targetPort: 3000, idleTimeout: Duration.seconds(45), minIdleTimeout: Duration.seconds(45) }),
     ).toThrow(/^LoadBalancer: idleTimeout \(45 s\) must be above minIdleTimeout \(45 s\), or idle Socket\.IO connections are cut/);
     expect(problems({ albIdleTimeoutSeconds: 45 })).toEqual([
-      'albIdleTimeoutSeconds (45 s) must be above pingIntervalMs + pingTimeoutMs (45 s), or idle Socket.IO connections are cut between heartbeats',
+      'albIdleTimeoutSeconds (45 s) must be above pingIntervalMs + pingTimeoutMs (45 s), ' +
+        'or idle Socket.IO connections are cut between heartbeats',
     ]);
   });
 
