@@ -13,12 +13,13 @@ import {
   resolveConfig,
 } from '../../infra/config';
 import { LoadBalancer } from '../../infra/load-balancer';
+import { MONITORING_THRESHOLDS } from '../../infra/monitoring-thresholds';
 import { Network } from '../../infra/network';
 import { SocketService } from '../../infra/socket-service';
 import { PropsValidationError } from '../../infra/validation';
 import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_PING_INTERVAL_MS, DEFAULT_PING_TIMEOUT_MS, DEFAULT_PORT } from '../../contract/env';
 import { STAGES } from '../../contract/stack';
-import { CERT_ARN, ROOT } from './helpers';
+import { CERT_ARN, docTable, docValue, ROOT } from './helpers';
 
 describe('deployment config: presets', () => {
   it('dev is cheap: one micro node, one task scaling to two, two AZs', () => {
@@ -260,6 +261,26 @@ describe('deployment config: one home per key', () => {
     expect(prod.targetCpuPercent).toBe(DEPLOYMENT_CONFIG_SCHEMA.parse({}).targetCpuPercent);
     expect(prod.minTasks).toBe(PRESETS.prod.minTasks);
     expect(resolveConfig({ stage: 'prod', minTasks: '3' }).minTasks).toBe(3);
+  });
+});
+
+describe('docs/deploy.md', () => {
+  it("lists every key but the alarm levels once, with the schema's default and what each preset changes", () => {
+    const rows = docTable('deploy.md', '### Configuration');
+    const defaults: Record<string, unknown> = DEPLOYMENT_CONFIG_SCHEMA.parse({});
+    const documented = rows.map((row) => row.key.replace(/^`|`$/g, ''));
+    expect(new Set(documented).size).toBe(documented.length);
+    expect([...documented].sort()).toEqual(CONFIG_KEYS.filter((key) => !(key in MONITORING_THRESHOLDS)).sort());
+    for (const row of rows) {
+      const key = row.key.replace(/^`|`$/g, '');
+      const schema = CONFIG_SHAPE[key as keyof typeof CONFIG_SHAPE];
+      // Keys whose default is unset or derived say so in words.
+      if (schema.safeParse(undefined).data !== undefined) expect(row.default, key).toContain(docValue(defaults[key]));
+      for (const stage of STAGES) {
+        const preset = PRESETS[stage] as Record<string, unknown>;
+        expect(row[stage], `${stage}.${key}`).toBe(key in preset ? docValue(preset[key]) : '');
+      }
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NODE_ALARMS, PAGING_CHILDREN, SERVICE_ALARMS } from '../../infra/monitoring-alarms';
 import { THRESHOLD_KEYS } from '../../infra/monitoring-thresholds';
+import { docTable } from './helpers';
 
 describe('alarm definitions', () => {
   it('have unique ids', () => {
@@ -22,5 +23,19 @@ describe('alarm definitions', () => {
 
   it('alarm within their window: datapoints at most periods', () => {
     for (const a of [...NODE_ALARMS, ...SERVICE_ALARMS]) expect(a.datapoints, a.id).toBeLessThanOrEqual(a.periods);
+  });
+});
+
+describe('docs/operations.md', () => {
+  it('gives every alarm its window and missing-data rule as defined', () => {
+    const rows = docTable('operations.md', '### Thresholds and why');
+    for (const a of [...NODE_ALARMS, ...SERVICE_ALARMS]) {
+      const row = rows.find((r) => r.alarm.split(' / ').includes(a.id));
+      expect(row, a.id).toBeDefined();
+      const i = row!.alarm.split(' / ').indexOf(a.id);
+      const windows = row!.window.split(' / ');
+      expect(windows[i] ?? windows[0], a.id).toBe(`${a.datapoints} of ${a.periods}`);
+      expect(row!['missing data'], a.id).toBe(a.missing);
+    }
   });
 });

@@ -1,21 +1,23 @@
 import { describe, expect, it, vi } from 'vitest';
-import { CONFIG_SHAPE, resolveConfig } from '../../infra/config';
+import { CONFIG_SHAPE, PRESETS, resolveConfig } from '../../infra/config';
 import {
   MONITORING_THRESHOLDS,
   pickThresholds,
   ResolvedThresholds,
   settleThresholds,
   THRESHOLD_KEYS,
+  ThresholdSpec,
   thresholdRangeProblems,
   thresholdRuleProblems,
 } from '../../infra/monitoring-thresholds';
+import { docTable } from './helpers';
 
 const derived = { alarmCacheHostCpuPercent: () => 45, alarmCacheConnectionsMax: () => 62 };
 
 describe('the thresholds table', () => {
   it('gives every level a one-line doc, a range, and a default within it (or a derivation)', () => {
     for (const key of THRESHOLD_KEYS) {
-      const spec: { doc: string; default?: number; range: { min: number; max: number } } = MONITORING_THRESHOLDS[key];
+      const spec: ThresholdSpec = MONITORING_THRESHOLDS[key];
       expect(key).toMatch(/^alarm[A-Z]/);
       expect(spec.doc).toMatch(/^\S.{10,}$/);
       expect(spec.range.min).toBeLessThanOrEqual(spec.range.max);
@@ -31,7 +33,7 @@ describe('the thresholds table', () => {
   it("is where the config schema takes its alarm keys from: same doc, and dev's level is the default", () => {
     const dev = resolveConfig({});
     for (const key of THRESHOLD_KEYS) {
-      const spec: { doc: string; default?: number } = MONITORING_THRESHOLDS[key];
+      const spec: ThresholdSpec = MONITORING_THRESHOLDS[key];
       expect(CONFIG_SHAPE[key].description).toBe(spec.doc);
       expect(dev[key]).toBe(spec.default);
     }
@@ -80,5 +82,28 @@ describe('rules on the levels', () => {
       'alarmCacheEngineCpuWarningPercent (95) must be below alarmCacheEngineCpuCriticalPercent (90)',
       'alarmUnhealthyTargets must be from 0 to 1, got 2',
     ]);
+  });
+});
+
+describe('docs/operations.md', () => {
+  it("lists every threshold key once, with the table's default and what prod changes", () => {
+    const rows = docTable('operations.md', '### Thresholds and why');
+    const seen: string[] = [];
+    for (const row of rows) {
+      const keys = row.key.split(' / ').map((k) => k.replace(/^`|`$/g, ''));
+      const defaults = row.default.split(' / ');
+      keys.forEach((key, i) => {
+        if (!(key in MONITORING_THRESHOLDS)) return;
+        seen.push(key);
+        const spec: ThresholdSpec = MONITORING_THRESHOLDS[key as keyof typeof MONITORING_THRESHOLDS];
+        const cell = defaults[i] ?? defaults[0];
+        if (spec.default === undefined) expect(cell, key).toMatch(/^unset: /);
+        else expect(cell, key).toMatch(new RegExp(`(^|[^\\d])${spec.default}([^\\d]|$)`));
+        const prod = (PRESETS.prod as Record<string, unknown>)[key];
+        if (prod === undefined) expect(row.prod, key).toBe('');
+        else expect(row.prod, key).toMatch(new RegExp(`^${prod}\\b`));
+      });
+    }
+    expect([...seen].sort()).toEqual([...THRESHOLD_KEYS].sort());
   });
 });
