@@ -18,7 +18,7 @@ export class CacheStack extends Stack {
   /** True in cluster mode: the service must run the sharded adapter. */
   public readonly clusterMode: boolean;
   /** CacheClusterId of every member node, for per-node metrics. */
-  public readonly memberClusterIds: string[];
+  public readonly cacheMemberIds: string[];
   public readonly engine: CacheEngine;
   public readonly authSecret?: secretsmanager.ISecret;
   public readonly redisUrl: string;
@@ -31,7 +31,7 @@ export class CacheStack extends Stack {
     this.nodeType = this.cache.nodeType;
     this.numCacheClusters = this.cache.numCacheClusters;
     this.clusterMode = this.cache.clusterMode !== undefined;
-    this.memberClusterIds = this.cache.memberClusterIds;
+    this.cacheMemberIds = this.cache.cacheMemberIds;
     this.engine = this.cache.engine;
     this.authSecret = this.cache.authSecret;
     this.redisUrl = this.cache.redisUrl;

@@ -151,7 +151,7 @@ export class Cache extends Construct {
   /** Cluster mode's shape; undefined when cluster mode is disabled. */
   public readonly clusterMode?: CacheClusterMode;
   /** CacheClusterId of every member node, as CloudWatch's per-node metrics name them. */
-  public readonly memberClusterIds: string[];
+  public readonly cacheMemberIds: string[];
   public readonly port: number;
   public readonly transitEncryption: boolean;
   public readonly securityGroup: ec2.SecurityGroup;
@@ -208,7 +208,7 @@ export class Cache extends Construct {
     this.primaryEndpointPort = this.clusterMode
       ? this.replicationGroup.attrConfigurationEndPointPort
       : this.replicationGroup.attrPrimaryEndPointPort;
-    this.memberClusterIds = cacheMemberIds(this.replicationGroupId, this.clusterMode ?? this.numCacheClusters);
+    this.cacheMemberIds = cacheMemberIds(this.replicationGroupId, this.clusterMode ?? this.numCacheClusters);
     this.redisUrl = `${this.transitEncryption ? 'rediss' : 'redis'}://${this.primaryEndpointAddress}:${this.primaryEndpointPort}`;
 
     this.acknowledgeNagFindings(withReplicas);

@@ -168,19 +168,19 @@ export interface SocketServiceProps {
   readonly corsOrigins?: readonly string[];
   /** CPU architecture of the tasks and the image. @default ecs.CpuArchitecture.ARM64 */
   readonly cpuArchitecture?: ecs.CpuArchitecture;
-  /** Task CPU units. @default 256 */
+  /** Task CPU units: a Fargate size, with memoryLimitMiB. @default 256 */
   readonly cpu?: number;
   /** Task memory, MiB. @default 512 */
   readonly memoryLimitMiB?: number;
-  /** Port the container listens on. @default DEFAULT_PORT (3000) */
+  /** Port the container listens on, 1024..65535 (the container runs as non-root). @default DEFAULT_PORT (3000) */
   readonly containerPort?: number;
   /** Container user; non-root. @default '65532' (the distroless image's nonroot user) */
   readonly containerUser?: string;
-  /** Socket.IO pingInterval. @default DEFAULT_PING_INTERVAL_MS */
+  /** Socket.IO pingInterval, within the service's PING_INTERVAL_MS range. @default DEFAULT_PING_INTERVAL_MS (25 s) */
   readonly pingInterval?: Duration;
-  /** Socket.IO pingTimeout. @default DEFAULT_PING_TIMEOUT_MS */
+  /** Socket.IO pingTimeout, within the service's PING_TIMEOUT_MS range. @default DEFAULT_PING_TIMEOUT_MS (20 s) */
   readonly pingTimeout?: Duration;
-  /** Bound of the SIGTERM drain. @default DEFAULT_DRAIN_TIMEOUT_MS */
+  /** Bound of the SIGTERM drain, within the service's DRAIN_TIMEOUT_MS range. @default DEFAULT_DRAIN_TIMEOUT_MS (20 s) */
   readonly drainTimeout?: Duration;
   /** Added to drainTimeout for the container's stopTimeout (at most 120 s in total). @default Duration.seconds(10) */
   readonly stopTimeoutMargin?: Duration;
@@ -192,15 +192,15 @@ export interface SocketServiceProps {
   readonly logRemovalPolicy?: RemovalPolicy;
   /** Allow ECS Exec into the tasks. @default false */
   readonly enableExecuteCommand?: boolean;
-  /** Minimum tasks. @default 1 */
+  /** Minimum tasks, 1..maxTasks. @default 1 */
   readonly minTasks?: number;
-  /** Maximum tasks. @default 2 */
+  /** Maximum tasks, up to 1000. @default 2 */
   readonly maxTasks?: number;
-  /** Target average CPU utilisation, percent. @default 60 */
+  /** Target average CPU utilisation, 10..90 percent. @default 60 */
   readonly targetCpuPercent?: number;
   /** Target average of connected sockets per task. @default 2000 */
   readonly targetConnectionsPerTask?: number;
-  /** Cooldown after a scale-out. @default Duration.seconds(60) */
+  /** Cooldown after a scale-out, at most an hour. @default Duration.seconds(60) */
   readonly scaleOutCooldown?: Duration;
   /** Cooldown after a scale-in; must be longer than scaleOutCooldown. @default Duration.seconds(300) */
   readonly scaleInCooldown?: Duration;

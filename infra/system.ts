@@ -126,7 +126,7 @@ function serviceProps(config: DeploymentConfig, network: NetworkStack, cache: Ca
       replicationGroupId: cache.replicationGroupId,
       cacheNodeType: cache.nodeType,
       numCacheClusters: cache.numCacheClusters,
-      cacheMemberIds: cache.memberClusterIds,
+      cacheMemberIds: cache.cacheMemberIds,
       cacheEngine: cache.engine,
       cacheEngineVersion: cache.cache.engineVersion,
     },
