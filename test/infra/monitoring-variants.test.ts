@@ -55,7 +55,8 @@ describe('monitoring variants (synthesized)', () => {
     s.service.hasOutput('CacheMemberIds', {
       Value: 'socketio-prod-0001-001,socketio-prod-0001-002,socketio-prod-0002-001,socketio-prod-0002-002',
     });
-  });
+    // The file's first synth also loads aws-cdk-lib and cdk-nag: on a shared, loaded machine that outlasts the default.
+  }, 120_000);
 
   it('Redis OSS 7.0 (patch unknown): no read/write latency alarms, pub/sub latency stays', () => {
     const names = alarmNames(synth({ cacheEngine: 'redis', cacheEngineVersion: '7.0' }, { lock: null }).service);
