@@ -180,7 +180,7 @@ export const DEPLOYMENT_CONFIG_SCHEMA = z.strictObject(CONFIG_SHAPE).transform((
 export type DeploymentConfig = Readonly<z.output<typeof DEPLOYMENT_CONFIG_SCHEMA>>;
 export type ConfigKey = keyof typeof CONFIG_SHAPE;
 /** What a preset may set: any key but the stage, as real values. */
-export type Preset = Partial<Omit<z.input<z.ZodObject<typeof CONFIG_SHAPE>>, 'stage'>>;
+export type Preset = Partial<Omit<DeploymentConfig, 'stage'>>;
 
 /** What each stage changes from the defaults, and nothing else. */
 export const PRESETS: Readonly<Record<StageName, Preset>> = {
