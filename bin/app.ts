@@ -4,13 +4,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Annotations, App } from 'aws-cdk-lib';
 import { CacheLockFile } from '../infra/cache-replacement-guard';
-import { CONFIG_KEYS, resolveConfig } from '../infra/config';
+import { configContext, resolveConfig } from '../infra/config';
 import { addSystem } from '../infra/system';
 
 const ROOT = join(__dirname, '..');
 const app = new App();
-const context = Object.fromEntries(CONFIG_KEYS.map((key) => [key, app.node.tryGetContext(key)]));
-const config = resolveConfig(context, process.env);
+// A misspelt key (-c minTask=3) fails naming the key it resembles; other context is the CDK's own.
+const config = resolveConfig(configContext(app.node.getAllContext()), process.env);
 const cacheLock = JSON.parse(readFileSync(join(ROOT, 'infra', 'replication-group.lock.json'), 'utf8')) as CacheLockFile;
 
 const { service } = addSystem(app, config, { imageDirectory: join(ROOT, 'service'), cacheLock });

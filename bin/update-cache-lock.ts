@@ -2,7 +2,8 @@
 /**
  * Rewrites infra/replication-group.lock.json from what the app synthesizes now, for every stage.
  * Run it after a deliberate replacement (-c allowCacheReplacement=true) or a first deploy with a
- * changed appName: `npx tsx bin/update-cache-lock.ts [key=value ...]` (context overrides, as -c).
+ * changed appName: `npx tsx bin/update-cache-lock.ts [key=value ...]` (context overrides, as -c; an
+ * unknown key fails, naming it).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,7 +25,9 @@ const overrides = Object.fromEntries(
 );
 
 const lock: Record<string, unknown> = {
-  '//': "Replacement-causing properties of each stage's replication group as deployed. A test and every synth fail when they would change; see docs/deploy.md. Regenerate with npx tsx bin/update-cache-lock.ts",
+  '//':
+    "Replacement-causing properties of each stage's replication group as deployed. A test and every synth fail when they " +
+    'would change; see docs/deploy.md. Regenerate with npx tsx bin/update-cache-lock.ts',
 };
 const outdir = mkdtempSync(join(tmpdir(), 'cache-lock-'));
 try {

@@ -3,8 +3,7 @@ import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { CACHE_STACK_OUTPUTS } from '../contract/stack';
-import { Cache, CacheProps } from './cache';
-import { CacheEngine } from './config';
+import { Cache, CacheEngine, CacheProps } from './cache';
 
 /** The cache's settings are the Cache construct's, documented there. */
 export interface CacheStackProps extends StackProps, CacheProps {}
@@ -19,7 +18,7 @@ export class CacheStack extends Stack {
   /** True in cluster mode: the service must run the sharded adapter. */
   public readonly clusterMode: boolean;
   /** CacheClusterId of every member node, for per-node metrics. */
-  public readonly memberClusterIds: string[];
+  public readonly cacheMemberIds: string[];
   public readonly engine: CacheEngine;
   public readonly authSecret?: secretsmanager.ISecret;
   public readonly redisUrl: string;
@@ -32,7 +31,7 @@ export class CacheStack extends Stack {
     this.nodeType = this.cache.nodeType;
     this.numCacheClusters = this.cache.numCacheClusters;
     this.clusterMode = this.cache.clusterMode !== undefined;
-    this.memberClusterIds = this.cache.memberClusterIds;
+    this.cacheMemberIds = this.cache.cacheMemberIds;
     this.engine = this.cache.engine;
     this.authSecret = this.cache.authSecret;
     this.redisUrl = this.cache.redisUrl;

@@ -5,8 +5,61 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { createOnlyValues, CreateOnlyValues, replacementChanges, replacementMessage } from './cache-replacement-guard';
-import { CacheEngine, PINNED_ENGINE_VERSIONS } from './config';
 import { cacheMemberIds } from '../contract/stack';
+import { Format, formatProblem, intRangeProblem, Problem, Range, throwPropsProblems } from './validation';
+
+export const CACHE_ENGINES = ['valkey', 'redis'] as const;
+export type CacheEngine = (typeof CACHE_ENGINES)[number];
+
+/** One pinned version per engine: an unpinned version would drift with ElastiCache's default. */
+export const PINNED_ENGINE_VERSIONS: Readonly<Record<CacheEngine, string>> = { valkey: '8.0', redis: '7.1' };
+
+/** Defaults of the props: Cache settles each with `??`; the deployment config's defaults read them too. */
+export const CACHE_DEFAULTS = {
+  engine: 'valkey' as CacheEngine,
+  nodeType: 'cache.t4g.micro',
+  numCacheClusters: 1,
+  transitEncryption: true,
+  port: 6379,
+  maintenanceWindow: 'sun:05:00-sun:06:00',
+  snapshotWindow: '03:00-04:00',
+  snapshotRetentionDays: 0,
+  removalPolicy: RemovalPolicy.DESTROY,
+  logRetention: logs.RetentionDays.ONE_MONTH,
+  allowReplacement: false,
+} as const;
+
+/** ElastiCache's limits on the sizes, checked here and by the deployment config's schema. */
+export const CACHE_LIMITS = {
+  /** A primary and up to 5 replicas. */
+  numCacheClusters: { min: 1, max: 6 },
+  shards: { min: 1, max: 500 },
+  replicasPerShard: { min: 0, max: 5 },
+  snapshotRetentionDays: { min: 0, max: 35 },
+} as const satisfies Record<string, Range>;
+
+const DAY = '(sun|mon|tue|wed|thu|fri|sat)';
+const TIME = '([01]\\d|2[0-3]):[0-5]\\d';
+
+/** Formats ElastiCache accepts, checked here and by the deployment config's schema. */
+export const CACHE_FORMATS = {
+  nodeType: { pattern: /^cache\.[a-z0-9]+\.[a-z0-9]+$/, text: 'an ElastiCache node type such as cache.t4g.micro' },
+  engineVersion: { pattern: /^\d+\.\d+$/, text: 'major.minor such as 8.0' },
+  maintenanceWindow: { pattern: new RegExp(`^${DAY}:${TIME}-${DAY}:${TIME}$`), text: 'ddd:hh:mm-ddd:hh:mm (UTC)' },
+  snapshotWindow: { pattern: new RegExp(`^${TIME}-${TIME}$`), text: 'hh:mm-hh:mm (UTC)' },
+  replicationGroupId: {
+    pattern: /^[a-z](?!.*--)[a-z0-9-]{0,38}[a-z0-9]?$/,
+    text: '1-40 lowercase letters, digits or single hyphens, starting with a letter and not ending with a hyphen',
+  },
+} as const satisfies Record<string, Format>;
+
+/** Cluster mode's shape: shards, each a primary plus replicas. */
+export interface CacheClusterMode {
+  /** Shards (node groups), 1..500. */
+  readonly shards: number;
+  /** Replicas of each shard's primary, 0..5. */
+  readonly replicasPerShard: number;
+}
 
 export interface CacheProps {
   /** VPC the replication group lives in. */
@@ -19,14 +72,14 @@ export interface CacheProps {
   readonly replicationGroupId: string;
   /** Engine. @default 'valkey' */
   readonly engine?: CacheEngine;
-  /** Engine version. @default the version pinned for the engine (PINNED_ENGINE_VERSIONS) */
+  /** Engine version, major.minor. @default the version pinned for the engine (PINNED_ENGINE_VERSIONS) */
   readonly engineVersion?: string;
   /** Node type. @default 'cache.t4g.micro' */
   readonly nodeType?: string;
   /** Nodes: the primary plus replicas, 1..6; with a replica, failover and Multi-AZ are on. @default 1 */
   readonly numCacheClusters?: number;
   /** Cluster mode: shards of a primary plus replicas each; replaces numCacheClusters. @default - cluster mode disabled */
-  readonly clusterMode?: { readonly shards: number; readonly replicasPerShard: number };
+  readonly clusterMode?: CacheClusterMode;
   /** In-transit encryption with an AUTH token from Secrets Manager. @default true */
   readonly transitEncryption?: boolean;
   /** Port the nodes listen on. @default 6379 */
@@ -35,7 +88,7 @@ export interface CacheProps {
   readonly maintenanceWindow?: string;
   /** Daily snapshot window (UTC). @default '03:00-04:00' */
   readonly snapshotWindow?: string;
-  /** Days of automatic snapshots; 0 disables them. @default 0 */
+  /** Days of automatic snapshots, 0..35; 0 disables them. @default 0 */
   readonly snapshotRetentionDays?: number;
   /** Fate of the replication group and its secret when removed from the stack. @default RemovalPolicy.DESTROY */
   readonly removalPolicy?: RemovalPolicy;
@@ -47,6 +100,39 @@ export interface CacheProps {
   readonly lockName?: string;
   /** Let a replacement-causing change through the guard (with a warning). @default false */
   readonly allowReplacement?: boolean;
+}
+
+/** A string prop's format problem; tokens resolve at deploy and pass. */
+function stringProblem(name: string, value: string, format: Format): Problem {
+  return Token.isUnresolved(value) ? undefined : formatProblem(name, value, format);
+}
+
+/** The single-prop checks and the rules between props. */
+function cacheProblems(props: CacheProps, cache: Cache): Problem[] {
+  const shape = cache.clusterMode;
+  return [
+    shape && props.numCacheClusters !== undefined
+      ? 'numCacheClusters and clusterMode exclude each other; in cluster mode the size is shards × (1 + replicasPerShard)'
+      : undefined,
+    shape ? intRangeProblem('clusterMode.shards', shape.shards, CACHE_LIMITS.shards) : undefined,
+    shape ? intRangeProblem('clusterMode.replicasPerShard', shape.replicasPerShard, CACHE_LIMITS.replicasPerShard) : undefined,
+    shape
+      ? undefined
+      : intRangeProblem('numCacheClusters', cache.numCacheClusters, CACHE_LIMITS.numCacheClusters, 'a primary and up to 5 replicas'),
+    stringProblem('replicationGroupId', cache.replicationGroupId, CACHE_FORMATS.replicationGroupId),
+    stringProblem('nodeType', cache.nodeType, CACHE_FORMATS.nodeType),
+    stringProblem('engineVersion', cache.engineVersion, CACHE_FORMATS.engineVersion),
+    stringProblem('maintenanceWindow', props.maintenanceWindow ?? CACHE_DEFAULTS.maintenanceWindow, CACHE_FORMATS.maintenanceWindow),
+    stringProblem('snapshotWindow', props.snapshotWindow ?? CACHE_DEFAULTS.snapshotWindow, CACHE_FORMATS.snapshotWindow),
+    intRangeProblem(
+      'snapshotRetentionDays',
+      props.snapshotRetentionDays ?? CACHE_DEFAULTS.snapshotRetentionDays,
+      CACHE_LIMITS.snapshotRetentionDays,
+    ),
+    props.allowReplacement && props.lockedCreateOnlyValues === undefined
+      ? 'allowReplacement only has a meaning together with lockedCreateOnlyValues'
+      : undefined,
+  ];
 }
 
 /**
@@ -63,9 +149,9 @@ export class Cache extends Construct {
   /** Nodes in the group: numCacheClusters, or shards × (1 + replicas) in cluster mode. */
   public readonly numCacheClusters: number;
   /** Cluster mode's shape; undefined when cluster mode is disabled. */
-  public readonly clusterMode?: { readonly shards: number; readonly replicasPerShard: number };
+  public readonly clusterMode?: CacheClusterMode;
   /** CacheClusterId of every member node, as CloudWatch's per-node metrics name them. */
-  public readonly memberClusterIds: string[];
+  public readonly cacheMemberIds: string[];
   public readonly port: number;
   public readonly transitEncryption: boolean;
   public readonly securityGroup: ec2.SecurityGroup;
@@ -81,44 +167,19 @@ export class Cache extends Construct {
 
   constructor(scope: Construct, id: string, props: CacheProps) {
     super(scope, id);
-    this.engine = props.engine ?? 'valkey';
+    this.engine = props.engine ?? CACHE_DEFAULTS.engine;
     this.engineVersion = props.engineVersion ?? PINNED_ENGINE_VERSIONS[this.engine];
-    this.nodeType = props.nodeType ?? 'cache.t4g.micro';
+    this.nodeType = props.nodeType ?? CACHE_DEFAULTS.nodeType;
     this.clusterMode = props.clusterMode;
     this.numCacheClusters = this.clusterMode
       ? this.clusterMode.shards * (1 + this.clusterMode.replicasPerShard)
-      : (props.numCacheClusters ?? 1);
-    this.port = props.port ?? 6379;
-    this.transitEncryption = props.transitEncryption ?? true;
+      : (props.numCacheClusters ?? CACHE_DEFAULTS.numCacheClusters);
+    this.port = props.port ?? CACHE_DEFAULTS.port;
+    this.transitEncryption = props.transitEncryption ?? CACHE_DEFAULTS.transitEncryption;
     this.replicationGroupId = props.replicationGroupId;
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
+    const removalPolicy = props.removalPolicy ?? CACHE_DEFAULTS.removalPolicy;
     const withReplicas = this.clusterMode ? this.clusterMode.replicasPerShard > 0 : this.numCacheClusters > 1;
-
-    if (this.clusterMode && props.numCacheClusters !== undefined) {
-      throw new Error(
-        'Cache: numCacheClusters and clusterMode exclude each other; in cluster mode the size is shards × (1 + replicasPerShard)',
-      );
-    }
-    if (this.clusterMode) {
-      const { shards, replicasPerShard } = this.clusterMode;
-      if (!Number.isInteger(shards) || shards < 1 || shards > 500)
-        throw new Error(`Cache: clusterMode.shards must be an integer from 1 to 500, got ${shards}`);
-      if (!Number.isInteger(replicasPerShard) || replicasPerShard < 0 || replicasPerShard > 5) {
-        throw new Error(`Cache: clusterMode.replicasPerShard must be an integer from 0 to 5, got ${replicasPerShard}`);
-      }
-    } else if (!Number.isInteger(this.numCacheClusters) || this.numCacheClusters < 1 || this.numCacheClusters > 6) {
-      throw new Error(
-        `Cache: numCacheClusters must be an integer from 1 to 6 (a primary and up to 5 replicas), got ${this.numCacheClusters}`,
-      );
-    }
-    if (!Token.isUnresolved(this.replicationGroupId) && !/^[a-z](?!.*--)[a-z0-9-]{0,38}[a-z0-9]?$/.test(this.replicationGroupId)) {
-      throw new Error(
-        `Cache: replicationGroupId must be 1-40 lowercase letters, digits or single hyphens, starting with a letter and not ending with a hyphen, got "${this.replicationGroupId}"`,
-      );
-    }
-    if (props.allowReplacement && props.lockedCreateOnlyValues === undefined) {
-      throw new Error('Cache: allowReplacement only has a meaning together with lockedCreateOnlyValues');
-    }
+    throwPropsProblems(this, cacheProblems(props, this));
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
@@ -133,25 +194,51 @@ export class Cache extends Construct {
     });
 
     this.slowLogGroup = new logs.LogGroup(this, 'SlowLog', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      retention: props.logRetention ?? CACHE_DEFAULTS.logRetention,
       removalPolicy,
     });
+    this.authSecret = this.transitEncryption ? this.createAuthSecret(removalPolicy) : undefined;
+    this.replicationGroup = this.createReplicationGroup(props, subnetGroup, withReplicas);
+    this.replicationGroup.applyRemovalPolicy(removalPolicy);
 
-    if (this.transitEncryption) {
-      this.authSecret = new secretsmanager.Secret(this, 'AuthToken', {
-        description: `AUTH token of the ${this.replicationGroupId} replication group`,
-        // ElastiCache AUTH: 16-128 printable chars without / " @ or spaces; letters and digits only is safe.
-        generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
-        removalPolicy,
-      });
-      Validations.of(this.authSecret).acknowledge({
-        id: 'AwsSolutions-SMG4',
-        reason:
-          'An ElastiCache AUTH token cannot be rotated by a Secrets Manager rotation alone: it needs a ROTATE/SET AuthTokenUpdateStrategy on the replication group and a task redeploy, done as a runbook step.',
-      });
+    // In cluster mode the configuration endpoint is the seed from which clients discover the shards.
+    this.primaryEndpointAddress = this.clusterMode
+      ? this.replicationGroup.attrConfigurationEndPointAddress
+      : this.replicationGroup.attrPrimaryEndPointAddress;
+    this.primaryEndpointPort = this.clusterMode
+      ? this.replicationGroup.attrConfigurationEndPointPort
+      : this.replicationGroup.attrPrimaryEndPointPort;
+    this.cacheMemberIds = cacheMemberIds(this.replicationGroupId, this.clusterMode ?? this.numCacheClusters);
+    this.redisUrl = `${this.transitEncryption ? 'rediss' : 'redis'}://${this.primaryEndpointAddress}:${this.primaryEndpointPort}`;
+
+    this.acknowledgeNagFindings(withReplicas);
+    if (props.lockedCreateOnlyValues !== undefined) {
+      this.guardReplacement(props.lockedCreateOnlyValues, props.lockName ?? this.replicationGroupId, props.allowReplacement);
     }
+  }
 
-    this.replicationGroup = new elasticache.CfnReplicationGroup(this, 'ReplicationGroup', {
+  private createAuthSecret(removalPolicy: RemovalPolicy): secretsmanager.Secret {
+    const secret = new secretsmanager.Secret(this, 'AuthToken', {
+      description: `AUTH token of the ${this.replicationGroupId} replication group`,
+      // ElastiCache AUTH: 16-128 printable chars without / " @ or spaces; letters and digits only is safe.
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+      removalPolicy,
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'An ElastiCache AUTH token cannot be rotated by a Secrets Manager rotation alone: it needs a ROTATE/SET ' +
+        'AuthTokenUpdateStrategy on the replication group and a task redeploy, done as a runbook step.',
+    });
+    return secret;
+  }
+
+  private createReplicationGroup(
+    props: CacheProps,
+    subnetGroup: elasticache.CfnSubnetGroup,
+    withReplicas: boolean,
+  ): elasticache.CfnReplicationGroup {
+    return new elasticache.CfnReplicationGroup(this, 'ReplicationGroup', {
       replicationGroupId: this.replicationGroupId,
       replicationGroupDescription: `Socket.IO adapter pub/sub (${this.replicationGroupId})`,
       engine: this.engine,
@@ -175,9 +262,9 @@ export class Cache extends Construct {
       transitEncryptionEnabled: this.transitEncryption,
       authToken: this.authSecret?.secretValue.unsafeUnwrap(),
       autoMinorVersionUpgrade: true,
-      preferredMaintenanceWindow: props.maintenanceWindow ?? 'sun:05:00-sun:06:00',
-      snapshotWindow: props.snapshotWindow ?? '03:00-04:00',
-      snapshotRetentionLimit: props.snapshotRetentionDays ?? 0,
+      preferredMaintenanceWindow: props.maintenanceWindow ?? CACHE_DEFAULTS.maintenanceWindow,
+      snapshotWindow: props.snapshotWindow ?? CACHE_DEFAULTS.snapshotWindow,
+      snapshotRetentionLimit: props.snapshotRetentionDays ?? CACHE_DEFAULTS.snapshotRetentionDays,
       logDeliveryConfigurations: [
         {
           destinationType: 'cloudwatch-logs',
@@ -187,51 +274,42 @@ export class Cache extends Construct {
         },
       ],
     });
-    this.replicationGroup.applyRemovalPolicy(removalPolicy);
+  }
 
-    // In cluster mode the configuration endpoint is the seed from which clients discover the shards.
-    this.primaryEndpointAddress = this.clusterMode
-      ? this.replicationGroup.attrConfigurationEndPointAddress
-      : this.replicationGroup.attrPrimaryEndPointAddress;
-    this.primaryEndpointPort = this.clusterMode
-      ? this.replicationGroup.attrConfigurationEndPointPort
-      : this.replicationGroup.attrPrimaryEndPointPort;
-    this.memberClusterIds = cacheMemberIds(this.replicationGroupId, this.clusterMode ?? this.numCacheClusters);
-    this.redisUrl = `${this.transitEncryption ? 'rediss' : 'redis'}://${this.primaryEndpointAddress}:${this.primaryEndpointPort}`;
-
+  private acknowledgeNagFindings(withReplicas: boolean): void {
     Validations.of(this.replicationGroup).acknowledge({
       id: 'AwsSolutions-AEC5',
       reason:
-        'Only the service security group reaches the port, and every client needs TLS plus the AUTH token; a non-default port would add no protection.',
+        'Only the service security group reaches the port, and every client needs TLS plus the AUTH token; ' +
+        'a non-default port would add no protection.',
     });
     if (!withReplicas) {
       Validations.of(this.replicationGroup).acknowledge({
         id: 'AwsSolutions-AEC4',
         reason:
-          'No replicas (the dev cost preset): there is nothing to fail over to. The prod preset requires a replica per primary with Multi-AZ.',
+          'No replicas (the dev cost preset): there is nothing to fail over to. ' +
+          'The prod preset requires a replica per primary with Multi-AZ.',
       });
     }
     if (!this.transitEncryption) {
       const reason = 'cacheTls=false, which the config allows only outside prod (it rejects it in prod).';
       Validations.of(this.replicationGroup).acknowledge({ id: 'AwsSolutions-AEC3', reason }, { id: 'AwsSolutions-AEC6', reason });
     }
+  }
 
-    if (props.lockedCreateOnlyValues !== undefined) {
-      const locked = props.lockedCreateOnlyValues;
-      const lockName = props.lockName ?? this.replicationGroupId;
-      this.node.addValidation({
-        validate: () => {
-          const actual = createOnlyValues(this.renderedProperties());
-          const changes = replacementChanges(actual, locked);
-          if (changes.length === 0) return [];
-          if (props.allowReplacement) {
-            Annotations.of(this).addWarningV2('cache:replacement-allowed', replacementMessage(lockName, changes));
-            return [];
-          }
-          return [replacementMessage(lockName, changes)];
-        },
-      });
-    }
+  /** Fails synth when a replacement-causing property differs from the lock, unless allowed (then a warning). */
+  private guardReplacement(locked: CreateOnlyValues, lockName: string, allowReplacement: boolean = CACHE_DEFAULTS.allowReplacement): void {
+    this.node.addValidation({
+      validate: () => {
+        const changes = replacementChanges(createOnlyValues(this.renderedProperties()), locked);
+        if (changes.length === 0) return [];
+        if (allowReplacement) {
+          Annotations.of(this).addWarningV2('cache:replacement-allowed', replacementMessage(lockName, changes));
+          return [];
+        }
+        return [replacementMessage(lockName, changes)];
+      },
+    });
   }
 
   /** The replication group's Properties as the template will hold them, overrides included. */

@@ -3,6 +3,46 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_PING_INTERVAL_MS, DEFAULT_PING_TIMEOUT_MS } from '../contract/env';
+import { intRangeProblem, Problem, Range, throwPropsProblems } from './validation';
+
+/** Defaults of the props: LoadBalancer settles each with `??`; the deployment config's defaults read them too. */
+export const LOAD_BALANCER_DEFAULTS = {
+  sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+  idleTimeout: Duration.seconds(120),
+  /** Socket.IO's default heartbeat: pingInterval + pingTimeout. */
+  minIdleTimeout: Duration.millis(DEFAULT_PING_INTERVAL_MS + DEFAULT_PING_TIMEOUT_MS),
+  stickinessDuration: Duration.days(1),
+  /** The service's default drain. */
+  deregistrationDelay: Duration.millis(DEFAULT_DRAIN_TIMEOUT_MS),
+  healthCheckPath: '/readyz',
+  accessLogExpiration: Duration.days(90),
+  accessLogRemovalPolicy: RemovalPolicy.RETAIN,
+} as const;
+
+/** What the ALB accepts, checked here and by the deployment config's schema. */
+export const LOAD_BALANCER_LIMITS = {
+  idleTimeoutSeconds: { min: 1, max: 4000 },
+  /** lb_cookie lifetime: one second to seven days. */
+  stickinessDurationSeconds: { min: 1, max: 604_800 },
+  deregistrationDelaySeconds: { min: 0, max: 3600 },
+  accessLogExpirationDays: { min: 1, max: 3650 },
+} as const satisfies Record<string, Range>;
+
+/**
+ * The idle timeout must outlast Socket.IO's heartbeat (pingInterval + pingTimeout), or the ALB
+ * cuts idle connections between heartbeats. Takes the names its caller knows the values by.
+ */
+export function idleTimeoutProblem(
+  idleTimeout: Duration,
+  minIdleTimeout: Duration,
+  names = { idleTimeout: 'idleTimeout', minIdleTimeout: 'minIdleTimeout' },
+): Problem {
+  return idleTimeout.toMilliseconds() <= minIdleTimeout.toMilliseconds()
+    ? `${names.idleTimeout} (${idleTimeout.toSeconds({ integral: false })} s) must be above ${names.minIdleTimeout} ` +
+        `(${minIdleTimeout.toMilliseconds() / 1000} s), or idle Socket.IO connections are cut between heartbeats`
+    : undefined;
+}
 
 export interface LoadBalancerProps {
   /** VPC whose public subnets hold the ALB. */
@@ -42,17 +82,23 @@ export class LoadBalancer extends Construct {
 
   constructor(scope: Construct, id: string, props: LoadBalancerProps) {
     super(scope, id);
-    const idleTimeout = props.idleTimeout ?? Duration.seconds(120);
-    const minIdleTimeout = props.minIdleTimeout ?? Duration.seconds(45);
-    const deregistrationDelay = props.deregistrationDelay ?? Duration.seconds(20);
-    if (idleTimeout.toMilliseconds() <= minIdleTimeout.toMilliseconds()) {
-      throw new Error(
-        `LoadBalancer: idleTimeout (${idleTimeout.toSeconds()} s) must be above minIdleTimeout (${minIdleTimeout.toSeconds()} s), or idle Socket.IO connections are cut between heartbeats`,
-      );
-    }
-    if (deregistrationDelay.toSeconds() > 3600) {
-      throw new Error(`LoadBalancer: deregistrationDelay must be at most 3600 s, got ${deregistrationDelay.toSeconds()} s`);
-    }
+    const d = LOAD_BALANCER_DEFAULTS;
+    const idleTimeout = props.idleTimeout ?? d.idleTimeout;
+    const minIdleTimeout = props.minIdleTimeout ?? d.minIdleTimeout;
+    const deregistrationDelay = props.deregistrationDelay ?? d.deregistrationDelay;
+    const stickinessDuration = props.stickinessDuration ?? d.stickinessDuration;
+    const accessLogExpiration = props.accessLogExpiration ?? d.accessLogExpiration;
+    const limits = LOAD_BALANCER_LIMITS;
+    throwPropsProblems(this, [
+      intRangeProblem('idleTimeout (s)', idleTimeout.toSeconds({ integral: false }), limits.idleTimeoutSeconds),
+      idleTimeoutProblem(idleTimeout, minIdleTimeout),
+      intRangeProblem('deregistrationDelay (s)', deregistrationDelay.toSeconds({ integral: false }), limits.deregistrationDelaySeconds),
+      intRangeProblem('stickinessDuration (s)', stickinessDuration.toSeconds({ integral: false }), limits.stickinessDurationSeconds),
+      intRangeProblem('accessLogExpiration (days)', accessLogExpiration.toDays({ integral: false }), limits.accessLogExpirationDays),
+      props.sslPolicy !== undefined && props.certificateArn === undefined
+        ? 'sslPolicy needs certificateArn (there is no HTTPS listener without one)'
+        : undefined,
+    ]);
 
     this.accessLogBucket = new s3.Bucket(this, 'AccessLogs', {
       // ALB log delivery supports SSE-S3 only.
@@ -60,8 +106,8 @@ export class LoadBalancer extends Construct {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       enforceSSL: true,
-      lifecycleRules: [{ expiration: props.accessLogExpiration ?? Duration.days(90) }],
-      removalPolicy: props.accessLogRemovalPolicy ?? RemovalPolicy.RETAIN,
+      lifecycleRules: [{ expiration: accessLogExpiration }],
+      removalPolicy: props.accessLogRemovalPolicy ?? d.accessLogRemovalPolicy,
     });
     Validations.of(this.accessLogBucket).acknowledge({
       id: 'AwsSolutions-S1',
@@ -86,10 +132,10 @@ export class LoadBalancer extends Construct {
       port: props.targetPort,
       protocol: elbv2.ApplicationProtocol.HTTP,
       targetType: elbv2.TargetType.IP,
-      stickinessCookieDuration: props.stickinessDuration ?? Duration.days(1),
+      stickinessCookieDuration: stickinessDuration,
       deregistrationDelay,
       healthCheck: {
-        path: props.healthCheckPath ?? '/readyz',
+        path: props.healthCheckPath ?? d.healthCheckPath,
         healthyHttpCodes: '200',
         interval: Duration.seconds(10),
         timeout: Duration.seconds(5),
@@ -103,7 +149,7 @@ export class LoadBalancer extends Construct {
         port: 443,
         protocol: elbv2.ApplicationProtocol.HTTPS,
         certificates: [elbv2.ListenerCertificate.fromArn(props.certificateArn)],
-        sslPolicy: props.sslPolicy ?? elbv2.SslPolicy.RECOMMENDED_TLS,
+        sslPolicy: props.sslPolicy ?? d.sslPolicy,
         defaultTargetGroups: [this.targetGroup],
       });
       this.httpListener = this.loadBalancer.addListener('Http', {
@@ -112,8 +158,6 @@ export class LoadBalancer extends Construct {
         defaultAction: elbv2.ListenerAction.redirect({ protocol: 'HTTPS', port: '443', permanent: true }),
       });
     } else {
-      if (props.sslPolicy !== undefined)
-        throw new Error('LoadBalancer: sslPolicy needs certificateArn (there is no HTTPS listener without one)');
       this.httpListener = this.loadBalancer.addListener('Http', {
         port: 80,
         protocol: elbv2.ApplicationProtocol.HTTP,

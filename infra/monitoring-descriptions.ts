@@ -68,7 +68,8 @@ const METRICS = '`npm run oncall -- metrics --hours 6`';
 export const STORIES = {
   serviceImpaired: {
     meaning:
-      'users are affected now: tasks are missing, the ALB answers 5xx or has no healthy target, or Redis (and so cross-node delivery) is saturated.',
+      'users are affected now: tasks are missing, the ALB answers 5xx or has no healthy target, ' +
+      'or Redis (and so cross-node delivery) is saturated.',
     causes: 'failing deploy or crash loop, a Redis failover or overload, a broken release, AZ trouble.',
     checks: [`${STATUS}: which child alarm fired`, 'ECS service events and stopped-task reasons', `${METRICS} around the start`],
     runbook: 'service-impaired',
@@ -76,7 +77,8 @@ export const STORIES = {
   engineCpu: {
     meaning: 'the single Redis engine thread is near saturation; pub/sub delivery between nodes slows, then queues.',
     causes:
-      'message fan-out growth, a client running expensive commands (KEYS, big MGET, Lua), connection storms with TLS handshakes, snapshot/replication sync.',
+      'message fan-out growth, a client running expensive commands (KEYS, big MGET, Lua), ' +
+      'connection storms with TLS handshakes, snapshot/replication sync.',
     checks: ['INFO commandstats: which commands use the time', 'SLOWLOG GET 20', 'CurrConnections and NewConnections on the dashboard'],
     runbook: 'redis-engine-cpu',
   },
@@ -94,7 +96,8 @@ export const STORIES = {
   },
   memory: {
     meaning:
-      'the node is running out of memory; at the limit it evicts or refuses writes, and output buffers of slow subscribers can get clients dropped.',
+      'the node is running out of memory; at the limit it evicts or refuses writes, ' +
+      'and output buffers of slow subscribers can get clients dropped.',
     causes: 'subscriber output buffers growing (a stalled node), stream keys growing (streams adapter), keys written by another client.',
     checks: ['INFO memory', 'CLIENT LIST: large omem on sub clients', 'INFO keyspace / big keys'],
     runbook: 'redis-memory',

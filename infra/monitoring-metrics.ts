@@ -33,8 +33,8 @@ export function cacheNodeMetrics(memberId: string) {
 export type CacheNodeMetrics = ReturnType<typeof cacheNodeMetrics>;
 
 /** The ECS service: AWS/ECS utilisation and Container Insights task counts. */
-export function ecsServiceMetrics(clusterName: string, serviceName: string) {
-  const dims = { ClusterName: clusterName, ServiceName: serviceName };
+export function ecsServiceMetrics(ecsClusterName: string, serviceName: string) {
+  const dims = { ClusterName: ecsClusterName, ServiceName: serviceName };
   return {
     cpuAvgPercent: metric('AWS/ECS', 'CPUUtilization', dims, 'Average'),
     memoryAvgPercent: metric('AWS/ECS', 'MemoryUtilization', dims, 'Average'),

@@ -1,7 +1,7 @@
 import { Fn, Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
-import { DEFAULT_MAX_AZS, Network, NetworkProps } from './network';
+import { Network, NETWORK_DEFAULTS, NetworkProps } from './network';
 
 /**
  * The network's settings are the Network construct's, documented there. maxAzs and
@@ -23,7 +23,7 @@ export class NetworkStack extends Stack {
   constructor(scope: Construct, id: string, props: NetworkStackProps = {}) {
     super(scope, id, props);
     // The VPC reads availabilityZones while Network builds it, so the count is settled first.
-    this.azCount = props.maxAzs ?? DEFAULT_MAX_AZS;
+    this.azCount = props.maxAzs ?? NETWORK_DEFAULTS.maxAzs;
     const network = new Network(
       this,
       'Network',

@@ -2,16 +2,31 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { intRangeProblem, Problem, Range, throwPropsProblems } from './validation';
 
-/** Availability zones of a created VPC when none are asked for. */
-export const DEFAULT_MAX_AZS = 2;
+/** Defaults of the props: Network settles each with `??`; the deployment config's defaults read them too. */
+export const NETWORK_DEFAULTS = {
+  maxAzs: 2,
+  natGateways: 1,
+  cidr: '10.0.0.0/16',
+  flowLogRetention: logs.RetentionDays.ONE_MONTH,
+  logRemovalPolicy: RemovalPolicy.DESTROY,
+} as const;
+
+/** Zones a created VPC may span: the ALB and the cache's Multi-AZ need two, no region has more than six. */
+export const MAX_AZS_RANGE: Range = { min: 2, max: 6 };
+
+/** A NAT gateway sits in a zone: at least one for egress, at most one per zone. */
+export function natGatewaysProblem(natGateways: number, maxAzs: number): Problem {
+  return natGateways < 1 || natGateways > maxAzs ? `natGateways (${natGateways}) must be from 1 to maxAzs (${maxAzs})` : undefined;
+}
 
 export interface NetworkProps {
   /** Existing VPC to import (lookup: needs concrete account and region). @default - a new VPC */
   readonly existingVpcId?: string;
-  /** Availability zones of the created VPC. @default 2 */
+  /** Availability zones of the created VPC, 2..6. @default 2 */
   readonly maxAzs?: number;
-  /** NAT gateways of the created VPC. @default 1 */
+  /** NAT gateways of the created VPC, 1..maxAzs. @default 1 */
   readonly natGateways?: number;
   /** CIDR block of the created VPC. @default '10.0.0.0/16' */
   readonly cidr?: string;
@@ -32,14 +47,16 @@ export class Network extends Construct {
 
   constructor(scope: Construct, id: string, props: NetworkProps = {}) {
     super(scope, id);
-    const maxAzs = props.maxAzs ?? DEFAULT_MAX_AZS;
-    const natGateways = props.natGateways ?? 1;
-    if (natGateways < 1 || natGateways > maxAzs) {
-      throw new Error(`Network: natGateways (${natGateways}) must be from 1 to maxAzs (${maxAzs})`);
-    }
-    if (props.existingVpcId !== undefined && (props.maxAzs !== undefined || props.natGateways !== undefined || props.cidr !== undefined)) {
-      throw new Error('Network: existingVpcId cannot be combined with maxAzs, natGateways or cidr, which shape a created VPC');
-    }
+    const maxAzs = props.maxAzs ?? NETWORK_DEFAULTS.maxAzs;
+    const natGateways = props.natGateways ?? NETWORK_DEFAULTS.natGateways;
+    const shapesCreatedVpc = props.maxAzs !== undefined || props.natGateways !== undefined || props.cidr !== undefined;
+    throwPropsProblems(this, [
+      intRangeProblem('maxAzs', maxAzs, MAX_AZS_RANGE),
+      natGatewaysProblem(natGateways, maxAzs),
+      props.existingVpcId !== undefined && shapesCreatedVpc
+        ? 'existingVpcId cannot be combined with maxAzs, natGateways or cidr, which shape a created VPC'
+        : undefined,
+    ]);
 
     if (props.existingVpcId !== undefined) {
       this.vpc = ec2.Vpc.fromLookup(this, 'Vpc', { vpcId: props.existingVpcId });
@@ -50,7 +67,7 @@ export class Network extends Construct {
     }
 
     const vpc = new ec2.Vpc(this, 'Vpc', {
-      ipAddresses: ec2.IpAddresses.cidr(props.cidr ?? '10.0.0.0/16'),
+      ipAddresses: ec2.IpAddresses.cidr(props.cidr ?? NETWORK_DEFAULTS.cidr),
       maxAzs,
       natGateways,
       subnetConfiguration: [
@@ -61,8 +78,8 @@ export class Network extends Construct {
     });
     // Rejected flows only: what explains a blocked connection, at a fraction of ALL's volume.
     const flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
-      retention: props.flowLogRetention ?? logs.RetentionDays.ONE_MONTH,
-      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
+      retention: props.flowLogRetention ?? NETWORK_DEFAULTS.flowLogRetention,
+      removalPolicy: props.logRemovalPolicy ?? NETWORK_DEFAULTS.logRemovalPolicy,
     });
     vpc.addFlowLog('FlowLog', {
       destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup),

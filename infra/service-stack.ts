@@ -6,10 +6,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { SERVICE_STACK_OUTPUTS } from '../contract/stack';
-import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_PING_INTERVAL_MS, DEFAULT_PING_TIMEOUT_MS, DEFAULT_PORT } from '../contract/env';
 import { LoadBalancer, LoadBalancerProps } from './load-balancer';
 import { MonitoredCache, Monitoring, MonitoringSettings } from './monitoring';
-import { SocketService, SocketServiceAuth, SocketServiceProps } from './socket-service';
+import { SOCKET_SERVICE_DEFAULTS, SocketService, SocketServiceAuth, SocketServiceProps } from './socket-service';
 
 /** The service's settings are SocketService's, the ALB's are LoadBalancer's: documented there. */
 export interface ServiceStackProps
@@ -31,7 +30,7 @@ export interface ServiceStackProps
 export class ServiceStack extends Stack {
   public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
   public readonly targetGroup: elbv2.ApplicationTargetGroup;
-  public readonly cluster: ecs.Cluster;
+  public readonly ecsCluster: ecs.Cluster;
   public readonly service: ecs.FargateService;
   public readonly logGroup: logs.LogGroup;
   public readonly metricsServiceName: string;
@@ -41,13 +40,14 @@ export class ServiceStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
     super(scope, id, props);
-    const drainTimeout = props.drainTimeout ?? Duration.millis(DEFAULT_DRAIN_TIMEOUT_MS);
-    const pingInterval = props.pingInterval ?? Duration.millis(DEFAULT_PING_INTERVAL_MS);
-    const pingTimeout = props.pingTimeout ?? Duration.millis(DEFAULT_PING_TIMEOUT_MS);
+    // The ALB follows the service's heartbeat and drain, so the three are settled here for both.
+    const drainTimeout = props.drainTimeout ?? SOCKET_SERVICE_DEFAULTS.drainTimeout;
+    const pingInterval = props.pingInterval ?? SOCKET_SERVICE_DEFAULTS.pingInterval;
+    const pingTimeout = props.pingTimeout ?? SOCKET_SERVICE_DEFAULTS.pingTimeout;
 
     const lb = new LoadBalancer(this, 'LoadBalancer', {
       vpc: props.vpc,
-      targetPort: props.containerPort ?? DEFAULT_PORT,
+      targetPort: props.containerPort ?? SOCKET_SERVICE_DEFAULTS.containerPort,
       certificateArn: props.certificateArn,
       idleTimeout: props.idleTimeout,
       minIdleTimeout: Duration.millis(pingInterval.toMilliseconds() + pingTimeout.toMilliseconds()),
@@ -56,26 +56,7 @@ export class ServiceStack extends Stack {
       deregistrationDelay: Duration.seconds(Math.ceil(drainTimeout.toMilliseconds() / 1000)),
       accessLogExpiration: props.accessLogExpiration,
     });
-
-    // Token issuers sign with this secret; a JWKS issuer (Cognito, Auth0) needs none.
-    const signingSecret =
-      props.auth && !props.auth.jwksUrl
-        ? new secretsmanager.Secret(this, 'AuthJwtSecret', {
-            description: 'HS256 secret that handshake tokens are signed with',
-            generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
-          })
-        : undefined;
-    if (signingSecret) {
-      Validations.of(signingSecret).acknowledge({
-        id: 'AwsSolutions-SMG4',
-        reason:
-          'Rotating the signing secret invalidates every token in flight; it is rotated with the token issuer, as a planned runbook step.',
-      });
-      new CfnOutput(this, SERVICE_STACK_OUTPUTS.authJwtSecretArn, {
-        description: 'Secrets Manager secret that handshake JWTs are signed with (HS256)',
-        value: signingSecret.secretArn,
-      });
-    }
+    const signingSecret = props.auth && !props.auth.jwksUrl ? this.createSigningSecret() : undefined;
 
     const {
       serviceSecurityGroup,
@@ -98,7 +79,7 @@ export class ServiceStack extends Stack {
 
     this.loadBalancer = lb.loadBalancer;
     this.targetGroup = lb.targetGroup;
-    this.cluster = this.socketService.cluster;
+    this.ecsCluster = this.socketService.ecsCluster;
     this.service = this.socketService.service;
     this.logGroup = this.socketService.logGroup;
     this.metricsServiceName = this.socketService.metricsServiceName;
@@ -108,48 +89,48 @@ export class ServiceStack extends Stack {
       ...props.monitoring,
       ...props.cache,
       service: this.service,
-      cluster: this.cluster,
+      ecsCluster: this.ecsCluster,
       targetGroup: this.targetGroup,
       loadBalancer: this.loadBalancer,
       metricsServiceName: this.metricsServiceName,
       minTasks: props.minTasks,
       maxTasks: props.maxTasks,
     });
+    this.addOutputs(props.cache);
+  }
 
-    new CfnOutput(this, SERVICE_STACK_OUTPUTS.serviceUrl, { description: 'Public URL of the Socket.IO service', value: this.url });
-    // The on-call CLI reads these by the same names (contract/stack.ts).
-    new CfnOutput(this, SERVICE_STACK_OUTPUTS.replicationGroupId, {
-      description: 'ElastiCache replication group id',
-      value: props.cache.replicationGroupId,
+  /** Token issuers sign with this secret; a JWKS issuer (Cognito, Auth0) needs none. */
+  private createSigningSecret(): secretsmanager.Secret {
+    const secret = new secretsmanager.Secret(this, 'AuthJwtSecret', {
+      description: 'HS256 secret that handshake tokens are signed with',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
     });
-    new CfnOutput(this, SERVICE_STACK_OUTPUTS.numCacheClusters, {
-      description: 'Members of the replication group',
-      value: String(this.monitoring.memberIds.length),
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Rotating the signing secret invalidates every token in flight; it is rotated with the token issuer, as a planned runbook step.',
     });
-    new CfnOutput(this, SERVICE_STACK_OUTPUTS.cacheMemberIds, {
-      description: 'CacheClusterId of every member node, comma-separated',
-      value: this.monitoring.memberIds.join(','),
+    new CfnOutput(this, SERVICE_STACK_OUTPUTS.authJwtSecretArn, {
+      description: 'Secrets Manager secret that handshake JWTs are signed with (HS256)',
+      value: secret.secretArn,
     });
-    new CfnOutput(this, SERVICE_STACK_OUTPUTS.ecsClusterName, {
-      description: 'ECS cluster of the service',
-      value: this.cluster.clusterName,
-    });
-    new CfnOutput(this, SERVICE_STACK_OUTPUTS.ecsServiceName, { description: 'ECS service name', value: this.service.serviceName });
-    new CfnOutput(this, SERVICE_STACK_OUTPUTS.metricsServiceName, {
-      description: 'ServiceName dimension of the custom metrics',
-      value: this.metricsServiceName,
-    });
-    new CfnOutput(this, SERVICE_STACK_OUTPUTS.dashboardName, {
-      description: 'CloudWatch dashboard',
-      value: this.monitoring.dashboard.dashboardName,
-    });
-    new CfnOutput(this, SERVICE_STACK_OUTPUTS.pagingTopicArn, {
-      description: 'SNS topic of the paging alarm',
-      value: this.monitoring.pagingTopic.topicArn,
-    });
-    new CfnOutput(this, SERVICE_STACK_OUTPUTS.warningTopicArn, {
-      description: 'SNS topic of the warning alarms',
-      value: this.monitoring.warningTopic.topicArn,
-    });
+    return secret;
+  }
+
+  /** What the on-call CLI reads, by the same names (contract/stack.ts). */
+  private addOutputs(cache: MonitoredCache): void {
+    const outputs: [keyof typeof SERVICE_STACK_OUTPUTS, string, string][] = [
+      ['serviceUrl', 'Public URL of the Socket.IO service', this.url],
+      ['replicationGroupId', 'ElastiCache replication group id', cache.replicationGroupId],
+      ['numCacheClusters', 'Members of the replication group', String(this.monitoring.memberIds.length)],
+      ['cacheMemberIds', 'CacheClusterId of every member node, comma-separated', this.monitoring.memberIds.join(',')],
+      ['ecsClusterName', 'ECS cluster of the service', this.ecsCluster.clusterName],
+      ['ecsServiceName', 'ECS service name', this.service.serviceName],
+      ['metricsServiceName', 'ServiceName dimension of the custom metrics', this.metricsServiceName],
+      ['dashboardName', 'CloudWatch dashboard', this.monitoring.dashboard.dashboardName],
+      ['pagingTopicArn', 'SNS topic of the paging alarm', this.monitoring.pagingTopic.topicArn],
+      ['warningTopicArn', 'SNS topic of the warning alarms', this.monitoring.warningTopic.topicArn],
+    ];
+    for (const [key, description, value] of outputs) new CfnOutput(this, SERVICE_STACK_OUTPUTS[key], { description, value });
   }
 }

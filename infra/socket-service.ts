@@ -8,12 +8,142 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_PING_INTERVAL_MS, DEFAULT_PING_TIMEOUT_MS, DEFAULT_PORT } from '../contract/env';
+import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_PING_INTERVAL_MS, DEFAULT_PING_TIMEOUT_MS, DEFAULT_PORT, envSchema } from '../contract/env';
 import type { AdapterMode, ContainerEnv } from '../contract/env';
 import { METRICS_NAMESPACE, SERVICE_DIMENSION, SERVICE_METRICS } from '../contract/metrics';
+import { intRangeProblem, Problem, Range, throwPropsProblems } from './validation';
+
+/** Defaults of the props: SocketService settles each with `??`; the deployment config's defaults read them too. */
+export const SOCKET_SERVICE_DEFAULTS = {
+  adapter: 'pubsub' as AdapterMode,
+  cpuArchitecture: ecs.CpuArchitecture.ARM64,
+  cpu: 256,
+  memoryLimitMiB: 512,
+  containerPort: DEFAULT_PORT,
+  containerUser: '65532',
+  pingInterval: Duration.millis(DEFAULT_PING_INTERVAL_MS),
+  pingTimeout: Duration.millis(DEFAULT_PING_TIMEOUT_MS),
+  drainTimeout: Duration.millis(DEFAULT_DRAIN_TIMEOUT_MS),
+  stopTimeoutMargin: Duration.seconds(10),
+  logLevel: 'info',
+  logRetention: logs.RetentionDays.ONE_MONTH,
+  logRemovalPolicy: RemovalPolicy.DESTROY,
+  enableExecuteCommand: false,
+  minTasks: 1,
+  maxTasks: 2,
+  targetCpuPercent: 60,
+  targetConnectionsPerTask: 2_000,
+  scaleOutCooldown: Duration.seconds(60),
+  scaleInCooldown: Duration.seconds(300),
+  healthCheckGracePeriod: Duration.seconds(60),
+} as const;
+
+/** The CPU architectures the tasks may run on, by the names the deployment config uses. */
+export const CPU_ARCHITECTURES = { ARM64: ecs.CpuArchitecture.ARM64, X86_64: ecs.CpuArchitecture.X86_64 } as const;
+export type CpuArchitectureName = keyof typeof CPU_ARCHITECTURES;
+
+/** The range the service's own env schema (contract/env.ts) gives a variable: the tasks get only what the service accepts. */
+function envRange(name: 'PING_INTERVAL_MS' | 'PING_TIMEOUT_MS' | 'DRAIN_TIMEOUT_MS'): Range {
+  const field = envSchema.shape[name].unwrap();
+  if (field.minValue === null || field.maxValue === null) throw new Error(`contract/env.ts: ${name} has no range`);
+  return { min: field.minValue, max: field.maxValue };
+}
+
+/** Limits of the numeric props, checked here and by the deployment config's schema. */
+export const SOCKET_SERVICE_LIMITS = {
+  /** Non-root containers cannot bind below 1024. */
+  containerPort: { min: 1024, max: 65535 },
+  /** minTasks and maxTasks. */
+  taskCount: { min: 1, max: 1000 },
+  targetCpuPercent: { min: 10, max: 90 },
+  targetConnectionsPerTask: { min: 1, max: 1_000_000 },
+  /** scaleOutCooldown and scaleInCooldown, seconds. */
+  cooldownSeconds: { min: 0, max: 3600 },
+  healthCheckGracePeriodSeconds: { min: 0, max: 7200 },
+  pingIntervalMs: envRange('PING_INTERVAL_MS'),
+  pingTimeoutMs: envRange('PING_TIMEOUT_MS'),
+  drainTimeoutMs: envRange('DRAIN_TIMEOUT_MS'),
+} as const satisfies Record<string, Range>;
 
 /** ECS's upper bound for a Fargate container's stopTimeout. */
-const MAX_STOP_TIMEOUT = Duration.seconds(120);
+export const MAX_STOP_TIMEOUT = Duration.seconds(120);
+
+/** Fargate's CPU units. */
+export const FARGATE_CPU_UNITS = [256, 512, 1024, 2048, 4096, 8192, 16384] as const;
+
+/** The memory sizes (MiB) Fargate allows with `cpu` units; none for an unknown cpu. */
+export function fargateMemoryOptions(cpu: number): number[] {
+  const range = (from: number, to: number, step: number) => Array.from({ length: (to - from) / step + 1 }, (_, i) => from + i * step);
+  switch (cpu) {
+    case 256:
+      return [512, 1024, 2048];
+    case 512:
+      return range(1024, 4096, 1024);
+    case 1024:
+      return range(2048, 8192, 1024);
+    case 2048:
+      return range(4096, 16384, 1024);
+    case 4096:
+      return range(8192, 30720, 1024);
+    case 8192:
+      return range(16384, 61440, 4096);
+    case 16384:
+      return range(32768, 122880, 8192);
+    default:
+      return [];
+  }
+}
+
+// The rules between props. Each takes the names its caller knows the values by (the deployment
+// config's keys differ from the props), so the rule is written once and its message names what the user set.
+
+/** cpu and memory must be a pair Fargate offers. */
+export function taskSizeProblem(cpu: number, memoryMiB: number, names = { cpu: 'cpu', memory: 'memoryLimitMiB' }): Problem {
+  const memory = fargateMemoryOptions(cpu);
+  if (memory.length === 0) return `${names.cpu} must be one of ${FARGATE_CPU_UNITS.join(', ')}, got ${cpu}`;
+  return memory.includes(memoryMiB)
+    ? undefined
+    : `${names.memory} must be one of ${memory.join(', ')} for ${names.cpu} ${cpu}, got ${memoryMiB}`;
+}
+
+/** At least one task, and the minimum not above the maximum. */
+export function taskCountProblem(minTasks: number, maxTasks: number): Problem {
+  return !Number.isInteger(minTasks) || minTasks < 1 || minTasks > maxTasks
+    ? `minTasks (${minTasks}) must be at least 1 and not above maxTasks (${maxTasks})`
+    : undefined;
+}
+
+/** A scale-in drops connections, so it waits longer than a scale-out. */
+export function cooldownProblem(
+  scaleIn: Duration,
+  scaleOut: Duration,
+  names = { scaleIn: 'scaleInCooldown', scaleOut: 'scaleOutCooldown' },
+): Problem {
+  const [inSeconds, outSeconds] = [scaleIn.toSeconds({ integral: false }), scaleOut.toSeconds({ integral: false })];
+  return inSeconds <= outSeconds
+    ? `${names.scaleIn} (${inSeconds} s) must be longer than ${names.scaleOut} (${outSeconds} s): ` +
+        'a scale-in drops connections, so it should be slower'
+    : undefined;
+}
+
+/** The container's stopTimeout: the drain plus a margin to flush logs and exit, within ECS's maximum. */
+export function stopTimeout(drainTimeout: Duration, stopTimeoutMargin: Duration): Duration {
+  return Duration.seconds(Math.ceil((drainTimeout.toMilliseconds() + stopTimeoutMargin.toMilliseconds()) / 1000));
+}
+
+/** The drain and its margin must fit ECS's stopTimeout maximum. */
+export function stopTimeoutProblem(
+  drainTimeout: Duration,
+  stopTimeoutMargin: Duration,
+  names = { drainTimeout: 'drainTimeout', stopTimeoutMargin: 'stopTimeoutMargin' },
+): Problem {
+  if (stopTimeout(drainTimeout, stopTimeoutMargin).toMilliseconds() <= MAX_STOP_TIMEOUT.toMilliseconds()) return undefined;
+  const [drainMs, marginMs] = [drainTimeout.toMilliseconds(), stopTimeoutMargin.toMilliseconds()];
+  return (
+    `${names.drainTimeout} (${drainMs} ms) + ${names.stopTimeoutMargin} (${marginMs} ms) must be at most ECS's ` +
+    `${MAX_STOP_TIMEOUT.toSeconds()} s stopTimeout: use at most ${MAX_STOP_TIMEOUT.toMilliseconds() - marginMs} ms`
+  );
+}
 
 export interface SocketServiceProps {
   /** VPC whose private subnets with egress hold the tasks. */
@@ -38,19 +168,19 @@ export interface SocketServiceProps {
   readonly corsOrigins?: readonly string[];
   /** CPU architecture of the tasks and the image. @default ecs.CpuArchitecture.ARM64 */
   readonly cpuArchitecture?: ecs.CpuArchitecture;
-  /** Task CPU units. @default 256 */
+  /** Task CPU units: a Fargate size, with memoryLimitMiB. @default 256 */
   readonly cpu?: number;
   /** Task memory, MiB. @default 512 */
   readonly memoryLimitMiB?: number;
-  /** Port the container listens on. @default DEFAULT_PORT (3000) */
+  /** Port the container listens on, 1024..65535 (the container runs as non-root). @default DEFAULT_PORT (3000) */
   readonly containerPort?: number;
   /** Container user; non-root. @default '65532' (the distroless image's nonroot user) */
   readonly containerUser?: string;
-  /** Socket.IO pingInterval. @default DEFAULT_PING_INTERVAL_MS */
+  /** Socket.IO pingInterval, within the service's PING_INTERVAL_MS range. @default DEFAULT_PING_INTERVAL_MS (25 s) */
   readonly pingInterval?: Duration;
-  /** Socket.IO pingTimeout. @default DEFAULT_PING_TIMEOUT_MS */
+  /** Socket.IO pingTimeout, within the service's PING_TIMEOUT_MS range. @default DEFAULT_PING_TIMEOUT_MS (20 s) */
   readonly pingTimeout?: Duration;
-  /** Bound of the SIGTERM drain. @default DEFAULT_DRAIN_TIMEOUT_MS */
+  /** Bound of the SIGTERM drain, within the service's DRAIN_TIMEOUT_MS range. @default DEFAULT_DRAIN_TIMEOUT_MS (20 s) */
   readonly drainTimeout?: Duration;
   /** Added to drainTimeout for the container's stopTimeout (at most 120 s in total). @default Duration.seconds(10) */
   readonly stopTimeoutMargin?: Duration;
@@ -62,15 +192,15 @@ export interface SocketServiceProps {
   readonly logRemovalPolicy?: RemovalPolicy;
   /** Allow ECS Exec into the tasks. @default false */
   readonly enableExecuteCommand?: boolean;
-  /** Minimum tasks. @default 1 */
+  /** Minimum tasks, 1..maxTasks. @default 1 */
   readonly minTasks?: number;
-  /** Maximum tasks. @default 2 */
+  /** Maximum tasks, up to 1000. @default 2 */
   readonly maxTasks?: number;
-  /** Target average CPU utilisation, percent. @default 60 */
+  /** Target average CPU utilisation, 10..90 percent. @default 60 */
   readonly targetCpuPercent?: number;
   /** Target average of connected sockets per task. @default 2000 */
   readonly targetConnectionsPerTask?: number;
-  /** Cooldown after a scale-out. @default Duration.seconds(60) */
+  /** Cooldown after a scale-out, at most an hour. @default Duration.seconds(60) */
   readonly scaleOutCooldown?: Duration;
   /** Cooldown after a scale-in; must be longer than scaleOutCooldown. @default Duration.seconds(300) */
   readonly scaleInCooldown?: Duration;
@@ -90,9 +220,69 @@ export interface SocketServiceAuth {
   readonly audience?: string;
 }
 
+/** The props with their defaults settled, once. */
+type Settled = ReturnType<typeof settle>;
+
+function settle(props: SocketServiceProps) {
+  const d = SOCKET_SERVICE_DEFAULTS;
+  return {
+    adapter: props.adapter ?? d.adapter,
+    cpuArchitecture: props.cpuArchitecture ?? d.cpuArchitecture,
+    cpu: props.cpu ?? d.cpu,
+    memoryLimitMiB: props.memoryLimitMiB ?? d.memoryLimitMiB,
+    containerPort: props.containerPort ?? d.containerPort,
+    containerUser: props.containerUser ?? d.containerUser,
+    pingInterval: props.pingInterval ?? d.pingInterval,
+    pingTimeout: props.pingTimeout ?? d.pingTimeout,
+    drainTimeout: props.drainTimeout ?? d.drainTimeout,
+    stopTimeoutMargin: props.stopTimeoutMargin ?? d.stopTimeoutMargin,
+    logLevel: props.logLevel ?? d.logLevel,
+    logRetention: props.logRetention ?? d.logRetention,
+    logRemovalPolicy: props.logRemovalPolicy ?? d.logRemovalPolicy,
+    enableExecuteCommand: props.enableExecuteCommand ?? d.enableExecuteCommand,
+    minTasks: props.minTasks ?? d.minTasks,
+    maxTasks: props.maxTasks ?? d.maxTasks,
+    targetCpuPercent: props.targetCpuPercent ?? d.targetCpuPercent,
+    targetConnectionsPerTask: props.targetConnectionsPerTask ?? d.targetConnectionsPerTask,
+    scaleOutCooldown: props.scaleOutCooldown ?? d.scaleOutCooldown,
+    scaleInCooldown: props.scaleInCooldown ?? d.scaleInCooldown,
+    healthCheckGracePeriod: props.healthCheckGracePeriod ?? d.healthCheckGracePeriod,
+  };
+}
+
+/** The single-prop checks, then the rules between props; the first problem is thrown. */
+function socketServiceProblems(props: SocketServiceProps, s: Settled): Problem[] {
+  const limits = SOCKET_SERVICE_LIMITS;
+  const unresolved = Token.isUnresolved(s.cpu) || Token.isUnresolved(s.memoryLimitMiB);
+  return [
+    props.auth && !props.auth.jwksUrl === !props.auth.signingSecret
+      ? 'auth needs exactly one of auth.jwksUrl and auth.signingSecret'
+      : undefined,
+    intRangeProblem('containerPort', s.containerPort, limits.containerPort, 'a non-root container cannot bind below 1024'),
+    intRangeProblem('minTasks', s.minTasks, limits.taskCount),
+    intRangeProblem('maxTasks', s.maxTasks, limits.taskCount),
+    taskCountProblem(s.minTasks, s.maxTasks),
+    intRangeProblem('targetCpuPercent', s.targetCpuPercent, limits.targetCpuPercent),
+    intRangeProblem('targetConnectionsPerTask', s.targetConnectionsPerTask, limits.targetConnectionsPerTask),
+    intRangeProblem('scaleOutCooldown (s)', s.scaleOutCooldown.toSeconds({ integral: false }), limits.cooldownSeconds),
+    intRangeProblem('scaleInCooldown (s)', s.scaleInCooldown.toSeconds({ integral: false }), limits.cooldownSeconds),
+    cooldownProblem(s.scaleInCooldown, s.scaleOutCooldown),
+    intRangeProblem(
+      'healthCheckGracePeriod (s)',
+      s.healthCheckGracePeriod.toSeconds({ integral: false }),
+      limits.healthCheckGracePeriodSeconds,
+    ),
+    intRangeProblem('pingInterval (ms)', s.pingInterval.toMilliseconds(), limits.pingIntervalMs),
+    intRangeProblem('pingTimeout (ms)', s.pingTimeout.toMilliseconds(), limits.pingTimeoutMs),
+    intRangeProblem('drainTimeout (ms)', s.drainTimeout.toMilliseconds(), limits.drainTimeoutMs),
+    stopTimeoutProblem(s.drainTimeout, s.stopTimeoutMargin),
+    unresolved ? undefined : taskSizeProblem(s.cpu, s.memoryLimitMiB),
+  ];
+}
+
 /** The ECS cluster and the autoscaled Fargate service of Socket.IO nodes. */
 export class SocketService extends Construct {
-  public readonly cluster: ecs.Cluster;
+  public readonly ecsCluster: ecs.Cluster;
   public readonly service: ecs.FargateService;
   public readonly taskDefinition: ecs.FargateTaskDefinition;
   public readonly container: ecs.ContainerDefinition;
@@ -105,58 +295,24 @@ export class SocketService extends Construct {
 
   constructor(scope: Construct, id: string, props: SocketServiceProps) {
     super(scope, id);
-    const cpuArchitecture = props.cpuArchitecture ?? ecs.CpuArchitecture.ARM64;
-    const containerPort = props.containerPort ?? DEFAULT_PORT;
-    const pingInterval = props.pingInterval ?? Duration.millis(DEFAULT_PING_INTERVAL_MS);
-    const pingTimeout = props.pingTimeout ?? Duration.millis(DEFAULT_PING_TIMEOUT_MS);
-    const drainTimeout = props.drainTimeout ?? Duration.millis(DEFAULT_DRAIN_TIMEOUT_MS);
-    const stopTimeoutMargin = props.stopTimeoutMargin ?? Duration.seconds(10);
-    const minTasks = props.minTasks ?? 1;
-    const maxTasks = props.maxTasks ?? 2;
-    const scaleOutCooldown = props.scaleOutCooldown ?? Duration.seconds(60);
-    const scaleInCooldown = props.scaleInCooldown ?? Duration.seconds(300);
+    const s = settle(props);
+    throwPropsProblems(this, socketServiceProblems(props, s));
     this.metricsServiceName = props.metricsServiceName;
 
-    if (props.auth && !props.auth.jwksUrl === !props.auth.signingSecret) {
-      throw new Error('SocketService: auth needs exactly one of auth.jwksUrl and auth.signingSecret');
-    }
-    const stopTimeoutSeconds = Math.ceil((drainTimeout.toMilliseconds() + stopTimeoutMargin.toMilliseconds()) / 1000);
-    if (stopTimeoutSeconds > MAX_STOP_TIMEOUT.toSeconds()) {
-      throw new Error(
-        `SocketService: drainTimeout (${drainTimeout.toMilliseconds()} ms) + stopTimeoutMargin (${stopTimeoutMargin.toMilliseconds()} ms) must be at most ECS's 120 s stopTimeout`,
-      );
-    }
-    if (minTasks < 1 || minTasks > maxTasks) {
-      throw new Error(`SocketService: minTasks (${minTasks}) must be at least 1 and not above maxTasks (${maxTasks})`);
-    }
-    if (scaleInCooldown.toSeconds() <= scaleOutCooldown.toSeconds()) {
-      throw new Error(
-        `SocketService: scaleInCooldown (${scaleInCooldown.toSeconds()} s) must be longer than scaleOutCooldown (${scaleOutCooldown.toSeconds()} s)`,
-      );
-    }
-
-    const enableExecuteCommand = props.enableExecuteCommand ?? false;
-    this.logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
-    });
-
-    this.cluster = new ecs.Cluster(this, 'Cluster', {
+    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: s.logRetention, removalPolicy: s.logRemovalPolicy });
+    this.ecsCluster = new ecs.Cluster(this, 'Cluster', {
       vpc: props.vpc,
       containerInsightsV2: ecs.ContainerInsights.ENHANCED,
       // ECS Exec sessions are audited into the service's own log group (and the grant stays scoped to it).
-      executeCommandConfiguration: enableExecuteCommand
-        ? {
-            logging: ecs.ExecuteCommandLogging.OVERRIDE,
-            logConfiguration: { cloudWatchLogGroup: this.logGroup },
-          }
+      executeCommandConfiguration: s.enableExecuteCommand
+        ? { logging: ecs.ExecuteCommandLogging.OVERRIDE, logConfiguration: { cloudWatchLogGroup: this.logGroup } }
         : undefined,
     });
 
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
-      cpu: props.cpu ?? 256,
-      memoryLimitMiB: props.memoryLimitMiB ?? 512,
-      runtimePlatform: { cpuArchitecture, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+      cpu: s.cpu,
+      memoryLimitMiB: s.memoryLimitMiB,
+      runtimePlatform: { cpuArchitecture: s.cpuArchitecture, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
     });
     // PutMetricData has no resource-level permissions; the namespace condition is the scope.
     this.taskDefinition.addToTaskRolePolicy(
@@ -166,17 +322,52 @@ export class SocketService extends Construct {
         conditions: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } },
       }),
     );
+    this.container = this.addContainer(props, s);
 
-    this.container = this.taskDefinition.addContainer('socketio', {
+    // Re-imported here so the ALB-to-tasks ingress rule lands in this stack, not in the stack that
+    // owns the group (which would then depend on this one: a cycle).
+    const securityGroup = ec2.SecurityGroup.fromSecurityGroupId(this, 'TasksSecurityGroup', props.securityGroup.securityGroupId, {
+      allowAllOutbound: props.securityGroup.allowAllOutbound,
+    });
+    this.service = new ecs.FargateService(this, 'Service', {
+      cluster: this.ecsCluster,
+      taskDefinition: this.taskDefinition,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroups: [securityGroup],
+      assignPublicIp: false,
+      circuitBreaker: { enable: true, rollback: true },
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      enableExecuteCommand: s.enableExecuteCommand,
+      healthCheckGracePeriod: s.healthCheckGracePeriod,
+      propagateTags: ecs.PropagatedTagSource.SERVICE,
+    });
+    // Autoscaling owns the task count: a DesiredCount in the template would reset it on every deploy.
+    (this.service.node.defaultChild as ecs.CfnService).addPropertyDeletionOverride('DesiredCount');
+    this.service.attachToApplicationTargetGroup(props.targetGroup);
+
+    this.connectionsPerTaskMetric = new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: SERVICE_METRICS.connectedClients.name,
+      dimensionsMap: { [SERVICE_DIMENSION]: props.metricsServiceName },
+      statistic: SERVICE_METRICS.connectedClients.statistic,
+      period: Duration.minutes(1),
+    });
+    this.scaling = this.addScaling(s);
+    this.acknowledgeNagFindings(s.enableExecuteCommand);
+  }
+
+  private addContainer(props: SocketServiceProps, s: Settled): ecs.ContainerDefinition {
+    return this.taskDefinition.addContainer('socketio', {
       image: ecs.ContainerImage.fromAsset(props.imageDirectory, {
         file: 'Dockerfile',
-        platform: cpuArchitecture === ecs.CpuArchitecture.X86_64 ? ecrAssets.Platform.LINUX_AMD64 : ecrAssets.Platform.LINUX_ARM64,
+        platform: s.cpuArchitecture === ecs.CpuArchitecture.X86_64 ? ecrAssets.Platform.LINUX_AMD64 : ecrAssets.Platform.LINUX_ARM64,
       }),
       essential: true,
-      user: props.containerUser ?? '65532',
+      user: s.containerUser,
       readonlyRootFilesystem: true,
-      portMappings: [{ containerPort, protocol: ecs.Protocol.TCP }],
-      stopTimeout: Duration.seconds(stopTimeoutSeconds),
+      portMappings: [{ containerPort: s.containerPort, protocol: ecs.Protocol.TCP }],
+      stopTimeout: stopTimeout(s.drainTimeout, s.stopTimeoutMargin),
       logging: ecs.LogDrivers.awsLogs({
         logGroup: this.logGroup,
         streamPrefix: 'socketio',
@@ -185,15 +376,15 @@ export class SocketService extends Construct {
         maxBufferSize: Size.mebibytes(25),
       }),
       environment: {
-        PORT: String(containerPort),
+        PORT: String(s.containerPort),
         REDIS_URL: props.redisUrl,
-        DRAIN_TIMEOUT_MS: String(drainTimeout.toMilliseconds()),
-        PING_INTERVAL_MS: String(pingInterval.toMilliseconds()),
-        PING_TIMEOUT_MS: String(pingTimeout.toMilliseconds()),
+        DRAIN_TIMEOUT_MS: String(s.drainTimeout.toMilliseconds()),
+        PING_INTERVAL_MS: String(s.pingInterval.toMilliseconds()),
+        PING_TIMEOUT_MS: String(s.pingTimeout.toMilliseconds()),
         METRICS_ENABLED: 'true',
         METRICS_SERVICE_NAME: props.metricsServiceName,
-        LOG_LEVEL: props.logLevel ?? 'info',
-        ADAPTER: props.adapter ?? 'pubsub',
+        LOG_LEVEL: s.logLevel,
+        ADAPTER: s.adapter,
         AUTH_MODE: props.auth ? 'jwt' : 'none',
         ...(props.auth?.jwksUrl ? { AUTH_JWKS_URL: props.auth.jwksUrl } : {}),
         ...(props.auth?.issuer ? { AUTH_JWT_ISSUER: props.auth.issuer } : {}),
@@ -206,53 +397,27 @@ export class SocketService extends Construct {
         ...(props.auth?.signingSecret ? { AUTH_JWT_SECRET: ecs.Secret.fromSecretsManager(props.auth.signingSecret) } : {}),
       } satisfies { [K in keyof ContainerEnv]?: ecs.Secret },
     });
+  }
 
-    // Re-imported here so the ALB-to-tasks ingress rule lands in this stack, not in the stack that
-    // owns the group (which would then depend on this one: a cycle).
-    const securityGroup = ec2.SecurityGroup.fromSecurityGroupId(this, 'TasksSecurityGroup', props.securityGroup.securityGroupId, {
-      allowAllOutbound: props.securityGroup.allowAllOutbound,
-    });
-    this.service = new ecs.FargateService(this, 'Service', {
-      cluster: this.cluster,
-      taskDefinition: this.taskDefinition,
-      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
-      securityGroups: [securityGroup],
-      assignPublicIp: false,
-      circuitBreaker: { enable: true, rollback: true },
-      minHealthyPercent: 100,
-      maxHealthyPercent: 200,
-      enableExecuteCommand,
-      healthCheckGracePeriod: props.healthCheckGracePeriod ?? Duration.seconds(60),
-      propagateTags: ecs.PropagatedTagSource.SERVICE,
-    });
-    // Autoscaling owns the task count: a DesiredCount in the template would reset it on every deploy.
-    (this.service.node.defaultChild as ecs.CfnService).addPropertyDeletionOverride('DesiredCount');
-    this.service.attachToApplicationTargetGroup(props.targetGroup);
-
-    this.scaling = this.service.autoScaleTaskCount({ minCapacity: minTasks, maxCapacity: maxTasks });
-    this.scaling.scaleOnCpuUtilization('Cpu', {
-      targetUtilizationPercent: props.targetCpuPercent ?? 60,
-      scaleOutCooldown,
-      scaleInCooldown,
-    });
-    this.connectionsPerTaskMetric = new cloudwatch.Metric({
-      namespace: METRICS_NAMESPACE,
-      metricName: SERVICE_METRICS.connectedClients.name,
-      dimensionsMap: { [SERVICE_DIMENSION]: props.metricsServiceName },
-      statistic: SERVICE_METRICS.connectedClients.statistic,
-      period: Duration.minutes(1),
-    });
-    this.scaling.scaleToTrackCustomMetric('Connections', {
+  /** Target tracking on CPU and on connected sockets per task, both with the same cooldowns. */
+  private addScaling(s: Settled): ecs.ScalableTaskCount {
+    const scaling = this.service.autoScaleTaskCount({ minCapacity: s.minTasks, maxCapacity: s.maxTasks });
+    const cooldowns = { scaleOutCooldown: s.scaleOutCooldown, scaleInCooldown: s.scaleInCooldown };
+    scaling.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: s.targetCpuPercent, ...cooldowns });
+    scaling.scaleToTrackCustomMetric('Connections', {
       metric: this.connectionsPerTaskMetric,
-      targetValue: props.targetConnectionsPerTask ?? 2_000,
-      scaleOutCooldown,
-      scaleInCooldown,
+      targetValue: s.targetConnectionsPerTask,
+      ...cooldowns,
     });
+    return scaling;
+  }
 
+  private acknowledgeNagFindings(enableExecuteCommand: boolean): void {
     Validations.of(this.taskDefinition).acknowledge({
       id: 'AwsSolutions-ECS2',
       reason:
-        'The environment holds non-secret settings only (port, endpoint, timeouts, log level); the AUTH token comes from Secrets Manager through `secrets`.',
+        'The environment holds non-secret settings only (port, endpoint, timeouts, log level); ' +
+        'the AUTH token comes from Secrets Manager through `secrets`.',
     });
     if (enableExecuteCommand) {
       // cdk-nag names this finding after the exact ARN pattern: log streams of the group above.
@@ -268,7 +433,9 @@ export class SocketService extends Construct {
     Validations.of(this.taskDefinition).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'Task role: cloudwatch:PutMetricData supports no resource ARNs and is scoped by the cloudwatch:namespace condition; ECS Exec (when enabled) needs ssmmessages channels and logs:DescribeLogGroups, which have no resource ARNs either. Execution role: ecr:GetAuthorizationToken supports no resource ARNs.',
+        'Task role: cloudwatch:PutMetricData supports no resource ARNs and is scoped by the cloudwatch:namespace condition; ' +
+        'ECS Exec (when enabled) needs ssmmessages channels and logs:DescribeLogGroups, which have no resource ARNs either. ' +
+        'Execution role: ecr:GetAuthorizationToken supports no resource ARNs.',
     });
   }
 }

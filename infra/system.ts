@@ -1,14 +1,14 @@
 import { App, Duration, Environment, RemovalPolicy } from 'aws-cdk-lib';
-import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { CacheStack } from './cache-stack';
+import { CacheStack, CacheStackProps } from './cache-stack';
 import { CacheLockFile, CreateOnlyValues } from './cache-replacement-guard';
 import { metricsServiceName, replicationGroupId, stackNames } from '../contract/stack';
 import { DeploymentConfig } from './config';
-import { MonitoringSettings } from './monitoring';
+import { pickThresholds } from './monitoring-thresholds';
 import { addNagChecks } from './nag';
-import { NetworkStack } from './network-stack';
-import { ServiceStack } from './service-stack';
+import { NetworkStack, NetworkStackProps } from './network-stack';
+import { ServiceStack, ServiceStackProps } from './service-stack';
+import { CPU_ARCHITECTURES } from './socket-service';
 
 export interface SystemOptions {
   /** Directory of the service's Dockerfile. */
@@ -25,60 +25,37 @@ export interface SystemStacks {
   readonly service: ServiceStack;
 }
 
-/** The config's monitoring keys as the Monitoring construct's settings. */
-export function monitoringSettings(c: DeploymentConfig): MonitoringSettings {
+/** What every stack of the stage shares: where it deploys, its tags, and the fate and retention of its logs. */
+function common(config: DeploymentConfig) {
+  // Concrete region (ALB access logging needs it); the account may stay the deploy credentials'.
+  const env: Environment = { account: config.account, region: config.region };
   return {
-    pagingEmails: c.alarmEmails,
-    pagingHttpsEndpoints: c.alarmHttpsEndpoints,
-    warningEmails: c.warningEmails,
-    warningHttpsEndpoints: c.warningHttpsEndpoints,
-    thresholds: {
-      engineCpuWarningPercent: c.alarmCacheEngineCpuWarningPercent,
-      engineCpuCriticalPercent: c.alarmCacheEngineCpuCriticalPercent,
-      hostCpuPercent: c.alarmCacheHostCpuPercent,
-      pubSubLatencyWarningMicros: c.alarmCachePubSubLatencyWarningMicros,
-      pubSubLatencyCriticalMicros: c.alarmCachePubSubLatencyCriticalMicros,
-      requestLatencyMicros: c.alarmCacheRequestLatencyMicros,
-      memoryPercent: c.alarmCacheMemoryPercent,
-      connectionsMax: c.alarmCacheConnectionsMax,
-      replicationLagSeconds: c.alarmCacheReplicationLagSeconds,
-      swapMiB: c.alarmCacheSwapMiB,
-      evictionsPerMinute: c.alarmCacheEvictionsPerMinute,
-      shapedPacketsPerMinute: c.alarmCacheShapedPacketsPerMinute,
-      taskCpuPercent: c.alarmTaskCpuPercent,
-      taskMemoryPercent: c.alarmTaskMemoryPercent,
-      unhealthyTargets: c.alarmUnhealthyTargets,
-      elb5xxPerMinute: c.alarmElb5xxPerMinute,
-      target5xxPerMinute: c.alarmTarget5xxPerMinute,
-      rejectedConnectionsPerMinute: c.alarmRejectedConnectionsPerMinute,
-      redisAdapterErrorsPerMinute: c.alarmRedisAdapterErrorsPerMinute,
-      eventLoopDelayMs: c.alarmEventLoopDelayMs,
-    },
+    env,
+    tags: { app: config.appName, stage: config.stage },
+    // Unset: each construct's own default.
+    logRetention: config.logRetentionDays as logs.RetentionDays | undefined,
+    logRemovalPolicy: config.stage === 'prod' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
   };
 }
 
-/** Adds the three stacks of one stage to `app`, wired from the typed config. */
-export function addSystem(app: App, config: DeploymentConfig, options: SystemOptions): SystemStacks {
-  // Concrete region (ALB access logging needs it); the account may stay the deploy credentials'.
-  const env: Environment = { account: config.account, region: config.region };
-  const names = stackNames(config);
-  const retention = config.logRetentionDays as logs.RetentionDays;
-  const logRemovalPolicy = config.stage === 'prod' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
-  const tags = { app: config.appName, stage: config.stage };
-
-  const network = new NetworkStack(app, names.network, {
+function networkProps(config: DeploymentConfig): NetworkStackProps {
+  const { env, tags, logRetention, logRemovalPolicy } = common(config);
+  return {
     env,
     tags,
     description: `${config.appName} ${config.stage}: VPC and the service security group`,
     existingVpcId: config.vpcId,
     maxAzs: config.maxAzs,
     natGateways: config.natGateways,
-    flowLogRetention: retention,
+    flowLogRetention: logRetention,
     logRemovalPolicy,
-  });
+  };
+}
 
-  const lockEntry = options.cacheLock?.[config.stage];
-  const cache = new CacheStack(app, names.cache, {
+function cacheProps(config: DeploymentConfig, network: NetworkStack, lock: CacheLockFile | undefined): CacheStackProps {
+  const { env, tags, logRetention } = common(config);
+  const locked = typeof lock?.[config.stage] === 'object' ? (lock[config.stage] as CreateOnlyValues) : undefined;
+  return {
     env,
     tags,
     description: `${config.appName} ${config.stage}: ElastiCache replication group (stateful)`,
@@ -97,19 +74,22 @@ export function addSystem(app: App, config: DeploymentConfig, options: SystemOpt
     snapshotWindow: config.cacheSnapshotWindow,
     snapshotRetentionDays: config.cacheSnapshotRetentionDays,
     removalPolicy: config.retainCache ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-    logRetention: retention,
-    lockedCreateOnlyValues: typeof lockEntry === 'object' ? (lockEntry as CreateOnlyValues) : undefined,
+    logRetention,
+    lockedCreateOnlyValues: locked,
     lockName: config.stage,
-    allowReplacement: typeof lockEntry === 'object' ? config.allowCacheReplacement : undefined,
-  });
+    allowReplacement: locked ? config.allowCacheReplacement : undefined,
+  };
+}
 
-  const service = new ServiceStack(app, names.service, {
+function serviceProps(config: DeploymentConfig, network: NetworkStack, cache: CacheStack, imageDirectory: string): ServiceStackProps {
+  const { env, tags, logRetention, logRemovalPolicy } = common(config);
+  return {
     env,
     tags,
     description: `${config.appName} ${config.stage}: ALB, ECS cluster and the Socket.IO Fargate service`,
     vpc: network.vpc,
     serviceSecurityGroup: network.serviceSecurityGroup,
-    imageDirectory: options.imageDirectory,
+    imageDirectory,
     redisUrl: cache.redisUrl,
     redisPasswordSecret: cache.authSecret,
     // One setting switches both: a sharded cache needs the sharded adapter.
@@ -120,7 +100,7 @@ export function addSystem(app: App, config: DeploymentConfig, options: SystemOpt
         : undefined,
     corsOrigins: config.corsOrigins,
     metricsServiceName: metricsServiceName(config),
-    cpuArchitecture: config.cpuArchitecture === 'X86_64' ? ecs.CpuArchitecture.X86_64 : ecs.CpuArchitecture.ARM64,
+    cpuArchitecture: CPU_ARCHITECTURES[config.cpuArchitecture],
     cpu: config.taskCpu,
     memoryLimitMiB: config.taskMemoryMiB,
     containerPort: config.containerPort,
@@ -128,7 +108,7 @@ export function addSystem(app: App, config: DeploymentConfig, options: SystemOpt
     pingTimeout: Duration.millis(config.pingTimeoutMs),
     drainTimeout: Duration.millis(config.drainTimeoutMs),
     logLevel: config.logLevel,
-    logRetention: retention,
+    logRetention,
     logRemovalPolicy,
     enableExecuteCommand: config.enableExecuteCommand,
     minTasks: config.minTasks,
@@ -146,13 +126,27 @@ export function addSystem(app: App, config: DeploymentConfig, options: SystemOpt
       replicationGroupId: cache.replicationGroupId,
       cacheNodeType: cache.nodeType,
       numCacheClusters: cache.numCacheClusters,
-      cacheMemberIds: cache.memberClusterIds,
+      cacheMemberIds: cache.cacheMemberIds,
       cacheEngine: cache.engine,
       cacheEngineVersion: cache.cache.engineVersion,
     },
-    monitoring: monitoringSettings(config),
-  });
+    // The config's keys are the construct's names: the thresholds and subscribers pass through as they are.
+    monitoring: {
+      thresholds: pickThresholds(config),
+      alarmEmails: config.alarmEmails,
+      alarmHttpsEndpoints: config.alarmHttpsEndpoints,
+      warningEmails: config.warningEmails,
+      warningHttpsEndpoints: config.warningHttpsEndpoints,
+    },
+  };
+}
 
+/** Adds the three stacks of one stage to `app`, wired from the typed config. */
+export function addSystem(app: App, config: DeploymentConfig, options: SystemOptions): SystemStacks {
+  const names = stackNames(config);
+  const network = new NetworkStack(app, names.network, networkProps(config));
+  const cache = new CacheStack(app, names.cache, cacheProps(config, network, options.cacheLock));
+  const service = new ServiceStack(app, names.service, serviceProps(config, network, cache, options.imageDirectory));
   if (options.nag ?? true) addNagChecks(app);
   return { network, cache, service };
 }

@@ -103,7 +103,7 @@ describe('cluster mode (sharded)', () => {
       TransitEncryptionEnabled: true,
       NumCacheClusters: Match.absent(),
     });
-    expect(sharded.stacks.cache.memberClusterIds).toEqual([
+    expect(sharded.stacks.cache.cacheMemberIds).toEqual([
       'socketio-prod-0001-001',
       'socketio-prod-0001-002',
       'socketio-prod-0001-003',
@@ -138,7 +138,7 @@ describe('cluster mode (sharded)', () => {
   it('keeps the classic adapter without cluster mode', () => {
     const plain = synth({});
     expect(containerEnv(plain).Environment).toContainEqual({ Name: 'ADAPTER', Value: 'pubsub' });
-    expect(plain.stacks.cache.memberClusterIds).toEqual(['socketio-dev-001']);
+    expect(plain.stacks.cache.cacheMemberIds).toEqual(['socketio-dev-001']);
   });
 
   it('is a replacement the guard stops without the opt-in', () => {

@@ -68,3 +68,30 @@ export function onlyResource(template: Template, type: string): { Properties: Re
   if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
   return found[0] as { Properties: Record<string, unknown> };
 }
+
+/** The rows of the first table after `heading` in a doc under docs/, by column name. */
+export function docTable(file: string, heading: string): Record<string, string>[] {
+  const text = readFileSync(join(ROOT, 'docs', file), 'utf8');
+  const start = text.indexOf(`\n${heading}\n`);
+  if (start < 0) throw new Error(`docs/${file} has no "${heading}"`);
+  const lines = text.slice(start).split('\n');
+  const first = lines.findIndex((l) => l.startsWith('|'));
+  const table = lines.slice(
+    first,
+    lines.findIndex((l, i) => i > first && !l.startsWith('|')),
+  );
+  // The tables hold no | inside a cell.
+  const cells = (line: string) =>
+    line
+      .slice(1, -1)
+      .split('|')
+      .map((c) => c.trim());
+  const [head, , ...rows] = table.map(cells);
+  return rows.map((row) => Object.fromEntries(head.map((name, i) => [name, row[i] ?? ''])));
+}
+
+/** How the docs' tables write a value: numbers plain, strings and booleans in backticks, an empty list as "none". */
+export function docValue(value: unknown): string {
+  if (Array.isArray(value)) return value.length === 0 ? 'none' : value.map((v) => `\`${v}\``).join(', ');
+  return typeof value === 'number' ? String(value) : `\`${String(value)}\``;
+}

@@ -55,7 +55,8 @@ describe('monitoring variants (synthesized)', () => {
     s.service.hasOutput('CacheMemberIds', {
       Value: 'socketio-prod-0001-001,socketio-prod-0001-002,socketio-prod-0002-001,socketio-prod-0002-002',
     });
-  });
+    // The file's first synth also loads aws-cdk-lib and cdk-nag: on a shared, loaded machine that outlasts the default.
+  }, 120_000);
 
   it('Redis OSS 7.0 (patch unknown): no read/write latency alarms, pub/sub latency stays', () => {
     const names = alarmNames(synth({ cacheEngine: 'redis', cacheEngineVersion: '7.0' }, { lock: null }).service);
@@ -65,7 +66,7 @@ describe('monitoring variants (synthesized)', () => {
 
   it('an unknown node type needs an explicit host-CPU threshold, which then applies', () => {
     expect(() => synth({ cacheNodeType: 'cache.x9.large' })).toThrow(
-      /cacheNodeType "cache\.x9\.large" is not in the vCPU table.*thresholds\.hostCpuPercent/,
+      /cacheNodeType "cache\.x9\.large" is not in the vCPU table.*thresholds\.alarmCacheHostCpuPercent/,
     );
     const s = synth({ cacheNodeType: 'cache.x9.large', alarmCacheHostCpuPercent: '60', alarmCacheConnectionsMax: '500' });
     s.service.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'socketio-dev-service-RedisHostCpu-001', Threshold: 60 });
@@ -83,10 +84,10 @@ describe('Monitoring construct props', () => {
   function props(overrides: Partial<MonitoringProps> = {}): { stack: Stack; props: MonitoringProps } {
     const stack = new Stack(new App(), 'Bare', { env: { region: 'eu-west-1' } });
     const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0 });
-    const cluster = new ecs.Cluster(stack, 'Cluster', { vpc });
+    const ecsCluster = new ecs.Cluster(stack, 'Cluster', { vpc });
     const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task');
     taskDefinition.addContainer('app', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:latest') });
-    const service = new ecs.FargateService(stack, 'Service', { cluster, taskDefinition });
+    const service = new ecs.FargateService(stack, 'Service', { cluster: ecsCluster, taskDefinition });
     const loadBalancer = new elbv2.ApplicationLoadBalancer(stack, 'Alb', { vpc });
     const targetGroup = new elbv2.ApplicationTargetGroup(stack, 'Targets', {
       vpc,
@@ -99,7 +100,7 @@ describe('Monitoring construct props', () => {
       stack,
       props: {
         service,
-        cluster,
+        ecsCluster,
         targetGroup,
         loadBalancer,
         metricsServiceName: 'svc',
@@ -115,29 +116,29 @@ describe('Monitoring construct props', () => {
     const m = new Monitoring(stack, 'Monitoring', p);
     expect(m.memberIds).toEqual(['grp-001']);
     expect(m.thresholds).toMatchObject({
-      engineCpuWarningPercent: 80,
-      engineCpuCriticalPercent: 90,
-      hostCpuPercent: 45,
-      connectionsMax: 2 * 2 * 3 + 50,
+      alarmCacheEngineCpuWarningPercent: 80,
+      alarmCacheEngineCpuCriticalPercent: 90,
+      alarmCacheHostCpuPercent: 45,
+      alarmCacheConnectionsMax: 2 * 2 * 3 + 50,
     });
     Template.fromStack(stack).resourceCountIs('AWS::SNS::Subscription', 0);
   });
 
   it.each([
     [
-      { thresholds: { engineCpuWarningPercent: 90, engineCpuCriticalPercent: 90 } },
-      /thresholds\.engineCpuWarningPercent \(90\) must be below thresholds\.engineCpuCriticalPercent \(90\)/,
+      { thresholds: { alarmCacheEngineCpuWarningPercent: 90, alarmCacheEngineCpuCriticalPercent: 90 } },
+      /thresholds\.alarmCacheEngineCpuWarningPercent \(90\) must be below thresholds\.alarmCacheEngineCpuCriticalPercent \(90\)/,
     ],
     [
-      { thresholds: { pubSubLatencyWarningMicros: 5000 } },
-      /thresholds\.pubSubLatencyWarningMicros \(5000\) must be below thresholds\.pubSubLatencyCriticalMicros \(2000\)/,
+      { thresholds: { alarmCachePubSubLatencyWarningMicros: 5000 } },
+      /thresholds\.alarmCachePubSubLatencyWarningMicros \(5000\) must be below thresholds\.alarmCachePubSubLatencyCriticalMicros \(2000\)/,
     ],
-    [{ thresholds: { taskMemoryPercent: 120 } }, /thresholds\.taskMemoryPercent must be above 0 and at most 100/],
-    [{ thresholds: { elb5xxPerMinute: -1 } }, /thresholds\.elb5xxPerMinute must be a number of at least 0/],
+    [{ thresholds: { alarmTaskMemoryPercent: 120 } }, /thresholds\.alarmTaskMemoryPercent must be from 1 to 100, got 120/],
+    [{ thresholds: { alarmElb5xxPerMinute: -1 } }, /thresholds\.alarmElb5xxPerMinute must be from 0 to 1000000, got -1/],
     [{ numCacheClusters: 7 }, /numCacheClusters must be an integer from 1 to 6/],
     [{ minTasks: 3, maxTasks: 2 }, /minTasks \(3\) must be at least 1 and not above maxTasks \(2\)/],
     [{ cacheMemberIds: ['other-001'] }, /cacheMemberIds must start with "grp-"/],
-    [{ pagingHttpsEndpoints: ['http://x.example.com'] }, /pagingHttpsEndpoints must hold https:\/\/ URLs/],
+    [{ alarmHttpsEndpoints: ['http://x.example.com'] }, /alarmHttpsEndpoints must hold https:\/\/ URLs/],
     [{ warningEmails: ['nope'] }, /warningEmails must hold email addresses/],
   ] as [Partial<MonitoringProps>, RegExp][])('rejects %o', (overrides, message) => {
     const { stack, props: p } = props(overrides);

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,21 +22,39 @@ function credentiallessEnv(): NodeJS.ProcessEnv {
   };
 }
 
+/**
+ * Runs a command to its end without blocking the test worker (a spawnSync of a whole synth starves
+ * vitest's worker RPC, which then reports "Timeout calling onTaskUpdate").
+ */
+function run(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number }) {
+  return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
 describe('cdk synth without AWS credentials', () => {
   it.each(['dev', 'prod'])(
     '%s: exits 0 and writes the three templates',
-    (stage) => {
+    async (stage) => {
       const outdir = mkdtempSync(join(tmpdir(), 'infra-cli-'));
       outdirs.push(outdir);
-      const result = spawnSync(
+      const result = await run(
         join(ROOT, 'node_modules', '.bin', 'cdk'),
         ['synth', '--quiet', '--no-notices', '-c', `stage=${stage}`, '--output', outdir],
-        {
-          cwd: ROOT,
-          env: credentiallessEnv(),
-          encoding: 'utf8',
-          timeout: 120_000,
-        },
+        { cwd: ROOT, env: credentiallessEnv(), timeoutMs: 120_000 },
       );
       expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
       for (const part of ['network', 'cache', 'service']) {

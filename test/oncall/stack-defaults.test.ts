@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { PRESETS } from '../../infra/config';
+import { resolveConfig } from '../../infra/config';
 import { stackNames } from '../../contract/stack';
 import { OUTPUT_KEYS, planQueries } from '../../oncall/metrics';
 import { DEFAULT_STACK } from '../../oncall/options';
 
 describe('on-call defaults match the infrastructure', () => {
   it('the default stack is the dev service stack the CDK app creates', () => {
-    expect(DEFAULT_STACK).toBe(stackNames({ appName: PRESETS.dev.appName, stage: 'dev' }).service);
+    expect(DEFAULT_STACK).toBe(stackNames(resolveConfig({ stage: 'dev' })).service);
   });
 
   it('prefers the listed member ids (cluster mode names) over a count', () => {

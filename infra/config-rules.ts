@@ -1,0 +1,104 @@
+/**
+ * The deployment config's rules between keys, in one place: those spanning constructs (an alarm
+ * level against the autoscaling target, the ALB's idle timeout against the tasks' heartbeat), the
+ * stage's (what prod requires), and a construct's own rules applied under the config's key names
+ * (the rule itself lives with the construct). Each returns a problem naming the keys.
+ */
+import { Duration } from 'aws-cdk-lib';
+import type { DeploymentConfig } from './config';
+import { idleTimeoutProblem } from './load-balancer';
+import { thresholdRuleProblems } from './monitoring-thresholds';
+import { natGatewaysProblem } from './network';
+import { cooldownProblem, SOCKET_SERVICE_DEFAULTS, stopTimeoutProblem, taskCountProblem, taskSizeProblem } from './socket-service';
+import { Problem } from './validation';
+
+const when = (condition: boolean, problem: string): Problem => (condition ? problem : undefined);
+
+function networkProblems(c: DeploymentConfig): Problem[] {
+  const prod = c.stage === 'prod';
+  return [
+    when(
+      c.vpcId !== undefined && c.account === undefined,
+      'vpcId needs an explicit account (-c account=123456789012 or CDK_DEFAULT_ACCOUNT) for the VPC lookup',
+    ),
+    natGatewaysProblem(c.natGateways, c.maxAzs),
+    when(prod && c.maxAzs < 3, `maxAzs must be at least 3 in prod, got ${c.maxAzs}`),
+  ];
+}
+
+function cacheProblems(c: DeploymentConfig): Problem[] {
+  const prod = c.stage === 'prod';
+  return [
+    when(
+      prod && c.numCacheClusters < 2,
+      `numCacheClusters must be at least 2 in prod (a replica in another AZ for Multi-AZ failover), got ${c.numCacheClusters}`,
+    ),
+    when(
+      prod && c.cacheClusterMode && c.cacheReplicasPerShard < 1,
+      `cacheReplicasPerShard must be at least 1 in prod (a replica per shard for Multi-AZ failover), got ${c.cacheReplicasPerShard}`,
+    ),
+    when(
+      prod && !c.cacheTls,
+      'cacheTls must be true in prod: the AUTH token and the chat traffic must not cross the network in clear text',
+    ),
+  ];
+}
+
+function serviceProblems(c: DeploymentConfig): Problem[] {
+  return [
+    taskSizeProblem(c.taskCpu, c.taskMemoryMiB, { cpu: 'taskCpu', memory: 'taskMemoryMiB' }),
+    taskCountProblem(c.minTasks, c.maxTasks),
+    when(c.stage === 'prod' && c.minTasks < 2, `minTasks must be at least 2 in prod (one task per failure), got ${c.minTasks}`),
+    cooldownProblem(Duration.seconds(c.scaleInCooldownSeconds), Duration.seconds(c.scaleOutCooldownSeconds), {
+      scaleIn: 'scaleInCooldownSeconds',
+      scaleOut: 'scaleOutCooldownSeconds',
+    }),
+    // The stacks leave the margin at SocketService's default.
+    stopTimeoutProblem(Duration.millis(c.drainTimeoutMs), SOCKET_SERVICE_DEFAULTS.stopTimeoutMargin, {
+      drainTimeout: 'drainTimeoutMs',
+      stopTimeoutMargin: 'stopTimeoutMargin',
+    }),
+    // The service stack sets the ALB's minIdleTimeout to the tasks' heartbeat.
+    idleTimeoutProblem(Duration.seconds(c.albIdleTimeoutSeconds), Duration.millis(c.pingIntervalMs + c.pingTimeoutMs), {
+      idleTimeout: 'albIdleTimeoutSeconds',
+      minIdleTimeout: 'pingIntervalMs + pingTimeoutMs',
+    }),
+  ];
+}
+
+function authProblems(c: DeploymentConfig): Problem[] {
+  const none = c.authMode === 'none';
+  return [
+    when(
+      none && c.stage === 'prod' && !c.authDisabledReason,
+      'authMode=none in prod needs authDisabledReason: say why anyone may connect (-c authDisabledReason="…"), or keep authMode=jwt',
+    ),
+    when(
+      none && Boolean(c.authJwksUrl || c.authJwtIssuer || c.authJwtAudience),
+      'authJwksUrl, authJwtIssuer and authJwtAudience only apply with authMode=jwt',
+    ),
+    when(c.authDisabledReason !== undefined && !none, 'authDisabledReason only applies with authMode=none'),
+  ];
+}
+
+function monitoringProblems(c: DeploymentConfig): Problem[] {
+  return [
+    ...thresholdRuleProblems(c, c.maxTasks, (key) => key),
+    // Autoscaling holds CPU near targetCpuPercent; an alarm at or below it would fire on every busy hour.
+    when(
+      c.alarmTaskCpuPercent <= c.targetCpuPercent,
+      `alarmTaskCpuPercent (${c.alarmTaskCpuPercent}) must be above targetCpuPercent (${c.targetCpuPercent}), ` +
+        'or it fires whenever autoscaling works as intended',
+    ),
+    // A loop stalled for pingTimeout drops every socket of the task: the alarm must come first.
+    when(
+      c.alarmEventLoopDelayMs >= c.pingTimeoutMs,
+      `alarmEventLoopDelayMs must be from 1 to below pingTimeoutMs (${c.pingTimeoutMs}), got ${c.alarmEventLoopDelayMs}`,
+    ),
+  ];
+}
+
+/** Every broken rule of `c`, in the order the keys appear in the config. */
+export function configProblems(c: DeploymentConfig): Problem[] {
+  return [...networkProblems(c), ...cacheProblems(c), ...serviceProblems(c), ...authProblems(c), ...monitoringProblems(c)];
+}

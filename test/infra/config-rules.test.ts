@@ -1,0 +1,67 @@
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { describe, expect, it } from 'vitest';
+import { DeploymentConfig, resolveConfig } from '../../infra/config';
+import { configProblems } from '../../infra/config-rules';
+import { LoadBalancer } from '../../infra/load-balancer';
+import { Network } from '../../infra/network';
+
+/** The problems of the dev config with `changes`, skipping the schema (which would stop some of them first). */
+const problems = (changes: Partial<DeploymentConfig>, stage: 'dev' | 'prod' = 'dev') =>
+  configProblems({ ...resolveConfig({ stage }), ...changes }).filter(Boolean);
+
+describe('config rules', () => {
+  it('the presets break none', () => {
+    expect(problems({})).toEqual([]);
+    expect(problems({}, 'prod')).toEqual([]);
+  });
+
+  it('rules spanning constructs name both keys', () => {
+    expect(problems({ alarmTaskCpuPercent: 60 })).toEqual([
+      expect.stringMatching(/^alarmTaskCpuPercent \(60\) must be above targetCpuPercent \(60\)/),
+    ]);
+    expect(problems({ pingTimeoutMs: 5_000, alarmEventLoopDelayMs: 5_000 })).toEqual([
+      'alarmEventLoopDelayMs must be from 1 to below pingTimeoutMs (5000), got 5000',
+    ]);
+    expect(problems({ pingIntervalMs: 100_000, pingTimeoutMs: 20_000 })).toEqual([
+      expect.stringMatching(/^albIdleTimeoutSeconds \(120 s\) must be above pingIntervalMs \+ pingTimeoutMs \(120 s\)/),
+    ]);
+  });
+
+  it('prod requires redundancy, TLS and auth', () => {
+    expect(problems({ maxAzs: 2, natGateways: 2 }, 'prod')).toEqual(['maxAzs must be at least 3 in prod, got 2']);
+    expect(problems({ minTasks: 1 }, 'prod')).toEqual(['minTasks must be at least 2 in prod (one task per failure), got 1']);
+    expect(problems({ cacheClusterMode: true, cacheReplicasPerShard: 0 }, 'prod')).toEqual([
+      expect.stringMatching(/^cacheReplicasPerShard must be at least 1 in prod/),
+    ]);
+    // Outside cluster mode the shard keys are not used, so not checked against prod's needs.
+    expect(problems({ cacheReplicasPerShard: 0 }, 'prod')).toEqual([]);
+    expect(problems({ authMode: 'none' }, 'prod')).toEqual([expect.stringMatching(/^authMode=none in prod needs authDisabledReason/)]);
+  });
+
+  it("a construct's own rule applies with the message the construct gives, under the config's key names", () => {
+    // Network's rule: the same words, whether the construct or the config finds it.
+    expect(problems({ maxAzs: 2, natGateways: 3 })).toEqual(['natGateways (3) must be from 1 to maxAzs (2)']);
+    expect(() => new Network(new Stack(new App(), 'N'), 'N', { maxAzs: 2, natGateways: 3 })).toThrow(
+      'Network: natGateways (3) must be from 1 to maxAzs (2)',
+    );
+    // LoadBalancer's rule, with the config's names for its two values.
+    const stack = new Stack(new App(), 'L', { env: { region: 'us-east-1' } });
+    const vpc = new ec2.Vpc(stack, 'Vpc');
+    expect(
+      () =>
+        new LoadBalancer(stack, 'Lb', { vpc, targetPort: 3000, idleTimeout: Duration.seconds(45), minIdleTimeout: Duration.seconds(45) }),
+    ).toThrow(/^LoadBalancer: idleTimeout \(45 s\) must be above minIdleTimeout \(45 s\), or idle Socket\.IO connections are cut/);
+    expect(problems({ albIdleTimeoutSeconds: 45 })).toEqual([
+      'albIdleTimeoutSeconds (45 s) must be above pingIntervalMs + pingTimeoutMs (45 s), ' +
+        'or idle Socket.IO connections are cut between heartbeats',
+    ]);
+  });
+
+  it('reports every broken rule, not only the first', () => {
+    expect(problems({ minTasks: 3, maxTasks: 2, scaleInCooldownSeconds: 30 })).toEqual([
+      'minTasks (3) must be at least 1 and not above maxTasks (2)',
+      expect.stringMatching(/^scaleInCooldownSeconds \(30 s\) must be longer than scaleOutCooldownSeconds \(60 s\)/),
+    ]);
+  });
+});
