@@ -42,7 +42,8 @@ async function main(): Promise<void> {
     process.exit(0);
   }
   for (const node of cluster.nodes) process.stdout.write(`${node.nodeId}: ${node.url}\n`);
-  process.stdout.write(`redis: ${cluster.redisUrl}${cluster.redis ? ' (started for this cluster)' : ''}\n`);
+  const started = cluster.redisPassword ? ` (started for this cluster, AUTH password ${cluster.redisPassword})` : '';
+  process.stdout.write(`redis: ${cluster.redisUrl}${started}\n`);
   process.stdout.write(
     `load balancer: ${cluster.url} (HAProxy, sticky cookie ${cluster.loadBalancer!.cookieName}, health check /readyz)\n`,
   );

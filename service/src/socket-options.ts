@@ -7,6 +7,8 @@ export function socketServerOptions(config: Config): Partial<ServerOptions> {
     pingInterval: config.pingIntervalMs,
     pingTimeout: config.pingTimeoutMs,
     maxHttpBufferSize: config.maxHttpBufferBytes,
+    // Socket.IO's own deadline for the first CONNECT; the pre-auth budget enforces the same one (and again after a socket leaves).
+    connectTimeout: config.limits.preAuth.timeoutMs,
     // The bundle cannot resolve socket.io-client at run time; http/static.ts serves the client file.
     serveClient: false,
     // Compressing every frame costs CPU per delivery for small chat messages.

@@ -27,7 +27,11 @@ describe('e2e: the demo page takes the token from the URL and removes it', () =>
     expect(await page.locator('#user').textContent()).toBe('page-user');
     const url = await page.evaluate(() => window.location.href);
     expect(url).toBe(`${node.url}/?room=lobby`);
-    expect(await page.evaluate(() => window.history.length)).toBe(1);
+    // The entry was replaced, not followed by a clean one: going back leaves the page instead of finding the token.
+    await page.goBack();
+    expect(page.url()).toBe('about:blank');
+    await page.goForward();
+    expect(page.url()).toBe(`${node.url}/?room=lobby`);
     // Kept for this tab only, so that a reload still connects.
     await page.reload();
     await page.locator('#status[data-state="connected"]').waitFor();

@@ -254,18 +254,23 @@ export function floodHandshakes(opts: {
 export function connectOnce(url: string, opts: Partial<ManagerOptions & SocketOptions> = {}, timeoutMs = 8_000): Promise<string> {
   const socket = connect(url, { reconnection: false, forceNew: true, withCredentials: true, timeout: timeoutMs, ...opts });
   return new Promise((resolve) => {
+    let done = false;
     const finish = (outcome: string) => {
+      if (done) return;
+      done = true;
       clearTimeout(timer);
-      socket.disconnect();
       resolve(outcome);
+      socket.disconnect();
     };
     const timer = setTimeout(() => finish('timeout'), timeoutMs);
     socket.once('session', () => finish('connected'));
     socket.once('connect_error', (err) => finish(err.message));
+    // Closed before it was answered (e.g. its session was evicted): the client would reconnect, this one reports it.
+    socket.once('disconnect', (reason) => finish(`disconnected: ${reason}`));
   });
 }
 
-/** Milliseconds each call of `fn` took, `n` times, `gapMs` apart; for printing, not asserting. */
+/** Percentiles of timings, for printing, not asserting. */
 export function percentiles(samples: number[]): { n: number; p50: number; p95: number; max: number } {
   const s = [...samples].sort((a, b) => a - b);
   const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;

@@ -13,6 +13,9 @@ export const chatMessage = defineHandler({
       return failure('payload_too_large', `text is ${bytes} bytes, the limit is ${config.maxTextBytes}`);
     }
     const target = room ?? null;
+    if (target === null && !identity.mayBroadcast) {
+      return failure('forbidden', 'this token may send only to its rooms: messaging everyone needs the broadcast claim');
+    }
     if (target !== null && !socket.rooms.has(target)) {
       return failure('not_in_room', `join ${target} before sending to it`);
     }

@@ -1,10 +1,13 @@
 import { EVENTS, failure, roomPayload } from '../../../contract/events';
+import { mayAccessRoom } from '../admission/auth';
 import { defineHandler } from './handler';
 
 export const roomMembers = defineHandler({
   event: EVENTS.roomMembers,
   schema: roomPayload,
-  async handle({ room }, { countMembers, logger }) {
+  async handle({ room }, { countMembers, logger, identity }) {
+    // Who is where is as private as the room: the same claim as room:join decides.
+    if (!mayAccessRoom(identity, room)) return failure('forbidden', `not allowed to ask about ${room}`);
     try {
       return { ok: true, room, count: await countMembers(room) };
     } catch (err) {

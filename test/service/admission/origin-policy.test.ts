@@ -19,9 +19,10 @@ describe('origins: the allow-list guards every transport, and JSONP is refused',
     await Promise.all([listed?.stop(), unlisted?.stop()]);
   });
 
+  // Engine.IO answers every refused upgrade with 400.
   it('refuses a WebSocket handshake from a foreign Origin, and accepts a listed one, its own, or none', async () => {
-    expect(await tryWebSocket(listed.url, { origin: EVIL })).toBe(403);
-    expect(await tryWebSocket(listed.url, { origin: 'null' })).toBe(403);
+    expect(await tryWebSocket(listed.url, { origin: EVIL })).toBe(400);
+    expect(await tryWebSocket(listed.url, { origin: 'null' })).toBe(400);
     expect(await tryWebSocket(listed.url, { origin: APP })).toBe('open');
     expect(await tryWebSocket(listed.url, { origin: listed.url })).toBe('open');
     // Clients that are not browsers send no Origin; the token is what admits them.
@@ -45,7 +46,7 @@ describe('origins: the allow-list guards every transport, and JSONP is refused',
   });
 
   it('without CORS_ORIGINS, admits only its own origin (and clients without one)', async () => {
-    expect(await tryWebSocket(unlisted.url, { origin: EVIL })).toBe(403);
+    expect(await tryWebSocket(unlisted.url, { origin: EVIL })).toBe(400);
     expect(await tryWebSocket(unlisted.url, { origin: unlisted.url })).toBe('open');
     expect(await tryWebSocket(unlisted.url)).toBe('open');
     expect((await httpRequest(`${unlisted.url}${HANDSHAKE}`, { headers: { origin: EVIL } })).status).toBe(403);

@@ -26,7 +26,8 @@ describe('no gateway errors for bad requests, and /healthz details only for trus
       const direct = await rawHttp(node.port, upgrade(path));
       const through = await rawHttp(lbPort, upgrade(path));
       console.log(
-        `upgrade to ${path}: direct ${direct.statusLine} in ${direct.afterMs} ms, through HAProxy ${through.statusLine} in ${through.afterMs} ms`,
+        `upgrade to ${path}: direct ${direct.statusLine} in ${direct.afterMs} ms, ` +
+          `through HAProxy ${through.statusLine} in ${through.afterMs} ms`,
       );
       expect(direct.statusLine).toMatch(/^HTTP\/1\.1 4\d\d /);
       expect(through.statusLine).toMatch(/^HTTP\/1\.1 4\d\d /);
