@@ -100,7 +100,8 @@ export const envSchema = z.object({
   /** Proxies in front of the node that append to X-Forwarded-For (the ALB, or HAProxy locally); 0: trust no header. */
   TRUSTED_PROXY_HOPS: int(0, 10).default(1),
   /** Engine.IO sessions without an authenticated CONNECT, per node and per client IP, and how long they may stay so. */
-  PREAUTH_MAX_SESSIONS: int(1, 1_000_000).default(1_000),
+  // A drain closes a full node's 20,000 sockets in ten batches: 2,000 reconnecting at once may all land on one other node.
+  PREAUTH_MAX_SESSIONS: int(1, 1_000_000).default(2_000),
   PREAUTH_MAX_SESSIONS_PER_IP: int(1, 1_000_000).default(64),
   PREAUTH_TIMEOUT_MS: int(100, 60_000).default(5_000),
   /** Every packet a connection sends (events, ACKs, pings, pongs, CONNECTs, noise) spends from these buckets. */

@@ -95,8 +95,6 @@ export const CLOSE_REASONS = {
   unknownNamespace: 'unknown_namespace',
   /** A second CONNECT to a namespace while one is pending or open on this connection. */
   duplicateConnect: 'duplicate_connect',
-  /** A CONNECT was refused (its connect_error was sent first). */
-  connectRefused: 'connect_refused',
   /** No authenticated CONNECT within PREAUTH_TIMEOUT_MS. */
   preAuthTimeout: 'preauth_timeout',
   /** The oldest unauthenticated session, closed to make room for a new one when PREAUTH_MAX_SESSIONS are open. */
