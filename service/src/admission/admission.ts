@@ -42,6 +42,7 @@ export function createAdmission(config: Config, deps: AdmissionDeps): Admission 
   const hops = config.trustedProxyHops;
   const refusedLog = new SampledLog(logger, 'info', 'handshake refused', config.logRefusalsPerS);
   const closedLog = new SampledLog(logger, 'warn', 'connection closed by the guard', config.logRefusalsPerS);
+  const faultLog = new SampledLog(logger, 'error', 'packet guard failed', config.logRefusalsPerS);
   const guards = new WeakMap<EngineConn, PacketGuard>();
   const ips = new WeakMap<EngineConn, string>();
 
@@ -90,6 +91,7 @@ export function createAdmission(config: Config, deps: AdmissionDeps): Admission 
         hasNamespace: (nsp) => io._nsps.has(nsp),
         connecting: () => preAuth.connecting(conn),
         violation: (reason) => closeConn(conn, reason),
+        fault: (err) => faultLog.write({ err }),
       });
       guards.set(conn, guard);
     });
@@ -113,8 +115,7 @@ export function createAdmission(config: Config, deps: AdmissionDeps): Admission 
     preAuthSessions: () => preAuth.size,
     addressOf: (socket) => clientAddress(socket.request, hops),
     close() {
-      refusedLog.flush();
-      closedLog.flush();
+      for (const log of [refusedLog, closedLog, faultLog]) log.flush();
     },
   };
 }

@@ -18,6 +18,8 @@ export interface PacketGuardOptions {
   connecting(): void;
   /** The connection broke a rule; closes it. */
   violation(reason: CloseReason): void;
+  /** A bug in the guard: logged; the packet goes on to Socket.IO, whose own checks still apply. */
+  fault(err: unknown): void;
 }
 
 export interface PacketGuard {
@@ -44,7 +46,7 @@ export function guardPackets(conn: EngineConn, opts: PacketGuardOptions): Packet
   const pending = new Set<string>();
   const sockets = new Map<string, Socket>();
 
-  conn.on('packet', (packet) => {
+  const inspect = (packet: { type: string; data?: unknown }) => {
     if (!packets.take() || !bytes.take(sizeOf(packet.data))) return opts.violation(CLOSE_REASONS.packetBudget);
     if (packet.type !== 'message' || typeof packet.data !== 'string') return;
     const header = packetHeader(packet.data);
@@ -55,8 +57,16 @@ export function guardPackets(conn: EngineConn, opts: PacketGuardOptions): Packet
       pending.add(header.nsp);
       if (header.nsp === '/') opts.connecting();
     } else if (header.type === PACKET.ack || header.type === PACKET.binaryAck) {
-      const socket = sockets.get(header.nsp) as unknown as AwaitingAcks | undefined;
-      if (header.id === undefined || !socket?.acks.has(header.id)) return opts.violation(CLOSE_REASONS.unexpectedAck);
+      const socket = sockets.get(header.nsp) as unknown as Partial<AwaitingAcks> | undefined;
+      if (header.id === undefined || !socket?.acks?.has(header.id)) return opts.violation(CLOSE_REASONS.unexpectedAck);
+    }
+  };
+  // This runs inside Engine.IO's packet handling: an exception here would escape into the transport and kill the node.
+  conn.on('packet', (packet) => {
+    try {
+      inspect(packet);
+    } catch (err) {
+      opts.fault(err);
     }
   });
 

@@ -9,26 +9,42 @@ export interface PacketHeader {
 }
 
 /**
- * The start of a Socket.IO packet as socket.io-parser encodes it: `<type>[<attachments>-][<nsp>,][<id>]<json>`.
- * Read before the parser decodes the JSON, so that the guard can refuse a packet without paying for it.
- * Undefined when the first character is not a packet type (the parser then refuses it itself).
+ * The start of a Socket.IO packet, `<type>[<attachments>-][<nsp>,][<id>]<json>`, read before the
+ * parser decodes the JSON, so that the guard can refuse a packet without paying for it. It follows
+ * socket.io-parser's own decodeString step by step, quirks included (`Number(' ')` is 0, so a
+ * leading space reads as a CONNECT there, and here too): what the guard sees is what Socket.IO
+ * will act on (the loose `!=` comparisons are the parser's). Undefined where the parser refuses the packet itself.
  */
-export function packetHeader(text: string): PacketHeader | undefined {
-  const type = text.charCodeAt(0) - 48;
-  if (!(type >= PACKET.connect && type <= PACKET.binaryAck)) return undefined;
-  let i = 1;
+export function packetHeader(str: string): PacketHeader | undefined {
+  let i = 0;
+  const type = Number(str.charAt(0));
+  if (!(type >= PACKET.connect && type <= PACKET.binaryAck && Number.isInteger(type))) return undefined;
   if (type === PACKET.binaryEvent || type === PACKET.binaryAck) {
-    const dash = text.indexOf('-', i);
-    if (dash < 0) return { type, nsp: '/' };
-    i = dash + 1;
+    const start = i + 1;
+    while (str.charAt(++i) !== '-' && i != str.length) {
+      // Skips the attachment count.
+    }
+    const buf = str.substring(start, i);
+    if ((buf as unknown as number) != Number(buf) || str.charAt(i) !== '-' || !(Number(buf) >= 1)) return undefined;
   }
   let nsp = '/';
-  if (text.charCodeAt(i) === 47 /* / */) {
-    const comma = text.indexOf(',', i);
-    nsp = text.slice(i, comma < 0 ? text.length : comma);
-    i = comma < 0 ? text.length : comma + 1;
+  if (str.charAt(i + 1) === '/') {
+    const start = i + 1;
+    while (++i) {
+      if (str.charAt(i) === ',' || i === str.length) break;
+    }
+    nsp = str.substring(start, i);
   }
-  let j = i;
-  while (j < text.length && j - i < 16 && text.charCodeAt(j) >= 48 && text.charCodeAt(j) <= 57) j++;
-  return j > i ? { type, nsp, id: Number(text.slice(i, j)) } : { type, nsp };
+  const next = str.charAt(i + 1);
+  if (next === '' || Number(next) != (next as unknown as number)) return { type, nsp };
+  const start = i + 1;
+  while (++i) {
+    const c = str.charAt(i);
+    if (Number(c) != (c as unknown as number)) {
+      --i;
+      break;
+    }
+    if (i === str.length) break;
+  }
+  return { type, nsp, id: Number(str.substring(start, i + 1)) };
 }

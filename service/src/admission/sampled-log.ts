@@ -14,7 +14,7 @@ export class SampledLog {
 
   constructor(
     private readonly logger: Logger,
-    private readonly level: 'info' | 'warn',
+    private readonly level: 'info' | 'warn' | 'error',
     private readonly msg: string,
     private readonly linesPerS: number,
     private readonly now: () => number = Date.now,

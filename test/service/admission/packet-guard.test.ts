@@ -99,6 +99,12 @@ describe('a budget for every packet: floods of ACKs, pongs, namespaces and noise
     expect(copies).toBeLessThanOrEqual(1);
     expect(closed).toBe(true);
 
+    // Socket.IO's parser reads a leading space as a CONNECT: so does the guard.
+    const spaced = await openRaw(node.url, { auth: false });
+    spaced.send(`40${JSON.stringify({ token })}`);
+    spaced.send(`4 ${JSON.stringify({ token })}`);
+    expect(await spaced.next((f) => f.startsWith('40{'), 5_000)).toBe('closed');
+
     // After the first is answered, a second one ends the connection too.
     const open = await openRaw(node.url, { auth: { token } });
     open.send(`40${JSON.stringify({ token })}`);
