@@ -32,7 +32,8 @@ runMain({ name: 'local-cluster', usage: LOCAL_CLUSTER_USAGE }, async () => {
     process.exit(0);
   }
   for (const node of localCluster.nodes) process.stdout.write(`${node.nodeId}: ${node.url}\n`);
-  process.stdout.write(`redis: ${localCluster.redisUrl}${localCluster.redis ? ' (started for this cluster)' : ''}\n`);
+  const started = localCluster.redisPassword ? ` (started for this cluster, AUTH password ${localCluster.redisPassword})` : '';
+  process.stdout.write(`redis: ${localCluster.redisUrl}${started}\n`);
   process.stdout.write(
     `load balancer: ${localCluster.url} (HAProxy, sticky cookie ${localCluster.loadBalancer!.cookieName}, health check /readyz)\n`,
   );

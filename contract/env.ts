@@ -108,7 +108,28 @@ export const envSchema = z.object({
   AUTH_JWT_ISSUER: z.string().min(1).optional(),
   AUTH_JWT_AUDIENCE: z.string().min(1).optional(),
   AUTH_ROOMS_CLAIM: z.string().min(1).default('rooms'),
+  /** The boolean claim that lets a token with a rooms claim send room-less messages (to everyone). */
+  AUTH_BROADCAST_CLAIM: z.string().min(1).default('broadcast'),
+  AUTH_MAX_ROOM_PATTERNS: int(1, 10_000).default(100),
   CORS_ORIGINS: origins.default([]),
+  /** Why a deployment has no CORS_ORIGINS (browsers then connect from the node's own origin only); logged at start. */
+  CORS_ORIGINS_UNSET_REASON: z.string().min(1).max(500).optional(),
+  /** Proxies in front of the node that append to X-Forwarded-For (the ALB, or HAProxy locally); 0: trust no header. */
+  TRUSTED_PROXY_HOPS: int(0, 10).default(1),
+  /** Engine.IO sessions without an authenticated CONNECT, per node and per client IP, and how long they may stay so. */
+  // A drain closes a full node's 20,000 sockets in ten batches: 2,000 reconnecting at once may all land on one other node.
+  PREAUTH_MAX_SESSIONS: int(1, 1_000_000).default(2_000),
+  PREAUTH_MAX_SESSIONS_PER_IP: int(1, 1_000_000).default(64),
+  PREAUTH_TIMEOUT_MS: int(100, 60_000).default(5_000),
+  /** Every packet a connection sends (events, ACKs, pings, pongs, CONNECTs, noise) spends from these buckets. */
+  CONNECTION_PACKETS_PER_S: int(1, 1_000_000).default(50),
+  CONNECTION_PACKETS_BURST: int(1, 1_000_000).default(100),
+  CONNECTION_BYTES_PER_S: int(1_024, 1_073_741_824).default(131_072),
+  CONNECTION_BURST_BYTES: int(1_024, 1_073_741_824).default(524_288),
+  /** Log lines a second for each kind of refusal (refused handshakes, connections closed by the guard); the rest are counted. */
+  LOG_REFUSALS_PER_S: int(0, 10_000).default(10),
+  /** A Bearer token that gets /healthz's details through the load balancer; loopback callers get them without. */
+  HEALTH_DETAILS_TOKEN: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
   MAX_ROOMS_PER_SOCKET: int(1, 10_000).default(50),
   MAX_CONNECTIONS: int(1, 1_000_000).default(20_000),
   RATE_LIMIT_PER_SOCKET: int(1, 100_000).default(20),

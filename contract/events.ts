@@ -66,5 +66,39 @@ export interface SessionInfo {
   recovered: boolean;
 }
 
-/** `connect_error` messages of refused handshakes. */
+/** `connect_error` messages of refused CONNECTs; the connection is closed right after one. */
 export const CONNECT_ERRORS = { unauthorized: 'unauthorized', serverFull: 'server_full' } as const;
+
+/**
+ * Why a handshake (the first HTTP request of a session) is refused with HTTP 403 (400 for a
+ * WebSocket upgrade), before any session exists. `starting` and `draining` are the node's lifecycle.
+ */
+export const HANDSHAKE_ERRORS = {
+  starting: 'starting',
+  draining: 'draining',
+  originNotAllowed: 'origin_not_allowed',
+  jsonpDisabled: 'jsonp_disabled',
+  preAuthIpLimit: 'preauth_ip_limit',
+  preAuthFull: 'preauth_full',
+} as const;
+export type HandshakeError = (typeof HANDSHAKE_ERRORS)[keyof typeof HANDSHAKE_ERRORS];
+
+/**
+ * Why the node closed a connection itself: the `reason` of its log line. A client with a socket
+ * sees `io server disconnect` (and does not reconnect by itself); one without sees the transport close.
+ */
+export const CLOSE_REASONS = {
+  /** Past its packet or byte budget (CONNECTION_*). */
+  packetBudget: 'packet_budget',
+  /** An ACK for an id the server never asked about. */
+  unexpectedAck: 'unexpected_ack',
+  /** A CONNECT to a namespace that does not exist. */
+  unknownNamespace: 'unknown_namespace',
+  /** A second CONNECT to a namespace while one is pending or open on this connection. */
+  duplicateConnect: 'duplicate_connect',
+  /** No authenticated CONNECT within PREAUTH_TIMEOUT_MS. */
+  preAuthTimeout: 'preauth_timeout',
+  /** The oldest unauthenticated session, closed to make room for a new one when PREAUTH_MAX_SESSIONS are open. */
+  preAuthEvicted: 'preauth_evicted',
+} as const;
+export type CloseReason = (typeof CLOSE_REASONS)[keyof typeof CLOSE_REASONS];

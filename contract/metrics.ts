@@ -15,7 +15,7 @@ export const SERVICE_DIMENSION = 'ServiceName';
 
 /** Metric names, with their CloudWatch unit and the statistic they are meant to be read with. */
 export const SERVICE_METRICS = {
-  /** Sockets connected to one task; `Average` across tasks drives connections-per-task scaling. */
+  /** Authenticated sockets on one task (sessions still without a CONNECT are not counted); `Average` across tasks drives scaling. */
   connectedClients: { name: 'ConnectedClients', unit: 'Count', statistic: 'Average' },
   /** Chat messages accepted from clients. */
   messagesIn: { name: 'MessagesIn', unit: 'Count', statistic: 'Sum' },
@@ -25,6 +25,10 @@ export const SERVICE_METRICS = {
   redisAdapterErrors: { name: 'RedisAdapterErrors', unit: 'Count', statistic: 'Sum' },
   /** Reconnect attempts of the adapter's Redis clients. */
   redisReconnects: { name: 'RedisReconnects', unit: 'Count', statistic: 'Sum' },
+  /** Handshakes and CONNECTs refused: bad origin, JSONP, pre-auth budget, unauthorized, server_full (not starting or draining). */
+  handshakesRefused: { name: 'HandshakesRefused', unit: 'Count', statistic: 'Sum' },
+  /** Connections the node closed for breaking a rule: packet budget, unexpected ACK, pre-auth deadline… (CLOSE_REASONS). */
+  connectionsClosedByGuard: { name: 'ConnectionsClosedByGuard', unit: 'Count', statistic: 'Sum' },
   /** 99th percentile event-loop delay over the publish interval, in milliseconds. */
   eventLoopDelayP99: { name: 'EventLoopDelayP99', unit: 'Milliseconds', statistic: 'Maximum' },
   // Backend API (docs/api.md). The request counters are disjoint: together they count every /api/ request.

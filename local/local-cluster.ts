@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { type Haproxy, startHaproxy } from './haproxy';
 import { type RedisServer, startRedisServer } from './redis-server';
 import { type ServiceNode, startServiceNode } from './service-node';
@@ -22,6 +23,8 @@ export interface LocalClusterOptions {
 
 export interface LocalCluster {
   readonly redisUrl: string;
+  /** The AUTH password of the Redis this cluster started (generated, as ElastiCache requires AUTH); the nodes get it as REDIS_PASSWORD. */
+  readonly redisPassword?: string;
   readonly redis?: RedisServer;
   readonly nodes: ServiceNode[];
   readonly loadBalancer?: Haproxy;
@@ -31,8 +34,9 @@ export interface LocalCluster {
 }
 
 export async function startLocalCluster(opts: LocalClusterOptions): Promise<LocalCluster> {
-  const redis = opts.redisUrl ? undefined : await startRedisServer();
+  const redis = opts.redisUrl ? undefined : await startRedisServer({ password: randomBytes(24).toString('base64url') });
   const redisUrl = opts.redisUrl ?? redis!.url;
+  const redisPassword = redis?.password;
   const nodes: ServiceNode[] = [];
   let loadBalancer: Haproxy | undefined;
   let stopping: Promise<void> | undefined;
@@ -50,7 +54,7 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
         await startServiceNode({
           port,
           nodeId: `node-${i}`,
-          env: { REDIS_URL: redisUrl, ...opts.env },
+          env: { REDIS_URL: redisUrl, ...(redisPassword ? { REDIS_PASSWORD: redisPassword } : {}), ...opts.env },
           onLog: opts.onLog && ((line) => opts.onLog!(`node-${i}`, line)),
         }),
       );
@@ -66,5 +70,5 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
     await stop();
     throw err;
   }
-  return { redisUrl, redis, nodes, loadBalancer, url: loadBalancer?.url ?? nodes[0]?.url ?? '', stop };
+  return { redisUrl, redisPassword, redis, nodes, loadBalancer, url: loadBalancer?.url ?? nodes[0]?.url ?? '', stop };
 }

@@ -5,8 +5,8 @@ import { exited, freePort, spawnUntil, stopProcess } from '../tools/processes';
 export const BUNDLE = join(__dirname, '..', 'service', 'dist', 'server.js');
 
 /**
- * Rate limits raised far above any load a test or benchmark offers, for runs that measure or
- * exercise something else (parsers, buffers, throughput) rather than the limiter.
+ * Rate limits, packet budgets and pre-auth caps raised far above any load a test or benchmark
+ * offers, for runs that measure or exercise something else (parsers, buffers, throughput) rather than the limits.
  */
 export const UNTHROTTLED_ENV: Readonly<NodeJS.ProcessEnv> = {
   RATE_LIMIT_PER_SOCKET: '100000',
@@ -14,6 +14,12 @@ export const UNTHROTTLED_ENV: Readonly<NodeJS.ProcessEnv> = {
   RATE_LIMIT_PER_USER: '1000000',
   RATE_LIMIT_PER_USER_BURST: '1000000',
   RATE_LIMIT_DISCONNECT_AFTER: '1000000',
+  CONNECTION_PACKETS_PER_S: '1000000',
+  CONNECTION_PACKETS_BURST: '1000000',
+  CONNECTION_BYTES_PER_S: '1073741824',
+  CONNECTION_BURST_BYTES: '1073741824',
+  PREAUTH_MAX_SESSIONS: '1000000',
+  PREAUTH_MAX_SESSIONS_PER_IP: '1000000',
 };
 
 export interface ServiceNode {

@@ -20,11 +20,19 @@
   };
 
   const STORED_ROOM = 'demo.room';
+  const STORED_TOKEN = 'demo.token';
   let room = sessionStorage.getItem(STORED_ROOM) || null;
   let session = null;
 
   // With AUTH_MODE=jwt, open the page as /#token=<jwt>: a fragment never reaches a server or a log.
-  const token = new URLSearchParams(location.hash.slice(1)).get('token');
+  // Once read, it leaves the address bar and the history entry (where screenshots, shared links and
+  // shoulder surfers would find it) for this tab's storage, so that a reload stays signed in.
+  const fromUrl = new URLSearchParams(location.hash.slice(1)).get('token');
+  if (fromUrl) {
+    sessionStorage.setItem(STORED_TOKEN, fromUrl);
+    window.history.replaceState(null, '', location.pathname + location.search);
+  }
+  const token = fromUrl || sessionStorage.getItem(STORED_TOKEN);
   const socket = io({ withCredentials: true, auth: token ? { token } : undefined });
 
   function setStatus(state, text) {

@@ -2,11 +2,9 @@ import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import { EVENTS, type SessionInfo } from '../../contract/events';
 import { selectAdapter } from './adapters/select-adapter';
+import { createAdmission } from './admission/admission';
 import { createApi } from './api';
 import type { Identity } from './admission/auth';
-import { limitConnections } from './admission/connection-limits';
-import { authenticateHandshakes } from './admission/handshake-auth';
-import { gateHandshakes } from './admission/handshake-gate';
 import { LagMonitor } from './admission/overload';
 import { createRateLimits } from './admission/rate-limits';
 import type { Config } from './config';
@@ -15,6 +13,7 @@ import { sweepSlowConsumers } from './delivery/slow-consumers';
 import { closeSocketServer, spreadDisconnects } from './drain';
 import { createProtocolRouter } from './handlers/protocol';
 import { httpRoutes } from './http/routes';
+import { answerStrayRequests } from './http/stray-requests';
 import type { Lifecycle } from './lifecycle';
 import type { Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics/publisher';
@@ -48,25 +47,34 @@ export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps)
   const { logger, nodeId } = deps;
   const { limits } = config;
   let lifecycle: Lifecycle = 'starting';
-  const connections = () => io.engine?.clientsCount ?? 0;
+  // Clients are authenticated sockets; sessions still waiting for their CONNECT have a budget of their own.
+  const connections = () => io.of('/').sockets.size;
   const metrics = deps.metrics ?? createMetrics({ config: config.metrics, logger, connectedClients: connections });
   const mode = selectAdapter(config, logger, metrics);
   const redisState = (): RedisState => mode.redis?.state() ?? 'disabled';
 
-  const allowRequest = gateHandshakes({ lifecycle: () => lifecycle, connections, maxConnections: limits.maxConnections });
-  const io = new Server({ ...socketServerOptions(config), ...mode.serverOptions, allowRequest });
+  const admission = createAdmission(config, { logger, metrics, lifecycle: () => lifecycle });
+  const io = new Server({ ...socketServerOptions(config), ...mode.serverOptions, allowRequest: admission.allowRequest });
   // Deliveries are counted on the in-memory adapter Socket.IO made, and on the mode's own once Redis answers (below).
   installAdapter(io, metrics);
   const api = createApi({ io, config, logger, metrics, redis: mode.redis, lifecycle: () => lifecycle });
-  httpServer.on('request', httpRoutes({ nodeId, startedAt: Date.now(), lifecycle: () => lifecycle, redisState, connections }, api));
-  io.attach(httpServer);
-  io.use(limitConnections(io, limits.maxConnections));
-  io.use(authenticateHandshakes(config.auth, logger));
+  const health = {
+    nodeId,
+    startedAt: Date.now(),
+    lifecycle: () => lifecycle,
+    redisState,
+    connections,
+    preAuthSessions: admission.preAuthSessions,
+  };
+  httpServer.on('request', httpRoutes(health, api, { detailsToken: config.healthDetailsToken }));
+  answerStrayRequests(httpServer);
+  io.attach(httpServer, { destroyUpgrade: false });
+  admission.install(io);
 
   const countMembers = countMembersAcrossNodes(io, redisState, config.redis);
   const lag = new LagMonitor(limits.shedLoadLagMs);
   lag.start();
-  const limitRate = createRateLimits(limits, logger);
+  const limitRate = createRateLimits(limits, logger, admission.addressOf);
   const router = createProtocolRouter();
   const { subscriptionsSettled } = mode;
   const { presence } = api;
@@ -80,7 +88,7 @@ export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps)
     // `session` promises that publishes to the user can reach this socket.
     void joinUserRoom(socket, identity.user, subscriptionsSettled, logger).then(() => socket.emit(EVENTS.session, session));
   });
-  const stopSlowConsumerSweep = sweepSlowConsumers(io, limits, logger);
+  const stopSlowConsumerSweep = sweepSlowConsumers(io, limits, logger, admission.addressOf);
 
   const ready = (async () => {
     await mode.start((adapter) => installAdapter(io, metrics, adapter));
@@ -103,6 +111,7 @@ export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps)
       stopSlowConsumerSweep();
       api.close();
       lag.stop();
+      admission.close();
       await metrics.close();
       lifecycle = 'closed';
       logger.info('closed');

@@ -28,9 +28,20 @@ export interface Config {
         readonly issuer?: string;
         readonly audience?: string;
         readonly roomsClaim: string;
+        /** The boolean claim that lets a token with a rooms claim message everyone. */
+        readonly broadcastClaim: string;
+        readonly maxRoomPatterns: number;
       };
-  /** Browser origins allowed cross-origin, with credentials (the ALB's cookie). Empty: same origin only. */
+  /** Browser origins allowed cross-origin, with credentials (the ALB's cookie), on every transport. Empty: same origin only. */
   readonly corsOrigins: string[];
+  /** Why corsOrigins is empty, when the deployment says so (logged at start). */
+  readonly corsOriginsUnsetReason?: string;
+  /** Proxies in front of the node that append to X-Forwarded-For; the client's address is the one the outermost of them saw. */
+  readonly trustedProxyHops: number;
+  /** Gets /healthz's details from anywhere (Authorization: Bearer …). */
+  readonly healthDetailsToken?: string;
+  /** Log lines a second for each kind of refusal; the rest are counted in a summary line. */
+  readonly logRefusalsPerS: number;
   readonly limits: {
     readonly maxRoomsPerSocket: number;
     readonly maxConnections: number;
@@ -42,6 +53,11 @@ export interface Config {
     readonly slowConsumerMaxPackets: number;
     /** Event-loop lag past which new chat messages are refused (`overloaded`); 0: never. */
     readonly shedLoadLagMs: number;
+    /** Sessions without an authenticated CONNECT: per node, per client IP, and their deadline. */
+    readonly preAuth: { readonly maxSessions: number; readonly maxSessionsPerIp: number; readonly timeoutMs: number };
+    /** What one connection may send, every packet counted. */
+    readonly packets: { readonly ratePerS: number; readonly burst: number };
+    readonly bytes: { readonly ratePerS: number; readonly burst: number };
   };
   readonly maxTextBytes: number;
   /** Largest Engine.IO message accepted; bigger ones close the connection. */
@@ -74,20 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new EnvConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
-  if (e.AUTH_MODE === 'jwt' && !e.AUTH_JWT_SECRET === !e.AUTH_JWKS_URL) {
-    throw new EnvConfigError(
-      'invalid configuration: AUTH_MODE=jwt needs exactly one of AUTH_JWT_SECRET (HS256) or AUTH_JWKS_URL (RS256/ES256)',
-    );
-  }
-  if (e.ADAPTER !== 'pubsub' && !e.REDIS_URL) {
-    throw new EnvConfigError(`invalid configuration: ADAPTER=${e.ADAPTER} needs REDIS_URL`);
-  }
-  if (e.MAX_HTTP_BUFFER_BYTES < e.MAX_TEXT_BYTES + 512) {
-    throw new EnvConfigError(
-      `invalid configuration: MAX_HTTP_BUFFER_BYTES (${e.MAX_HTTP_BUFFER_BYTES}) must be at least ` +
-        `MAX_TEXT_BYTES + 512 (${e.MAX_TEXT_BYTES + 512}) so that a message at the text limit fits`,
-    );
-  }
+  checkCombinations(e);
   return {
     port: e.PORT,
     host: e.HOST,
@@ -114,19 +117,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             issuer: e.AUTH_JWT_ISSUER,
             audience: e.AUTH_JWT_AUDIENCE,
             roomsClaim: e.AUTH_ROOMS_CLAIM,
+            broadcastClaim: e.AUTH_BROADCAST_CLAIM,
+            maxRoomPatterns: e.AUTH_MAX_ROOM_PATTERNS,
           }
         : { mode: 'none' },
     corsOrigins: e.CORS_ORIGINS,
-    limits: {
-      maxRoomsPerSocket: e.MAX_ROOMS_PER_SOCKET,
-      maxConnections: e.MAX_CONNECTIONS,
-      perSocket: { ratePerS: e.RATE_LIMIT_PER_SOCKET, burst: e.RATE_LIMIT_PER_SOCKET_BURST },
-      perUser: { ratePerS: e.RATE_LIMIT_PER_USER, burst: e.RATE_LIMIT_PER_USER_BURST },
-      disconnectAfterRejected: e.RATE_LIMIT_DISCONNECT_AFTER,
-      slowConsumerMaxBufferedBytes: e.SLOW_CONSUMER_MAX_BUFFERED_BYTES,
-      slowConsumerMaxPackets: e.SLOW_CONSUMER_MAX_PACKETS,
-      shedLoadLagMs: e.SHED_LOAD_LAG_MS,
-    },
+    corsOriginsUnsetReason: e.CORS_ORIGINS_UNSET_REASON,
+    trustedProxyHops: e.TRUSTED_PROXY_HOPS,
+    healthDetailsToken: e.HEALTH_DETAILS_TOKEN,
+    logRefusalsPerS: e.LOG_REFUSALS_PER_S,
+    limits: limitsFrom(e),
     maxTextBytes: e.MAX_TEXT_BYTES,
     maxHttpBufferBytes: e.MAX_HTTP_BUFFER_BYTES,
     pingIntervalMs: e.PING_INTERVAL_MS,
@@ -140,5 +140,50 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       endpoint: e.CLOUDWATCH_ENDPOINT,
     },
     api: apiConfig(e),
+  };
+}
+
+/** Values that are each in range but do not work together. */
+function checkCombinations(e: Env): void {
+  const fail = (message: string) => {
+    throw new EnvConfigError(`invalid configuration: ${message}`);
+  };
+  if (e.AUTH_MODE === 'jwt' && !e.AUTH_JWT_SECRET === !e.AUTH_JWKS_URL) {
+    fail('AUTH_MODE=jwt needs exactly one of AUTH_JWT_SECRET (HS256) or AUTH_JWKS_URL (RS256/ES256)');
+  }
+  if (e.ADAPTER !== 'pubsub' && !e.REDIS_URL) fail(`ADAPTER=${e.ADAPTER} needs REDIS_URL`);
+  if (e.MAX_HTTP_BUFFER_BYTES < e.MAX_TEXT_BYTES + 512) {
+    fail(
+      `MAX_HTTP_BUFFER_BYTES (${e.MAX_HTTP_BUFFER_BYTES}) must be at least ` +
+        `MAX_TEXT_BYTES + 512 (${e.MAX_TEXT_BYTES + 512}) so that a message at the text limit fits`,
+    );
+  }
+  if (e.CONNECTION_BURST_BYTES < e.MAX_HTTP_BUFFER_BYTES) {
+    fail(
+      `CONNECTION_BURST_BYTES (${e.CONNECTION_BURST_BYTES}) must be at least MAX_HTTP_BUFFER_BYTES (${e.MAX_HTTP_BUFFER_BYTES}) ` +
+        'so that one message of the largest allowed size fits the byte budget',
+    );
+  }
+  if (e.PREAUTH_MAX_SESSIONS_PER_IP > e.PREAUTH_MAX_SESSIONS) {
+    fail(`PREAUTH_MAX_SESSIONS_PER_IP (${e.PREAUTH_MAX_SESSIONS_PER_IP}) must not exceed PREAUTH_MAX_SESSIONS (${e.PREAUTH_MAX_SESSIONS})`);
+  }
+  if (e.CORS_ORIGINS.length > 0 && e.CORS_ORIGINS_UNSET_REASON) {
+    fail('CORS_ORIGINS_UNSET_REASON explains an empty CORS_ORIGINS: set one or the other');
+  }
+}
+
+function limitsFrom(e: Env): Config['limits'] {
+  return {
+    maxRoomsPerSocket: e.MAX_ROOMS_PER_SOCKET,
+    maxConnections: e.MAX_CONNECTIONS,
+    perSocket: { ratePerS: e.RATE_LIMIT_PER_SOCKET, burst: e.RATE_LIMIT_PER_SOCKET_BURST },
+    perUser: { ratePerS: e.RATE_LIMIT_PER_USER, burst: e.RATE_LIMIT_PER_USER_BURST },
+    disconnectAfterRejected: e.RATE_LIMIT_DISCONNECT_AFTER,
+    slowConsumerMaxBufferedBytes: e.SLOW_CONSUMER_MAX_BUFFERED_BYTES,
+    slowConsumerMaxPackets: e.SLOW_CONSUMER_MAX_PACKETS,
+    shedLoadLagMs: e.SHED_LOAD_LAG_MS,
+    preAuth: { maxSessions: e.PREAUTH_MAX_SESSIONS, maxSessionsPerIp: e.PREAUTH_MAX_SESSIONS_PER_IP, timeoutMs: e.PREAUTH_TIMEOUT_MS },
+    packets: { ratePerS: e.CONNECTION_PACKETS_PER_S, burst: e.CONNECTION_PACKETS_BURST },
+    bytes: { ratePerS: e.CONNECTION_BYTES_PER_S, burst: e.CONNECTION_BURST_BYTES },
   };
 }

@@ -7,6 +7,9 @@ export function socketServerOptions(config: Config): Partial<ServerOptions> {
     pingInterval: config.pingIntervalMs,
     pingTimeout: config.pingTimeoutMs,
     maxHttpBufferSize: config.maxHttpBufferBytes,
+    // Socket.IO's own deadline for the first CONNECT, a second behind the pre-auth budget's (which also
+    // counts and logs it, and starts again after a socket leaves): only a backstop.
+    connectTimeout: config.limits.preAuth.timeoutMs + 1_000,
     // The bundle cannot resolve socket.io-client at run time; http/static.ts serves the client file.
     serveClient: false,
     // Compressing every frame costs CPU per delivery for small chat messages.

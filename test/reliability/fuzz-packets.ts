@@ -110,9 +110,11 @@ function survivablePacket(r: Rng, ownRoom: string, maxFrameBytes: number): WsPac
   if (roll < 0.8) {
     const nsp = pick(r, ['/admin', '/nope', '/', '/' + randomString(r, 10).replace(/[,]/g, '')]);
     const body = pick(r, [`42${nsp},${eventText(r, ownRoom)}`, `40${nsp},`, `40${nsp},${randomJsonText(r)}`, `43${nsp},1[]`]);
-    return { kind: 'namespace', data: body, terminal: false };
+    // Only an event to the connected namespace is survivable: the server closes on the rest (docs/protocol.md).
+    return { kind: 'namespace', data: body, terminal: !(nsp === '/' && body.startsWith('42')) };
   }
-  if (roll < 0.86) return { kind: 'ack-unsolicited', data: `43${int(r, 0, 1e9)}${randomJsonText(r)}`, terminal: false };
+  // The server never asks the client for an ack, so any ACK is for an unknown id and closes the connection.
+  if (roll < 0.86) return { kind: 'ack-unsolicited', data: `43${int(r, 0, 1e9)}${randomJsonText(r)}`, terminal: true };
   if (roll < 0.9) return { kind: 'engine-pong-noop', data: pick(r, ['3', '6', '3probe', '2']), terminal: false };
   if (roll < 0.95)
     return {

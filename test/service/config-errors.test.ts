@@ -9,6 +9,12 @@ describe('config', () => {
     expect(c).toMatchObject({ port: 3000, maxTextBytes: 4096, drainTimeoutMs: 20_000, pingIntervalMs: 25_000, pingTimeoutMs: 20_000 });
     expect(c.redis).toBeUndefined();
     expect(c.metrics.enabled).toBe(false);
+    expect(c).toMatchObject({ trustedProxyHops: 1, logRefusalsPerS: 10 });
+    expect(c.limits).toMatchObject({
+      preAuth: { maxSessions: 2_000, maxSessionsPerIp: 64, timeoutMs: 5_000 },
+      packets: { ratePerS: 50, burst: 100 },
+      bytes: { ratePerS: 131_072, burst: 524_288 },
+    });
   });
 
   it('accepts rediss:// with an AUTH token', () => {
@@ -23,6 +29,17 @@ describe('config', () => {
     [{ METRICS_ENABLED: 'yes' }, /METRICS_ENABLED must be true or false/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
     [{ MAX_TEXT_BYTES: '65536', MAX_HTTP_BUFFER_BYTES: '65536' }, /MAX_HTTP_BUFFER_BYTES .* must be at least MAX_TEXT_BYTES \+ 512/],
+    [{ TRUSTED_PROXY_HOPS: '-1' }, /TRUSTED_PROXY_HOPS must be an integer from 0 to 10/],
+    [{ PREAUTH_TIMEOUT_MS: '50' }, /PREAUTH_TIMEOUT_MS must be an integer from 100 to 60000/],
+    [{ CONNECTION_PACKETS_PER_S: '0' }, /CONNECTION_PACKETS_PER_S must be an integer from 1 to/],
+    [{ CONNECTION_BURST_BYTES: '2048' }, /CONNECTION_BURST_BYTES \(2048\) must be at least MAX_HTTP_BUFFER_BYTES \(65536\)/],
+    [
+      { PREAUTH_MAX_SESSIONS: '10', PREAUTH_MAX_SESSIONS_PER_IP: '11' },
+      /PREAUTH_MAX_SESSIONS_PER_IP \(11\) must not exceed PREAUTH_MAX_SESSIONS \(10\)/,
+    ],
+    [{ CORS_ORIGINS: 'https://a.example.com', CORS_ORIGINS_UNSET_REASON: 'no browsers' }, /set one or the other/],
+    [{ HEALTH_DETAILS_TOKEN: 'short' }, /HEALTH_DETAILS_TOKEN must be at least 32 characters/],
+    [{ AUTH_MAX_ROOM_PATTERNS: '0' }, /AUTH_MAX_ROOM_PATTERNS must be an integer from 1 to 10000/],
   ])('rejects %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });

@@ -1,18 +1,15 @@
-import type { ExtendedError, Server, Socket } from 'socket.io';
+import type { Server } from 'socket.io';
 import { CONNECT_ERRORS } from '../../../contract/events';
+import { type Middleware, Refusal } from './connect-refusal';
 
 /**
- * Past MAX_CONNECTIONS the Socket.IO middleware refuses with a clear error (server_full); past
- * this hard limit the handshake is refused before any Socket.IO work is done at all.
+ * Socket.IO middleware: refuses a socket with server_full once the node holds `maxConnections`
+ * authenticated sockets. Sessions still waiting for their CONNECT have their own budget (pre-auth.ts)
+ * and never count here, so a flood of them cannot make a node full for token holders.
  */
-export function hardConnectionLimit(maxConnections: number): number {
-  return maxConnections + Math.max(10, Math.ceil(maxConnections / 10));
-}
-
-/** Socket.IO middleware: refuses a socket with server_full once the node holds `maxConnections`. */
-export function limitConnections(io: Server, maxConnections: number): (socket: Socket, next: (err?: ExtendedError) => void) => void {
+export function limitConnections(io: Server, maxConnections: number): Middleware {
   return (_socket, next) => {
-    if (io.of('/').sockets.size >= maxConnections) return next(new Error(CONNECT_ERRORS.serverFull));
+    if (io.of('/').sockets.size >= maxConnections) return next(new Refusal(CONNECT_ERRORS.serverFull, 'MAX_CONNECTIONS reached'));
     next();
   };
 }

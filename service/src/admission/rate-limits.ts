@@ -7,7 +7,7 @@ import { SharedBuckets, TokenBucket } from './token-bucket';
 /** Limits one socket's events: a token bucket per socket and one per user; sustained abuse ends the connection. */
 export type RateLimit = (socket: Socket, user: string) => void;
 
-export function createRateLimits(limits: Config['limits'], logger: Logger): RateLimit {
+export function createRateLimits(limits: Config['limits'], logger: Logger, addressOf: (socket: Socket) => string): RateLimit {
   const userBuckets = new SharedBuckets(() => new TokenBucket(limits.perUser.ratePerS, limits.perUser.burst));
   return (socket, user) => {
     const own = new TokenBucket(limits.perSocket.ratePerS, limits.perSocket.burst);
@@ -22,7 +22,8 @@ export function createRateLimits(limits: Config['limits'], logger: Logger): Rate
       const ack = packet.at(-1);
       if (typeof ack === 'function') ack(failure('rate_limited', 'too many events, slow down'));
       if (++rejectedInARow >= limits.disconnectAfterRejected) {
-        logger.warn({ sid: socket.id, user, rejected: rejectedInARow }, 'disconnecting a socket that kept exceeding its rate limit');
+        const ip = addressOf(socket);
+        logger.warn({ sid: socket.id, user, ip, rejected: rejectedInARow }, 'disconnecting a socket that kept exceeding its rate limit');
         socket.disconnect(true);
       }
     });

@@ -16,20 +16,20 @@ type Bounds = Pick<Config['limits'], 'slowConsumerMaxBufferedBytes' | 'slowConsu
  * second, off the write path, bounds that to a second of its traffic past the limits.
  * Returns the function that stops the sweep.
  */
-export function sweepSlowConsumers(io: Server, bounds: Bounds, logger: Logger): () => void {
+export function sweepSlowConsumers(io: Server, bounds: Bounds, logger: Logger, addressOf: (socket: Socket) => string): () => void {
   const timer = setInterval(() => {
-    for (const socket of io.of('/').sockets.values()) dropIfSlow(socket, bounds, logger);
+    for (const socket of io.of('/').sockets.values()) dropIfSlow(socket, bounds, logger, addressOf);
   }, 1_000);
   timer.unref();
   return () => clearInterval(timer);
 }
 
-function dropIfSlow(socket: Socket, bounds: Bounds, logger: Logger): void {
+function dropIfSlow(socket: Socket, bounds: Bounds, logger: Logger, addressOf: (socket: Socket) => string): void {
   const conn = socket.conn as unknown as Conn;
   const bufferedBytes = conn.transport.name === 'websocket' ? (conn.transport.socket?.bufferedAmount ?? 0) : 0;
   const packets = conn.writeBuffer.length;
   if (bufferedBytes <= bounds.slowConsumerMaxBufferedBytes && packets <= bounds.slowConsumerMaxPackets) return;
-  logger.warn({ sid: socket.id, bufferedBytes, packets }, 'dropping a slow consumer');
+  logger.warn({ sid: socket.id, ip: addressOf(socket), bufferedBytes, packets }, 'dropping a slow consumer');
   conn.transport.socket?.terminate?.();
   conn.close(true);
 }

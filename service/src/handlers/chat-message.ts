@@ -16,6 +16,9 @@ export const chatMessage = defineHandler({
     const target = room ?? null;
     const reserved = refuseReservedRoom(target);
     if (reserved) return reserved;
+    if (target === null && !identity.mayBroadcast) {
+      return failure('forbidden', 'this token may send only to its rooms: messaging everyone needs the broadcast claim');
+    }
     if (target !== null && !socket.rooms.has(target)) {
       return failure('not_in_room', `join ${target} before sending to it`);
     }

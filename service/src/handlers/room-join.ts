@@ -1,4 +1,5 @@
 import { EVENTS, failure, roomPayload } from '../../../contract/events';
+import { mayAccessRoom } from '../admission/auth';
 import { defineHandler } from './handler';
 import { clientRoomCount, refuseReservedRoom } from './reserved-rooms';
 
@@ -8,7 +9,7 @@ export const roomJoin = defineHandler({
   async handle({ room }, { socket, identity, config, subscriptionsSettled }) {
     const reserved = refuseReservedRoom(room);
     if (reserved) return reserved;
-    if (identity.mayJoin && !identity.mayJoin(room)) return failure('forbidden', `not allowed to join ${room}`);
+    if (!mayAccessRoom(identity, room)) return failure('forbidden', `not allowed to join ${room}`);
     if (!socket.rooms.has(room) && clientRoomCount(socket) >= config.limits.maxRoomsPerSocket) {
       return failure('too_many_rooms', `a socket may be in at most ${config.limits.maxRoomsPerSocket} rooms`);
     }

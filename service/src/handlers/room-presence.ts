@@ -1,5 +1,6 @@
 import type { Socket } from 'socket.io';
 import { EVENTS, failure, roomPayload } from '../../../contract/events';
+import { mayAccessRoom } from '../admission/auth';
 import { TokenBucket } from '../admission/token-bucket';
 import { defineHandler } from './handler';
 import { refuseReservedRoom } from './reserved-rooms';
@@ -18,7 +19,7 @@ export const roomPresence = defineHandler({
   async handle({ room }, { socket, identity, config, presence, logger }) {
     const reserved = refuseReservedRoom(room);
     if (reserved) return reserved;
-    if (identity.mayJoin && !identity.mayJoin(room)) return failure('forbidden', `not allowed to see ${room}`);
+    if (!mayAccessRoom(identity, room)) return failure('forbidden', `not allowed to see ${room}`);
     if (!socket.rooms.has(room)) return failure('not_in_room', `join ${room} before asking who is in it`);
     let bucket = buckets.get(socket);
     if (!bucket) {

@@ -7,17 +7,26 @@ export interface HealthSources {
   readonly startedAt: number;
   lifecycle(): Lifecycle;
   redisState(): RedisState;
+  /** Authenticated sockets. */
   connections(): number;
+  /** Sessions that have not authenticated yet. */
+  preAuthSessions(): number;
 }
 
-/** Liveness: answering at all is the point, so it is always 200 (docs/architecture.md). */
-export function liveness(s: HealthSources) {
+/**
+ * Liveness: answering at all is the point, so it is always 200 (docs/architecture.md). The
+ * internet gets the status and the node id (which every session shows anyway); counts, uptime
+ * and Redis state only a trusted caller (trusted-request.ts).
+ */
+export function liveness(s: HealthSources, detailed: boolean) {
+  if (!detailed) return { status: 'ok', node: s.nodeId };
   return {
     status: 'ok',
     node: s.nodeId,
     lifecycle: s.lifecycle(),
     redis: s.redisState(),
     connections: s.connections(),
+    preAuthSessions: s.preAuthSessions(),
     uptimeS: Math.round((Date.now() - s.startedAt) / 1000),
   };
 }
@@ -25,8 +34,10 @@ export function liveness(s: HealthSources) {
 /**
  * Readiness, the load balancer's health check: 200 only while the node accepts sockets. Ready
  * while Redis reconnects: local delivery still works, and restarting tasks would not bring Redis back.
+ * The load balancer reads the status code; the Redis state goes to trusted callers only.
  */
-export function readiness(s: HealthSources): { statusCode: number; body: object } {
+export function readiness(s: HealthSources, detailed: boolean): { statusCode: number; body: object } {
   const lifecycle = s.lifecycle();
-  return { statusCode: lifecycle === 'ready' ? 200 : 503, body: { status: lifecycle, node: s.nodeId, redis: s.redisState() } };
+  const body = detailed ? { status: lifecycle, node: s.nodeId, redis: s.redisState() } : { status: lifecycle, node: s.nodeId };
+  return { statusCode: lifecycle === 'ready' ? 200 : 503, body };
 }

@@ -153,7 +153,7 @@ describe('metrics publisher on the wire', () => {
     expect(first.target).toBe('GraniteServiceVersion20100801.PutMetricData');
     expect(first.contentType).toBe('application/x-amz-json-1.0');
     expect(first.body.Namespace).toBe(METRICS_NAMESPACE);
-    expect(first.body.MetricData).toHaveLength(6);
+    expect(first.body.MetricData).toHaveLength(8);
     const ts = (T0 + INTERVAL) / 1000;
     const got = byName(first.body.MetricData);
     const expectCount = (def: { name: string; unit: string }, value: number) =>
@@ -162,6 +162,8 @@ describe('metrics publisher on the wire', () => {
     expectCount(SERVICE_METRICS.messagesDelivered, 5);
     expectCount(SERVICE_METRICS.redisAdapterErrors, 1);
     expectCount(SERVICE_METRICS.redisReconnects, 0);
+    expectCount(SERVICE_METRICS.handshakesRefused, 0);
+    expectCount(SERVICE_METRICS.connectionsClosedByGuard, 0);
     expectCount(SERVICE_METRICS.connectedClients, 12);
     const eld = got.get(SERVICE_METRICS.eventLoopDelayP99.name);
     expect(eld).toMatchObject({ Dimensions: dims, Timestamp: ts, Unit: SERVICE_METRICS.eventLoopDelayP99.unit });
@@ -294,9 +296,9 @@ describe('metrics publisher when CloudWatch misbehaves', () => {
     // Intervals that pass while the call hangs keep aggregating but start nothing new.
     vi.advanceTimersByTime(3 * INTERVAL);
     expect(cw.received).toHaveLength(1);
-    // Four sets of 5 or 6 (the event-loop datum is left out of an interval with no samples).
-    expect(metrics.stats().queued).toBeGreaterThanOrEqual(4 * 5);
-    expect(metrics.stats().queued).toBeLessThanOrEqual(4 * 6);
+    // Four sets of 7 or 8 (the event-loop datum is left out of an interval with no samples).
+    expect(metrics.stats().queued).toBeGreaterThanOrEqual(4 * 7);
+    expect(metrics.stats().queued).toBeLessThanOrEqual(4 * 8);
 
     await metrics.idle();
     expect(logs.at('warn')).toEqual([

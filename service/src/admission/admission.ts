@@ -1,0 +1,121 @@
+import type { Server, ServerOptions, Socket } from 'socket.io';
+import type { CloseReason } from '../../../contract/events';
+import type { Config } from '../config';
+import type { Lifecycle } from '../lifecycle';
+import type { Logger } from '../logger';
+import type { Metrics } from '../metrics/publisher';
+import { clientAddress } from './client-address';
+import { closingOnRefusal, Refusal } from './connect-refusal';
+import { limitConnections } from './connection-limits';
+import { authenticateHandshakes } from './handshake-auth';
+import { gateHandshakes } from './handshake-gate';
+import { originPolicy } from './origin-policy';
+import { guardPackets, type PacketGuard } from './packet-guard';
+import { type EngineConn, PreAuthSessions } from './pre-auth';
+import { SampledLog } from './sampled-log';
+
+export interface Admission {
+  /** Engine.IO's allowRequest: lifecycle, JSONP, Origin, pre-auth budget (handshake-gate.ts). */
+  readonly allowRequest: NonNullable<ServerOptions['allowRequest']>;
+  /** Installs the CONNECT middleware and the per-connection guard; `io` must already be attached to its HTTP server. */
+  install(io: Server): void;
+  /** Sessions without an authenticated CONNECT, now. */
+  preAuthSessions(): number;
+  /** The client's IP address, from the trusted proxy hops: for log lines. */
+  addressOf(socket: Socket): string;
+  /** Writes the summaries of sampled log lines still pending. */
+  close(): void;
+}
+
+export interface AdmissionDeps {
+  readonly logger: Logger;
+  readonly metrics: Pick<Metrics, 'increment'>;
+  lifecycle(): Lifecycle;
+}
+
+/**
+ * Everything between a request and a socket with an identity, in the order a request meets it:
+ * the handshake gate, the pre-auth budget, the packet guard, the connection limit and the token.
+ */
+export function createAdmission(config: Config, deps: AdmissionDeps): Admission {
+  const { logger, metrics } = deps;
+  const hops = config.trustedProxyHops;
+  const refusedLog = new SampledLog(logger, 'info', 'handshake refused', config.logRefusalsPerS);
+  const closedLog = new SampledLog(logger, 'warn', 'connection closed by the guard', config.logRefusalsPerS);
+  const faultLog = new SampledLog(logger, 'error', 'packet guard failed', config.logRefusalsPerS);
+  const guards = new WeakMap<EngineConn, PacketGuard>();
+  const ips = new WeakMap<EngineConn, string>();
+
+  const closeConn = (conn: EngineConn, reason: CloseReason) => {
+    metrics.increment('connectionsClosedByGuard');
+    closedLog.write({ reason, ip: ips.get(conn) });
+    const socket = guards.get(conn)?.anySocket();
+    // A client with a socket then sees `io server disconnect`, which its library does not retry by itself.
+    if (socket) socket.disconnect(true);
+    else conn.close();
+  };
+  const preAuth = new PreAuthSessions(config.limits.preAuth, closeConn);
+  if (config.corsOrigins.length === 0) {
+    logger.info(
+      { reason: config.corsOriginsUnsetReason ?? 'not given' },
+      'CORS_ORIGINS is empty: browsers may connect from this origin only',
+    );
+  }
+
+  const allowRequest = gateHandshakes({
+    lifecycle: deps.lifecycle,
+    originAllowed: originPolicy(config.corsOrigins),
+    addressOf: (req) => clientAddress(req, hops),
+    preAuth,
+    refused(code, ip) {
+      metrics.increment('handshakesRefused');
+      refusedLog.write({ code, ip });
+    },
+  });
+
+  const refusedConnect = (socket: Socket, err: Error) => {
+    metrics.increment('handshakesRefused');
+    refusedLog.write({ code: err.message, reason: err instanceof Refusal ? err.reason : 'error', ip: clientAddress(socket.request, hops) });
+  };
+
+  function install(io: Server): void {
+    io.use(closingOnRefusal(limitConnections(io, config.limits.maxConnections), refusedConnect));
+    io.use(closingOnRefusal(authenticateHandshakes(config.auth), refusedConnect));
+    io.engine.on('connection', (conn: EngineConn) => {
+      const ip = clientAddress(conn.request, hops);
+      ips.set(conn, ip);
+      preAuth.opened(conn, ip);
+      conn.once('close', () => preAuth.remove(conn));
+      const guard = guardPackets(conn, {
+        limits: config.limits,
+        hasNamespace: (nsp) => io._nsps.has(nsp),
+        connecting: () => preAuth.connecting(conn),
+        violation: (reason) => closeConn(conn, reason),
+        fault: (err) => faultLog.write({ err }),
+      });
+      guards.set(conn, guard);
+    });
+    const watch = (nsp: string, socket: Socket) => {
+      const conn = socket.conn as EngineConn;
+      guards.get(conn)?.connected(nsp, socket);
+      if (nsp !== '/') return;
+      preAuth.remove(conn);
+      // A connection whose socket left, but that stays open, is unauthenticated again.
+      socket.once('disconnect', () => {
+        if (conn.readyState === 'open') preAuth.opened(conn, ips.get(conn) ?? clientAddress(conn.request, hops));
+      });
+    };
+    for (const nsp of io._nsps.values()) nsp.on('connection', (socket: Socket) => watch(nsp.name, socket));
+    io.on('new_namespace', (nsp) => nsp.on('connection', (socket: Socket) => watch(nsp.name, socket)));
+  }
+
+  return {
+    allowRequest,
+    install,
+    preAuthSessions: () => preAuth.size,
+    addressOf: (socket) => clientAddress(socket.request, hops),
+    close() {
+      for (const log of [refusedLog, closedLog, faultLog]) log.flush();
+    },
+  };
+}
