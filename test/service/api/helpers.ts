@@ -60,6 +60,13 @@ export interface ApiCluster {
   stop(): Promise<void>;
 }
 
+function withPassword(url: string, password: string | undefined): string {
+  if (!password) return url;
+  const u = new URL(url);
+  u.password = password;
+  return u.toString();
+}
+
 /** Three nodes in `mode` behind HAProxy, on their own redis-server (a 3-primary Redis Cluster when sharded). */
 export async function startApiCluster(mode: AdapterMode, env: NodeJS.ProcessEnv = {}): Promise<ApiCluster> {
   const redisCluster = mode === 'sharded' ? await startRedisCluster({ primaries: 3 }) : undefined;
@@ -71,14 +78,15 @@ export async function startApiCluster(mode: AdapterMode, env: NodeJS.ProcessEnv 
       mode,
       cluster,
       lbUrl: cluster.loadBalancer!.url,
-      redisUrl: cluster.redisUrl,
+      // The emitter process connects as any backend would: with the cluster's AUTH password.
+      redisUrl: withPassword(cluster.redisUrl, cluster.redisPassword),
       async restartNode(index, overrides) {
         const old = cluster.nodes[index];
         await old.stop();
         const fresh = await startServiceNode({
           port: old.port,
           nodeId: old.nodeId,
-          env: { REDIS_URL: cluster.redisUrl, ...nodeEnv, ...overrides },
+          env: { REDIS_URL: cluster.redisUrl, REDIS_PASSWORD: cluster.redisPassword, ...nodeEnv, ...overrides },
         });
         cluster.nodes[index] = fresh;
         return fresh;
