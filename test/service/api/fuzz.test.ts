@@ -13,27 +13,14 @@ import {
   type UserSocket,
   withId,
 } from './helpers';
+import { int, mulberry32, pick, randomSeed, type Rng } from '../../../tools/rng';
 
-const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
+const SEED = Number(process.env.FUZZ_SEED ?? randomSeed());
 const REQUESTS = Number(process.env.API_FUZZ_REQUESTS ?? 12_000);
 const MAX_BODY = 4_096;
 const MAX_TARGETS = 20;
 const CONCURRENCY = 8;
 
-type Rng = () => number;
-/** mulberry32: small, seeded, good enough to pick cases. */
-function rng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const int = (r: Rng, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
-const pick = <T>(r: Rng, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
 const junk = (r: Rng, n: number) => Array.from({ length: n }, () => String.fromCharCode(int(r, 0, 0x2ff))).join('');
 /** A name that breaks the room/user pattern for sure: a forbidden character, or too long. */
 const badName = (r: Rng) =>
@@ -186,7 +173,7 @@ describe(`fuzz: ${REQUESTS} malformed backend API requests at one node (seed ${S
     let planned = 0;
     const started = Date.now();
     const lane = async (i: number) => {
-      const r = rng(SEED + i);
+      const r = mulberry32(SEED + i);
       while (planned < REQUESTS && Date.now() - started < 90_000) {
         planned++;
         const c = malformed(r, room, target.user);
