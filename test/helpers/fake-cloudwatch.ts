@@ -70,3 +70,15 @@ export async function startFakeCloudWatch() {
     },
   };
 }
+
+/** The environment that makes a bundled node publish its metrics every second to the fake at `url`. */
+export function publishingTo(url: string): NodeJS.ProcessEnv {
+  return {
+    METRICS_ENABLED: 'true',
+    METRICS_INTERVAL_MS: '1000',
+    CLOUDWATCH_ENDPOINT: url,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'AKIDTEST',
+    AWS_SECRET_ACCESS_KEY: 'test-secret',
+  };
+}

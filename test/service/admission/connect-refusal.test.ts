@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ServiceNode, startServiceNode } from '../../../local/service-node';
 import { SERVICE_METRICS } from '../../../contract/metrics';
 import { closeRawSockets, JWT_ENV, linesWith, openRaw } from '../../helpers/abuse';
-import { startFakeCloudWatch } from '../../helpers/fake-cloudwatch';
+import { startFakeCloudWatch, publishingTo } from '../../helpers/fake-cloudwatch';
 
 const LOG_LINES_PER_S = 5;
 
@@ -17,12 +17,7 @@ describe('refused CONNECTs: one per connection, and their log lines are sampled'
         REDIS_URL: '',
         ...JWT_ENV,
         LOG_REFUSALS_PER_S: String(LOG_LINES_PER_S),
-        METRICS_ENABLED: 'true',
-        METRICS_INTERVAL_MS: '1000',
-        CLOUDWATCH_ENDPOINT: cloudwatch.url,
-        AWS_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: 'AKIDTEST',
-        AWS_SECRET_ACCESS_KEY: 'test-secret',
+        ...publishingTo(cloudwatch.url),
       },
     });
   });

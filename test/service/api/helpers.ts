@@ -12,11 +12,12 @@ import { startRedisServer } from '../../../local/redis-server';
 import { BUNDLE, type ServiceNode, startServiceNode, UNTHROTTLED_ENV } from '../../../local/service-node';
 import { freePorts, waitFor } from '../../../tools/processes';
 import { type ClientOptions, closeAllClients, openClient, type Received, unique } from '../../helpers/clients';
-import { startFakeCloudWatch } from '../../helpers/fake-cloudwatch';
+import { publishingTo, startFakeCloudWatch } from '../../helpers/fake-cloudwatch';
 
 export {
   BUNDLE,
   freePorts,
+  publishingTo,
   startFakeCloudWatch,
   startRedisServer,
   startServiceNode,

@@ -13,6 +13,7 @@ import {
   openUserSocket,
   published,
   type ServiceNode,
+  publishingTo,
   startFakeCloudWatch,
   startRedisServer,
   startServiceNode,
@@ -196,12 +197,7 @@ describe('backend API: guests, keys unset, Redis away, metrics', () => {
       env: {
         REDIS_URL: '',
         API_KEYS: KEY_A,
-        METRICS_ENABLED: 'true',
-        METRICS_INTERVAL_MS: '1000',
-        CLOUDWATCH_ENDPOINT: cloudwatch.url,
-        AWS_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: 'AKIDTEST',
-        AWS_SECRET_ACCESS_KEY: 'test-secret',
+        ...publishingTo(cloudwatch.url),
       },
     });
     try {

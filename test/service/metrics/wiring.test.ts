@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalCluster, startLocalCluster } from '../../../local/local-cluster';
 import { METRICS_NAMESPACE, SERVICE_DIMENSION, SERVICE_METRICS } from '../../../contract/metrics';
 import { closeAllClients, openClient } from '../../helpers/clients';
-import { type Received, startFakeCloudWatch } from '../../helpers/fake-cloudwatch';
+import { type Received, startFakeCloudWatch, publishingTo } from '../../helpers/fake-cloudwatch';
 import { freePorts } from '../../helpers/ports';
 
 type Fake = Awaited<ReturnType<typeof startFakeCloudWatch>>;
@@ -18,13 +18,8 @@ describe('metrics published by running nodes', () => {
     cluster = await startLocalCluster({
       ports: await freePorts(2),
       env: {
-        METRICS_ENABLED: 'true',
-        METRICS_INTERVAL_MS: '1000',
+        ...publishingTo(cloudwatch.url),
         METRICS_SERVICE_NAME: 'wiring-test',
-        CLOUDWATCH_ENDPOINT: cloudwatch.url,
-        AWS_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: 'AKIDTEST',
-        AWS_SECRET_ACCESS_KEY: 'test-secret',
       },
     });
   });
