@@ -55,7 +55,7 @@ describe('haproxyConfig', () => {
     expect(lines).not.toContain('option http-server-close');
     expect(lines).not.toContain('option httpclose');
     expect(lines).toContain('bind 127.0.0.1:8080');
-    expect(lines).toContain('stats socket /tmp/siolb-test/admin.sock mode 600 level user');
+    expect(lines).toContain('stats socket /tmp/siolb-test/admin.sock mode 600 level admin');
   });
 
   it('rejects input that would not be one directive', () => {
