@@ -124,7 +124,13 @@ describe("npm run stop-task: ECS's stop of a task, through HAProxy, on a node ho
     for (const c of held) {
       const seen = c.messages.map((m) => m.id);
       const wrong = ids.filter((id) => seen.filter((s) => s === id).length !== 1);
-      expect(wrong, `messages not received exactly once by ${c.socket.id}`).toEqual([]);
+      const detail = wrong.map((id) => ({
+        at: ids.indexOf(id),
+        of: ids.length,
+        times: seen.filter((s) => s === id).length,
+        sessions: c.sessions.map((s) => `${s.node}${s.recovered ? ' recovered' : ''}`),
+      }));
+      expect(wrong, `messages not received exactly once by ${c.socket.id}: ${JSON.stringify(detail)}`).toEqual([]);
     }
   });
 });
