@@ -63,7 +63,8 @@ export interface ElbStandIn {
 const XMLNS = 'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/';
 const xml = (s: string) => s.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
-function healthXml(calls: Array<{ target: TargetId; health: TargetHealth }>, requestId: string): string {
+/** A DescribeTargetHealth answer as the ELB API writes it. */
+export function healthXml(calls: Array<{ target: TargetId; health: TargetHealth }>, requestId = 'stand-in'): string {
   const members = calls.map(({ target, health }) =>
     [
       '<member>',

@@ -46,6 +46,16 @@ interface Watched {
   moved: Promise<SessionInfo>;
 }
 
+describe('npm run stop-task without a cluster', () => {
+  it('says that none runs on the port and how to start one, exit code 78', { timeout: 30_000 }, async () => {
+    const [port] = await freePorts(1);
+    const run = runStopTask(['--port', String(port), '--node', 'node-1']);
+    expect((await run.exit).code).toBe(78);
+    expect(run.err.join('\n')).toMatch(new RegExp(`^stop-task: no npm start cluster on port ${port} .*: start one with \`npm start\`$`));
+    expect(run.out).toEqual([]);
+  });
+});
+
 describe("npm run stop-task: ECS's stop of a task, through HAProxy, on a node holding 300 WebSocket clients (streams mode)", () => {
   let cluster: LocalCluster;
   beforeAll(async () => {
