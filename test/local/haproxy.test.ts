@@ -89,7 +89,7 @@ describe('haproxyConfig', () => {
 });
 
 describe('HAProxy reuses its connections to a node as the ALB does', () => {
-  it('sends a new client\'s request, 7 s after the last, on the idle connection the previous one used', { timeout: 30_000 }, async () => {
+  it("sends a new client's request, 7 s after the last, on the idle connection the previous one used", { timeout: 30_000 }, async () => {
     // A node with the service's keep-alive timeouts, telling which of its connections each request came on.
     const backend = http.createServer((req, res) => res.end(req.url === '/probe' ? String(req.socket.remotePort) : 'ok'));
     backend.keepAliveTimeout = DEFAULT_HTTP_KEEP_ALIVE_TIMEOUT_MS;
