@@ -50,6 +50,15 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** Sends `sig`; a process already gone has nothing left to stop. */
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+  }
+}
+
 /** Waits, polling (a process that is not our child announces no exit), until `pid` is gone or `ms` pass. */
 async function exitedWithin(pid: number, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
@@ -107,7 +116,14 @@ export async function stopTask(o: StopTaskOptions): Promise<StopTaskReport> {
     const names = o.cluster.nodes.map((n) => n.name).join(', ');
     throw new CliError(`no ${o.node} in the cluster on port ${o.cluster.loadBalancerPort} (it has ${names})`, EXIT.config);
   }
-  const servers = await serversState(o.cluster.statsSocket);
+  const servers = await serversState(o.cluster.statsSocket).catch((err: unknown) => {
+    // The file outlives a cluster killed with SIGKILL.
+    const why = err instanceof Error ? err.message : String(err);
+    throw new CliError(
+      `the cluster on port ${o.cluster.loadBalancerPort} does not answer (${why}): start one with \`npm start\``,
+      EXIT.config,
+    );
+  });
   if (!isAlive(node.pid) || !servers.some((s) => s.name === o.node))
     throw new CliError(`${o.node} is not running any more (pid ${node.pid}): it was stopped already`, EXIT.config);
 
@@ -142,7 +158,7 @@ export async function stopTask(o: StopTaskOptions): Promise<StopTaskReport> {
     connections: left,
   });
 
-  process.kill(node.pid, 'SIGTERM');
+  signal(node.pid, 'SIGTERM');
   const sigtermAt = Date.now();
   emit({
     phase: 'sigterm',
@@ -151,7 +167,7 @@ export async function stopTask(o: StopTaskOptions): Promise<StopTaskReport> {
   let killed = false;
   if (!(await exitedWithin(node.pid, o.stopTimeoutMs))) {
     killed = true;
-    process.kill(node.pid, 'SIGKILL');
+    signal(node.pid, 'SIGKILL');
     emit({ phase: 'sigkill', text: `SIGKILL: ${o.node} was still running ${o.stopTimeoutMs / 1_000} s after SIGTERM` });
     await exitedWithin(node.pid, 5_000);
   }

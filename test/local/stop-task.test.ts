@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionInfo } from '../../contract/events';
+import { removeClusterFile, writeClusterFile } from '../../local/cluster-file';
 import { type LocalCluster, startLocalCluster } from '../../local/local-cluster';
 import { exited } from '../../tools/processes';
 import { closeAllClients, openClient, type TestClient } from '../helpers/clients';
@@ -53,6 +55,23 @@ describe('npm run stop-task without a cluster', () => {
     expect((await run.exit).code).toBe(78);
     expect(run.err.join('\n')).toMatch(new RegExp(`^stop-task: no npm start cluster on port ${port} .*: start one with \`npm start\`$`));
     expect(run.out).toEqual([]);
+  });
+
+  it('says so when the cluster that wrote its file is gone (killed), exit code 78', { timeout: 30_000 }, async () => {
+    const [port] = await freePorts(1);
+    writeClusterFile({
+      loadBalancerPort: port,
+      statsSocket: join(tmpdir(), `no-such-haproxy-${port}.sock`),
+      deregistrationDelayMs: 1_000,
+      nodes: [{ name: 'node-1', port: port + 1, pid: 2 ** 22 + 1 }],
+    });
+    try {
+      const run = runStopTask(['--port', String(port), '--node', 'node-1']);
+      expect((await run.exit).code).toBe(78);
+      expect(run.err.join('\n')).toMatch(new RegExp(`^stop-task: the cluster on port ${port} does not answer \\(.*\\): start one with`));
+    } finally {
+      removeClusterFile(port);
+    }
   });
 });
 
