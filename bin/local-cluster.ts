@@ -37,6 +37,11 @@ runMain({ name: 'local-cluster', usage: LOCAL_CLUSTER_USAGE }, async () => {
   process.stdout.write(
     `load balancer: ${localCluster.url} (HAProxy, sticky cookie ${localCluster.loadBalancer!.cookieName}, health check /readyz)\n`,
   );
+  const portFlag = port === 8080 ? '' : ` --port ${port}`;
+  process.stdout.write(
+    `stop a node as ECS stops a task: npm run stop-task --${portFlag} --node node-1 ` +
+      `(deregistration delay ${localCluster.deregistrationDelayMs! / 1_000} s)\n`,
+  );
   process.stdout.write(`cluster ready: open ${localCluster.url}\n`);
   // A node may be stopped by hand to watch failover; the rest keep serving.
   for (const node of localCluster.nodes) {

@@ -13,6 +13,52 @@ export const DEFAULT_DRAIN_TIMEOUT_MS = 20_000;
 /** The port the container listens on. */
 export const DEFAULT_PORT = 3000;
 
+/**
+ * Idle keep-alive connections are kept longer than the ALB keeps its own to the targets (its idle timeout: 60 s by
+ * default, 120 s in this stack); otherwise the ALB may send a request on a connection the node is closing and answer 502.
+ */
+export const DEFAULT_HTTP_KEEP_ALIVE_TIMEOUT_MS = 125_000;
+/** Above the keep-alive timeout, so that a reused idle connection is never cut by the header timer first. */
+export const DEFAULT_HTTP_HEADERS_TIMEOUT_MS = 126_000;
+
+/** How often a node asks the ELB API for its own target's health (DescribeTargetHealth). */
+export const DEFAULT_DRAIN_POLL_INTERVAL_MS = 5_000;
+/** Once the target drains, the disconnects are spread over this long: at most a fifth of the clients in any second. */
+export const DEFAULT_DRAIN_SPREAD_MS = 30_000;
+/** The shortest spread: at most a fifth of a node's clients reconnect elsewhere in any one second. */
+export const MIN_DRAIN_SPREAD_MS = 5_000;
+
+/**
+ * ELB's API throttles per account and Region with token buckets; the Describe* bucket refills at 10 tokens a second
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/userguide/elb-api-throttling.html). The drain polls of all
+ * tasks together may use a fifth of that, leaving the rest to the console, the CLI and other tools of the account.
+ */
+export const ELB_DESCRIBE_REFILL_PER_S = 10;
+export const DRAIN_POLL_SHARE_OF_REFILL = 0.2;
+/** Each poll waits between 0.9 and 1.1 intervals, so that tasks started together do not poll together. */
+export const DRAIN_POLL_JITTER = 0.1;
+/** Time for the last clients moved to reconnect through the load balancer before it closes what is left. */
+export const DRAIN_RECONNECT_MARGIN_MS = 5_000;
+
+/** The shortest DRAIN_POLL_INTERVAL_MS that keeps `maxTasks` polling tasks within their share of the ELB API. */
+export function minDrainPollIntervalMs(maxTasks: number): number {
+  return Math.ceil((maxTasks * 1_000) / (ELB_DESCRIBE_REFILL_PER_S * DRAIN_POLL_SHARE_OF_REFILL));
+}
+
+/** The bound of one DescribeTargetHealth call: a hung call must not hold back the next poll. */
+export function drainPollTimeoutMs(pollIntervalMs: number): number {
+  return Math.min(3_000, Math.floor(pollIntervalMs / 2));
+}
+
+/**
+ * The shortest deregistration delay in which every client is moved before the load balancer closes what is left: the
+ * longest wait until a poll sees `draining`, that poll's bound, the spread, and the reconnect margin.
+ */
+export function minDeregistrationDelayMs(opts: { pollIntervalMs: number; spreadMs: number }): number {
+  const detectMs = Math.ceil(opts.pollIntervalMs * (1 + DRAIN_POLL_JITTER)) + drainPollTimeoutMs(opts.pollIntervalMs);
+  return detectMs + opts.spreadMs + DRAIN_RECONNECT_MARGIN_MS;
+}
+
 const bool = z.enum(['true', 'false', '1', '0'], { message: 'must be true or false' }).transform((v) => v === 'true' || v === '1');
 
 const int = (min: number, max: number) =>
@@ -28,6 +74,12 @@ const redisUrl = z
   .refine((u) => /^rediss?:\/\//.test(u), { message: 'must be a redis:// or rediss:// URL' });
 
 const httpUrl = z.string().url({ message: 'must be an http:// or https:// URL' });
+
+/** An ELBv2 target group's ARN, e.g. arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/my-targets/73e2d6bc24d8a067. */
+export const TARGET_GROUP_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:([a-z0-9-]+):\d{12}:targetgroup\/[A-Za-z0-9-]{1,32}\/[0-9a-f]{16}$/;
+const targetGroupArn = z.string().regex(TARGET_GROUP_ARN, {
+  message: 'must be a target group ARN: arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>',
+});
 
 const origins = z
   .string()
@@ -100,6 +152,12 @@ export const envSchema = z.object({
   PING_INTERVAL_MS: int(1_000, 300_000).default(DEFAULT_PING_INTERVAL_MS),
   PING_TIMEOUT_MS: int(1_000, 300_000).default(DEFAULT_PING_TIMEOUT_MS),
   DRAIN_TIMEOUT_MS: int(100, 120_000).default(DEFAULT_DRAIN_TIMEOUT_MS),
+  DRAIN_TARGET_GROUP_ARN: targetGroupArn.optional(),
+  DRAIN_POLL_INTERVAL_MS: int(1_000, 600_000).default(DEFAULT_DRAIN_POLL_INTERVAL_MS),
+  DRAIN_SPREAD_MS: int(MIN_DRAIN_SPREAD_MS, 3_600_000).default(DEFAULT_DRAIN_SPREAD_MS),
+  ELBV2_ENDPOINT: httpUrl.optional(),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(1_000, 4_100_000).default(DEFAULT_HTTP_KEEP_ALIVE_TIMEOUT_MS),
+  HTTP_HEADERS_TIMEOUT_MS: int(1_000, 4_200_000).default(DEFAULT_HTTP_HEADERS_TIMEOUT_MS),
   ADAPTER: adapterMode.default('pubsub'),
   RECOVERY_MAX_DISCONNECTION_MS: int(1_000, 3_600_000).default(120_000),
   AUTH_MODE: z.enum(['none', 'jwt'], { message: 'must be none or jwt' }).default('none'),

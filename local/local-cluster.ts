@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { removeClusterFile, writeClusterFile } from './cluster-file';
+import { type ElbStandIn, startElbStandIn } from './elb-stand-in';
 import { type Haproxy, startHaproxy } from './haproxy';
+import { haproxyTargetHealth, LOCAL_TARGET_GROUP_ARN, localDeregistrationDelayMs, localDrainEnv } from './local-drain';
 import { type RedisServer, startRedisServer } from './redis-server';
 import { type ServiceNode, startServiceNode } from './service-node';
 
@@ -15,7 +18,10 @@ export interface LocalClusterOptions {
   readonly redisUrl?: string;
   /** Extra environment for every node (AUTH_*, limits, …). */
   readonly env?: NodeJS.ProcessEnv;
-  /** Starts HAProxy on this port in front of the nodes, as the ALB is in production. */
+  /**
+   * Starts HAProxy on this port in front of the nodes, as the ALB is in production, with a stand-in
+   * for the ELB API that reports HAProxy's view of each node as its target health (the drain signal).
+   */
   readonly loadBalancerPort?: number;
   /** Node lines under their node id; HAProxy's under `lb`. */
   readonly onLog?: (nodeId: string, line: string) => void;
@@ -28,6 +34,10 @@ export interface LocalCluster {
   readonly redis?: RedisServer;
   readonly nodes: ServiceNode[];
   readonly loadBalancer?: Haproxy;
+  /** With the load balancer: the ELB API the nodes poll for their target's health. */
+  readonly elb?: ElbStandIn;
+  /** With the load balancer: the deregistration delay that fits the nodes' drain, which `npm run stop-task` waits. */
+  readonly deregistrationDelayMs?: number;
   /** The load balancer's URL, or the first node's without one. */
   readonly url: string;
   stop(): Promise<void>;
@@ -38,30 +48,39 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
   const redisUrl = opts.redisUrl ?? redis!.url;
   const redisPassword = redis?.password;
   const nodes: ServiceNode[] = [];
+  const lbPort = opts.loadBalancerPort;
   let loadBalancer: Haproxy | undefined;
+  let elb: ElbStandIn | undefined;
   let stopping: Promise<void> | undefined;
+  const base = { ...process.env, ...opts.env };
   // The load balancer goes first, so that no new client is sent to a node that is stopping.
   const stop = () =>
     (stopping ??= (async () => {
+      if (lbPort !== undefined) removeClusterFile(lbPort);
       await loadBalancer?.stop();
       await Promise.all(nodes.map((n) => n.stop()));
+      await elb?.close();
       await redis?.stop();
     })());
   try {
+    if (lbPort !== undefined) {
+      elb = await startElbStandIn({ targetGroupArn: LOCAL_TARGET_GROUP_ARN, health: haproxyTargetHealth(() => loadBalancer?.statsSocket) });
+    }
     for (const [index, port] of opts.ports.entries()) {
-      const i = index + 1;
+      const nodeId = `node-${index + 1}`;
+      const drainEnv = elb ? localDrainEnv(elb, nodeId, base) : {};
       nodes.push(
         await startServiceNode({
           port,
-          nodeId: `node-${i}`,
-          env: { REDIS_URL: redisUrl, ...(redisPassword ? { REDIS_PASSWORD: redisPassword } : {}), ...opts.env },
-          onLog: opts.onLog && ((line) => opts.onLog!(`node-${i}`, line)),
+          nodeId,
+          env: { REDIS_URL: redisUrl, ...(redisPassword ? { REDIS_PASSWORD: redisPassword } : {}), ...drainEnv, ...opts.env },
+          onLog: opts.onLog && ((line) => opts.onLog!(nodeId, line)),
         }),
       );
     }
-    if (opts.loadBalancerPort !== undefined) {
+    if (lbPort !== undefined) {
       loadBalancer = await startHaproxy({
-        port: opts.loadBalancerPort,
+        port: lbPort,
         nodes: nodes.map((n) => ({ name: n.nodeId, port: n.port })),
         onLog: opts.onLog && ((line) => opts.onLog!('lb', line)),
       });
@@ -70,5 +89,24 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
     await stop();
     throw err;
   }
-  return { redisUrl, redisPassword, redis, nodes, loadBalancer, url: loadBalancer?.url ?? nodes[0]?.url ?? '', stop };
+  const deregistrationDelayMs = elb ? localDeregistrationDelayMs(localDrainEnv(elb, 'node-1', base)) : undefined;
+  if (loadBalancer && deregistrationDelayMs !== undefined) {
+    writeClusterFile({
+      loadBalancerPort: loadBalancer.port,
+      statsSocket: loadBalancer.statsSocket,
+      deregistrationDelayMs,
+      nodes: nodes.map((n) => ({ name: n.nodeId, port: n.port, pid: n.child.pid! })),
+    });
+  }
+  return {
+    redisUrl,
+    redisPassword,
+    redis,
+    nodes,
+    loadBalancer,
+    elb,
+    deregistrationDelayMs,
+    url: loadBalancer?.url ?? nodes[0]?.url ?? '',
+    stop,
+  };
 }

@@ -10,7 +10,8 @@ import { createRateLimits } from './admission/rate-limits';
 import type { Config } from './config';
 import { installAdapter } from './delivery/delivery-count';
 import { sweepSlowConsumers } from './delivery/slow-consumers';
-import { closeSocketServer, spreadDisconnects } from './drain';
+import { closeSocketServer } from './drain/close-socket-server';
+import { createDrain } from './drain/drain';
 import { createProtocolRouter } from './handlers/protocol';
 import { httpRoutes } from './http/routes';
 import { answerStrayRequests } from './http/stray-requests';
@@ -31,8 +32,10 @@ export interface App {
   readonly ready: Promise<void>;
   lifecycle(): Lifecycle;
   redisState(): RedisState;
-  /** Drains and closes everything; idempotent. */
-  close(): Promise<void>;
+  /** Begins the drain when the node's target drains: refuses handshakes, spreads disconnects over DRAIN_SPREAD_MS. */
+  drain(reason: string): Promise<void>;
+  /** Drains (within a few seconds, if not begun) and closes everything; idempotent. */
+  close(reason?: string): Promise<void>;
 }
 
 export interface AppDeps {
@@ -89,6 +92,7 @@ export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps)
     void joinUserRoom(socket, identity.user, subscriptionsSettled, logger).then(() => socket.emit(EVENTS.session, session));
   });
   const stopSlowConsumerSweep = sweepSlowConsumers(io, limits, logger, admission.addressOf);
+  const drain = createDrain(io, { spreadMs: config.drain.spreadMs, logger, onBegin: () => (lifecycle = 'draining') });
 
   const ready = (async () => {
     await mode.start((adapter) => installAdapter(io, metrics, adapter));
@@ -99,13 +103,12 @@ export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps)
   ready.catch(() => undefined);
 
   let closing: Promise<void> | undefined;
-  const close = () =>
+  const close = (reason = 'close') =>
     (closing ??= (async () => {
-      // The fixed order: spread the disconnects; io.close() (the rest of the sockets, each namespace's adapter, the HTTP server);
-      // the Redis clients; the timers; the API's queries in flight; the last metrics flush.
-      lifecycle = 'draining';
+      // The fixed order: the disconnects spread (or the rest of a spread begun, hurried); io.close() (the rest of the sockets,
+      // each namespace's adapter, the HTTP server); the Redis clients; the timers; the API's queries in flight; the last metrics flush.
       const deadline = Date.now() + config.drainTimeoutMs;
-      await spreadDisconnects(io, Math.min(5_000, config.drainTimeoutMs / 4));
+      await drain.finishWithin(reason, Math.min(5_000, config.drainTimeoutMs / 4));
       await closeSocketServer(io, httpServer, deadline - Date.now() - 1_000);
       await mode.redis?.close(Math.max(100, Math.min(2_000, deadline - Date.now())));
       stopSlowConsumerSweep();
@@ -117,5 +120,5 @@ export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps)
       logger.info('closed');
     })());
 
-  return { io, metrics, ready, lifecycle: () => lifecycle, redisState, close };
+  return { io, metrics, ready, lifecycle: () => lifecycle, redisState, drain: drain.begin, close };
 }

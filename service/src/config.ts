@@ -1,4 +1,4 @@
-import { type AdapterMode, type Env, envSchema } from '../../contract/env';
+import { type AdapterMode, type Env, envSchema, TARGET_GROUP_ARN } from '../../contract/env';
 import { type ApiConfig, apiConfig } from './api/config';
 
 export interface Config {
@@ -64,7 +64,22 @@ export interface Config {
   readonly maxHttpBufferBytes: number;
   readonly pingIntervalMs: number;
   readonly pingTimeoutMs: number;
+  /** Bound of the SIGTERM drain and close. */
   readonly drainTimeoutMs: number;
+  readonly drain: {
+    /** Once the node's target drains, its disconnects are spread over this long. */
+    readonly spreadMs: number;
+    /** The drain signal: the node's own target health, polled; none without a target group. */
+    readonly targetHealth?: {
+      readonly targetGroupArn: string;
+      /** The target group's, from its ARN. */
+      readonly region: string;
+      readonly pollIntervalMs: number;
+      readonly endpoint?: string;
+    };
+  };
+  /** Idle keep-alive connections outlive the load balancer's own (its idle timeout); headers get longer still. */
+  readonly http: { readonly keepAliveTimeoutMs: number; readonly headersTimeoutMs: number };
   readonly metrics: {
     readonly enabled: boolean;
     readonly intervalMs: number;
@@ -132,6 +147,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pingIntervalMs: e.PING_INTERVAL_MS,
     pingTimeoutMs: e.PING_TIMEOUT_MS,
     drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
+    drain: {
+      spreadMs: e.DRAIN_SPREAD_MS,
+      targetHealth: e.DRAIN_TARGET_GROUP_ARN
+        ? {
+            targetGroupArn: e.DRAIN_TARGET_GROUP_ARN,
+            region: TARGET_GROUP_ARN.exec(e.DRAIN_TARGET_GROUP_ARN)![1],
+            pollIntervalMs: e.DRAIN_POLL_INTERVAL_MS,
+            endpoint: e.ELBV2_ENDPOINT,
+          }
+        : undefined,
+    },
+    http: { keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS, headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS },
     metrics: {
       enabled: e.METRICS_ENABLED,
       intervalMs: e.METRICS_INTERVAL_MS,
@@ -169,6 +196,12 @@ function checkCombinations(e: Env): void {
   }
   if (e.CORS_ORIGINS.length > 0 && e.CORS_ORIGINS_UNSET_REASON) {
     fail('CORS_ORIGINS_UNSET_REASON explains an empty CORS_ORIGINS: set one or the other');
+  }
+  if (e.HTTP_HEADERS_TIMEOUT_MS <= e.HTTP_KEEP_ALIVE_TIMEOUT_MS) {
+    fail(
+      `HTTP_HEADERS_TIMEOUT_MS (${e.HTTP_HEADERS_TIMEOUT_MS}) must be above HTTP_KEEP_ALIVE_TIMEOUT_MS ` +
+        `(${e.HTTP_KEEP_ALIVE_TIMEOUT_MS}), or a reused idle connection can be cut by the header timer`,
+    );
   }
 }
 

@@ -1,6 +1,8 @@
 import { createServer } from 'node:http';
 import { createApp } from './app';
 import { EnvConfigError, loadConfig } from './config';
+import { startDrainSignal } from './drain/drain-signal';
+import { applyServerTimeouts } from './http/server-timeouts';
 import { createLogger } from './logger';
 import { resolveNodeId } from './node-id';
 
@@ -27,27 +29,38 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
 
   const server = createServer();
+  applyServerTimeouts(server, config.http);
   const app = createApp(server, config, { logger, nodeId });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
   });
   const address = server.address();
-  logger.info({ port: typeof address === 'object' && address ? address.port : config.port }, 'listening');
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  logger.info({ port, keepAliveTimeoutMs: server.keepAliveTimeout }, 'listening');
   app.ready.then(
     () => logger.info('ready'),
     (err: unknown) => logger.error({ err }, 'start failed'),
   );
 
+  // ECS deregisters the target and waits out the deregistration delay before SIGTERM: the drain begins when the target drains.
+  const drainSignal = startDrainSignal(config.drain, {
+    logger,
+    port,
+    metadataUri: process.env.ECS_CONTAINER_METADATA_URI_V4,
+    onDraining: () => void app.drain('target draining'),
+  });
+
   const shutdown = (signal: string) => {
     logger.info({ signal, drainTimeoutMs: config.drainTimeoutMs }, 'draining');
+    drainSignal.stop();
     const hardStop = setTimeout(() => {
       logger.error('drain did not finish within DRAIN_TIMEOUT_MS, exiting');
       logger.flush();
       process.exit(1);
     }, config.drainTimeoutMs);
     hardStop.unref();
-    app.close().then(
+    app.close(signal).then(
       () => {
         logger.flush();
         process.exit(0);

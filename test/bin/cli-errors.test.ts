@@ -46,6 +46,14 @@ describe('every CLI: a bad command line is one message (and the usage, or where 
     ],
     ['local-cluster.ts', ['--nodes', '0'], 'local-cluster: --nodes must be an integer from 1 to 16, got "0"', 'usage: npm start'],
     ['local-cluster.ts', ['--verbose=yes'], 'local-cluster: --verbose takes no value', 'usage: npm start'],
+    ['stop-task.ts', [], 'stop-task: --node is required', 'usage: npm run stop-task'],
+    ['stop-task.ts', ['--node', 'web-1'], 'stop-task: --node takes a name such as node-2, got "web-1"', 'usage: npm run stop-task'],
+    [
+      'stop-task.ts',
+      ['--node', 'node-1', '--stop-timeout', '0'],
+      'stop-task: --stop-timeout must be a number above 0 and at most 120, got "0"',
+      'usage: npm run stop-task',
+    ],
     ['oncall.ts', ['frobnicate'], 'oncall: unknown command "frobnicate": use status or metrics (see --help)', ''],
   ])('%s %j', { timeout: 30_000 }, async (bin, args, line, usage) => {
     const r = await run(bin, args);

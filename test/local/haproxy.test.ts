@@ -1,9 +1,14 @@
 import { spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { haproxyBinary, haproxyConfig, LB_COOKIE } from '../../local/haproxy';
+import { DEFAULT_HTTP_HEADERS_TIMEOUT_MS, DEFAULT_HTTP_KEEP_ALIVE_TIMEOUT_MS } from '../../contract/env';
+import { haproxyBinary, haproxyConfig, LB_COOKIE, startHaproxy } from '../../local/haproxy';
+import { freePort } from '../../tools/processes';
 
 const nodes = [
   { name: 'node-1', port: 8081 },
@@ -51,11 +56,11 @@ describe('haproxyConfig', () => {
     expect(lines).toContain('balance roundrobin');
     expect(lines).toContain('option redispatch 1');
     expect(lines).toContainEqual(expect.stringMatching(/^retries [1-9]$/));
-    expect(lines).toContain('http-reuse safe');
+    expect(lines).toContain('http-reuse always');
     expect(lines).not.toContain('option http-server-close');
     expect(lines).not.toContain('option httpclose');
     expect(lines).toContain('bind 127.0.0.1:8080');
-    expect(lines).toContain('stats socket /tmp/siolb-test/admin.sock mode 600 level user');
+    expect(lines).toContain('stats socket /tmp/siolb-test/admin.sock mode 600 level admin');
   });
 
   it('rejects input that would not be one directive', () => {
@@ -80,5 +85,29 @@ describe('haproxyConfig', () => {
       expect(res.status, output).toBe(0);
       expect(output).not.toMatch(/WARNING|ALERT/);
     });
+  });
+});
+
+describe('HAProxy reuses its connections to a node as the ALB does', () => {
+  it("sends a new client's request, 7 s after the last, on the idle connection the previous one used", { timeout: 30_000 }, async () => {
+    // A node with the service's keep-alive timeouts, telling which of its connections each request came on.
+    const backend = http.createServer((req, res) => res.end(req.url === '/probe' ? String(req.socket.remotePort) : 'ok'));
+    backend.keepAliveTimeout = DEFAULT_HTTP_KEEP_ALIVE_TIMEOUT_MS;
+    backend.headersTimeout = DEFAULT_HTTP_HEADERS_TIMEOUT_MS;
+    backend.listen(0, '127.0.0.1');
+    await once(backend, 'listening');
+    const lb = await startHaproxy({ port: await freePort(), nodes: [{ name: 'node-1', port: (backend.address() as AddressInfo).port }] });
+    // Each request from a client connection of its own, as many browsers' requests reach one ALB.
+    const probe = async () => (await fetch(`${lb.url}/probe`, { headers: { connection: 'close' } })).text();
+    try {
+      const first = await probe();
+      // Idle longer than Node's default keep-alive timeout (5 s), after which the old nodes closed the connection.
+      await new Promise((resolve) => setTimeout(resolve, 7_000));
+      expect(await probe()).toBe(first);
+    } finally {
+      await lb.stop();
+      backend.closeAllConnections();
+      backend.close();
+    }
   });
 });

@@ -17,6 +17,22 @@ describe('config', () => {
     });
   });
 
+  it('keeps idle connections longer than the ALB (125 s), headers longer still, and polls no target group unless told', () => {
+    const c = loadConfig({});
+    expect(c.http).toEqual({ keepAliveTimeoutMs: 125_000, headersTimeoutMs: 126_000 });
+    expect(c.drain).toEqual({ spreadMs: 30_000, targetHealth: undefined });
+  });
+
+  it('polls the target group in its own region', () => {
+    const arn = 'arn:aws:elasticloadbalancing:ap-southeast-2:123456789012:targetgroup/socketio-prod/0123456789abcdef';
+    expect(loadConfig({ DRAIN_TARGET_GROUP_ARN: arn, DRAIN_POLL_INTERVAL_MS: '7000' }).drain.targetHealth).toEqual({
+      targetGroupArn: arn,
+      region: 'ap-southeast-2',
+      pollIntervalMs: 7_000,
+      endpoint: undefined,
+    });
+  });
+
   it('accepts rediss:// with an AUTH token', () => {
     const c = loadConfig({ REDIS_URL: 'rediss://master.example.cache.amazonaws.com:6379', REDIS_PASSWORD: 'token' });
     expect(c.redis).toMatchObject({ url: 'rediss://master.example.cache.amazonaws.com:6379', password: 'token' });
@@ -40,6 +56,15 @@ describe('config', () => {
     [{ CORS_ORIGINS: 'https://a.example.com', CORS_ORIGINS_UNSET_REASON: 'no browsers' }, /set one or the other/],
     [{ HEALTH_DETAILS_TOKEN: 'short' }, /HEALTH_DETAILS_TOKEN must be at least 32 characters/],
     [{ AUTH_MAX_ROOM_PATTERNS: '0' }, /AUTH_MAX_ROOM_PATTERNS must be an integer from 1 to 10000/],
+    [{ HTTP_KEEP_ALIVE_TIMEOUT_MS: '130000' }, /HTTP_HEADERS_TIMEOUT_MS \(126000\) must be above HTTP_KEEP_ALIVE_TIMEOUT_MS \(130000\)/],
+    [{ DRAIN_TARGET_GROUP_ARN: 'my-targets' }, /DRAIN_TARGET_GROUP_ARN must be a target group ARN/],
+    [
+      { DRAIN_TARGET_GROUP_ARN: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/x/73e2d6bc24d8a067' },
+      /must be a target group ARN/,
+    ],
+    [{ DRAIN_SPREAD_MS: '1000' }, /DRAIN_SPREAD_MS must be an integer from 5000 to/],
+    [{ DRAIN_POLL_INTERVAL_MS: '100' }, /DRAIN_POLL_INTERVAL_MS must be an integer from 1000 to/],
+    [{ ELBV2_ENDPOINT: 'not a url' }, /ELBV2_ENDPOINT must be an http/],
   ])('rejects %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });

@@ -1,10 +1,12 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
+import { type ElbStandIn, type ReceivedCall, startElbStandIn, type TargetHealthAnswer } from '../../local/elb-stand-in';
 import { startRedisServer, type RedisServer } from '../../local/redis-server';
-import { startServiceNode } from '../../local/service-node';
-import { closeAllClients, openClient } from '../helpers/clients';
+import { type ServiceNode, startServiceNode } from '../../local/service-node';
+import { closeAllClients, getJson, openClient, type TestClient } from '../helpers/clients';
 
 const disconnectReason = (socket: Socket) => new Promise<string>((resolve) => socket.once('disconnect', (reason) => resolve(reason)));
+const ARN = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/socketio/73e2d6bc24d8a067';
 
 describe('SIGTERM', () => {
   let redis: RedisServer | undefined;
@@ -26,5 +28,92 @@ describe('SIGTERM', () => {
     const messages = node.logs.map((l) => l.msg);
     expect(messages).toContain('draining');
     expect(messages.indexOf('closed')).toBeGreaterThan(messages.indexOf('draining'));
+  });
+});
+
+/** The next stand-in call, or the next `n`. */
+const calls = (elb: ElbStandIn, n = 1) =>
+  new Promise<ReceivedCall[]>((resolve) => {
+    const got: ReceivedCall[] = [];
+    const on = (call: ReceivedCall) => {
+      if (got.push(call) < n) return;
+      elb.events.off('call', on);
+      resolve(got);
+    };
+    elb.events.on('call', on);
+  });
+
+describe('the target draining in the load balancer (DescribeTargetHealth against a local ELB API)', () => {
+  let elb: ElbStandIn;
+  let answer: TargetHealthAnswer | ((n: number) => TargetHealthAnswer);
+  let node: ServiceNode | undefined;
+  let n = 0;
+
+  beforeEach(async () => {
+    n = 0;
+    answer = { state: 'healthy' };
+    elb = await startElbStandIn({ targetGroupArn: ARN, health: () => (typeof answer === 'function' ? answer(++n) : answer) });
+    node = await startServiceNode({
+      env: {
+        DRAIN_TARGET_GROUP_ARN: ARN,
+        ELBV2_ENDPOINT: elb.url,
+        ECS_CONTAINER_METADATA_URI_V4: elb.metadataUri('node'),
+        DRAIN_POLL_INTERVAL_MS: '1000',
+        DRAIN_SPREAD_MS: '5000',
+        AWS_ACCESS_KEY_ID: 'AKIDTESTTESTTEST',
+        AWS_SECRET_ACCESS_KEY: 'test-secret',
+        AWS_SESSION_TOKEN: '',
+      },
+    });
+  });
+  afterEach(async () => {
+    closeAllClients();
+    await node?.stop();
+    await elb.close();
+  });
+
+  it('refuses new sockets, spreads the disconnects over DRAIN_SPREAD_MS, and waits for SIGTERM to exit', async () => {
+    const clients: TestClient[] = await Promise.all(Array.from({ length: 20 }, () => openClient(node!.url, { reconnection: false })));
+    const gone = clients.map((c) => disconnectReason(c.socket).then((reason) => ({ reason, at: Date.now() })));
+    await calls(elb);
+    answer = { state: 'draining', reason: 'Target.DeregistrationInProgress' };
+    const disconnects = await Promise.all(gone);
+
+    expect(disconnects.map((d) => d.reason)).toEqual(Array(20).fill('transport close'));
+    const times = disconnects.map((d) => d.at).sort((a, b) => a - b);
+    // Evenly over 5 s: the last goes at least 3 s after the first (a loaded machine only stretches it).
+    expect(times.at(-1)! - times[0]).toBeGreaterThanOrEqual(3_000);
+    expect(await getJson(`${node!.url}/readyz`)).toMatchObject({ status: 503, body: { status: 'draining' } });
+    // A new handshake is refused at once, so the client's retry goes through the load balancer to another node.
+    const handshake = await fetch(`${node!.url}/socket.io/?EIO=4&transport=polling`);
+    expect(handshake.status).toBe(403);
+    // Drained, but ECS only sends SIGTERM once the deregistration delay is over: the node is still up.
+    expect(node!.child.exitCode).toBeNull();
+    expect(node!.logs.map((l) => l.msg)).toContain('target draining: the load balancer sends no new requests');
+    expect(await node!.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+  });
+
+  it('keeps serving through every polling failure, and still drains once the target drains', async () => {
+    const failures: TargetHealthAnswer[] = [
+      { error: { status: 500, code: 'HealthUnavailable', message: 'internal error' } },
+      { error: { status: 400, code: 'ThrottlingException', message: 'Rate exceeded' } },
+      'hang',
+      { raw: { status: 200, body: 'not xml at all' } },
+      { error: { status: 403, code: 'AccessDenied', message: 'not authorized' } },
+    ];
+    answer = (i) => failures[i - 1] ?? { state: 'healthy' };
+    const client = await openClient(node!.url);
+    const seen = await calls(elb, failures.length + 1);
+    expect(seen).toHaveLength(failures.length + 1);
+    // Everything as before: ready, the socket still there, a new one welcome.
+    expect(await getJson(`${node!.url}/readyz`)).toMatchObject({ status: 200, body: { status: 'ready' } });
+    expect(client.socket.connected).toBe(true);
+    await openClient(node!.url);
+    expect(node!.child.exitCode).toBeNull();
+    expect(node!.logs.filter((l) => l.msg === 'draining' || l.msg === 'drain begins: no new sockets, the open ones spread')).toEqual([]);
+
+    const gone = disconnectReason(client.socket);
+    answer = { state: 'draining', reason: 'Target.DeregistrationInProgress' };
+    expect(await gone).toBe('transport close');
   });
 });

@@ -4,6 +4,7 @@ import type { Metrics } from '../metrics/publisher';
 import type { RedisConfig } from '../redis/adapter-redis';
 import { createPrimaryClients } from '../redis/primary-clients';
 import { type AdapterSetup, redisAdapterSetup } from './adapter-setup';
+import { exactlyOnceRecovery } from './exactly-once-recovery';
 
 /**
  * ADAPTER=streams: @socket.io/redis-streams-adapter, one primary. Broadcasts go through a stream, so a
@@ -21,7 +22,8 @@ export function streamsAdapter(
     cfg,
     redis,
     logger,
-    createAdapter: () => createAdapter(redis.pub),
+    // Recovery as the library does it can lose or repeat a message broadcast while a session is restored.
+    createAdapter: () => exactlyOnceRecovery(createAdapter(redis.pub)),
     // Middlewares run again on recovery: a recovered socket still passes the connection limit and the token check.
     serverOptions: { connectionStateRecovery: { maxDisconnectionDuration: recoveryMaxDisconnectionMs, skipMiddlewares: false } },
   });

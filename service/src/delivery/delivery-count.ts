@@ -23,18 +23,15 @@ export function installAdapter(io: Server, metrics: Pick<Metrics, 'increment'>, 
 }
 
 /**
- * Counts deliveries once per broadcast rather than per written packet: `apply` is what every
- * broadcast, local or from another node, walks its target sockets with. The app broadcasts
- * only chat messages.
+ * Counts each delivery as it is written: `apply` is what every broadcast, local or from another
+ * node, walks its target sockets with (streams mode may write some of them a moment later,
+ * adapters/exactly-once-recovery.ts). The app broadcasts only chat messages.
  */
 function countDeliveries(adapter: Walker, metrics: Pick<Metrics, 'increment'>): void {
   const apply = adapter.apply.bind(adapter);
-  adapter.apply = (opts, fn) => {
-    let n = 0;
+  adapter.apply = (opts, fn) =>
     apply(opts, (socket) => {
-      n++;
+      metrics.increment('messagesDelivered');
       fn(socket);
     });
-    metrics.increment('messagesDelivered', n);
-  };
 }
