@@ -1,3 +1,4 @@
+import { UNTHROTTLED_ENV } from '../../local/service-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalCluster, startLocalCluster } from '../../local/local-cluster';
 import type { SessionInfo } from '../../contract/events';
@@ -5,7 +6,8 @@ import { closeAllClients, openClient, type TestClient } from '../helpers/clients
 import { freePorts } from '../helpers/ports';
 import { clusterSuite } from './cluster-suite';
 
-const STREAMS = { ADAPTER: 'streams' };
+// The sender below writes about 100 events a second, above the default per-connection packet budget.
+const STREAMS = { ...UNTHROTTLED_ENV, ADAPTER: 'streams' };
 
 clusterSuite('redis-streams adapter, 3 bundled nodes', async () => {
   const cluster = await startLocalCluster({ ports: await freePorts(3), env: STREAMS });
