@@ -10,6 +10,7 @@ import { idleTimeoutProblem } from './load-balancer';
 import { thresholdRuleProblems } from './monitoring-thresholds';
 import { natGatewaysProblem } from './network';
 import { cooldownProblem, SOCKET_SERVICE_DEFAULTS, stopTimeoutProblem, taskCountProblem, taskSizeProblem } from './socket-service';
+import { deregistrationDelay } from './task-drain';
 import { Problem } from './validation';
 
 const when = (condition: boolean, problem: string): Problem => (condition ? problem : undefined);
@@ -63,7 +64,18 @@ function serviceProblems(c: DeploymentConfig): Problem[] {
       idleTimeout: 'albIdleTimeoutSeconds',
       minIdleTimeout: 'pingIntervalMs + pingTimeoutMs',
     }),
+    deregistrationDelayProblem(c),
   ];
+}
+
+/** The ALB's deregistration delay is derived from the drain (infra/task-drain.ts); ELB allows at most an hour. */
+function deregistrationDelayProblem(c: DeploymentConfig): Problem {
+  const delayS = deregistrationDelay({ maxTasks: c.maxTasks, drainSpread: Duration.millis(c.drainSpreadMs) }).toSeconds();
+  return when(
+    delayS > 3600,
+    `drainSpreadMs (${c.drainSpreadMs}) and maxTasks (${c.maxTasks}, which sets the drain's poll interval) make a deregistration ` +
+      `delay of ${delayS} s, above the ALB's 3600 s: shorten drainSpreadMs`,
+  );
 }
 
 function authProblems(c: DeploymentConfig): Problem[] {

@@ -133,7 +133,10 @@ export const CONFIG_SHAPE = {
     .describe('Socket.IO pingTimeout, ms'),
   drainTimeoutMs: intValue(SOCKET_SERVICE_LIMITS.drainTimeoutMs)
     .default(service.drainTimeout.toMilliseconds())
-    .describe('Bound of the SIGTERM drain, ms; also the ALB deregistration delay'),
+    .describe('Bound of the shutdown after SIGTERM, ms; stopTimeout is this + 10 s'),
+  drainSpreadMs: intValue(SOCKET_SERVICE_LIMITS.drainSpreadMs)
+    .default(service.drainSpread.toMilliseconds())
+    .describe('How long a task whose target drains spreads its disconnects over, ms; sets the ALB deregistration delay'),
   logLevel: oneOf(logLevels).default(service.logLevel).describe('Service log level'),
   logRetentionDays: intOneOf(LOG_RETENTION_DAYS)
     .optional()

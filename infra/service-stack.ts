@@ -6,9 +6,10 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { SERVICE_STACK_OUTPUTS } from '../contract/stack';
-import { LoadBalancer, LoadBalancerProps } from './load-balancer';
+import { LOAD_BALANCER_DEFAULTS, LoadBalancer, LoadBalancerProps } from './load-balancer';
 import { MonitoredCache, Monitoring, MonitoringSettings } from './monitoring';
 import { SOCKET_SERVICE_DEFAULTS, SocketService, SocketServiceAuth, SocketServiceProps } from './socket-service';
+import { deregistrationDelay } from './task-drain';
 
 /** The service's settings are SocketService's, the ALB's are LoadBalancer's: documented there. */
 export interface ServiceStackProps
@@ -44,16 +45,19 @@ export class ServiceStack extends Stack {
     const drainTimeout = props.drainTimeout ?? SOCKET_SERVICE_DEFAULTS.drainTimeout;
     const pingInterval = props.pingInterval ?? SOCKET_SERVICE_DEFAULTS.pingInterval;
     const pingTimeout = props.pingTimeout ?? SOCKET_SERVICE_DEFAULTS.pingTimeout;
+    const maxTasks = props.maxTasks ?? SOCKET_SERVICE_DEFAULTS.maxTasks;
+    const drainSpread = props.drainSpread ?? SOCKET_SERVICE_DEFAULTS.drainSpread;
+    const idleTimeout = props.idleTimeout ?? LOAD_BALANCER_DEFAULTS.idleTimeout;
 
     const lb = new LoadBalancer(this, 'LoadBalancer', {
       vpc: props.vpc,
       targetPort: props.containerPort ?? SOCKET_SERVICE_DEFAULTS.containerPort,
       certificateArn: props.certificateArn,
-      idleTimeout: props.idleTimeout,
+      idleTimeout,
       minIdleTimeout: Duration.millis(pingInterval.toMilliseconds() + pingTimeout.toMilliseconds()),
       stickinessDuration: props.stickinessDuration,
-      // Keep a deregistering task's sockets for the whole drain.
-      deregistrationDelay: Duration.seconds(Math.ceil(drainTimeout.toMilliseconds() / 1000)),
+      // Long enough for a deregistering task to see it drain and move every client before the ALB closes the rest.
+      deregistrationDelay: deregistrationDelay({ maxTasks, drainSpread }),
       accessLogExpiration: props.accessLogExpiration,
     });
     const signingSecret = props.auth && !props.auth.jwksUrl ? this.createSigningSecret() : undefined;
@@ -75,6 +79,8 @@ export class ServiceStack extends Stack {
       pingInterval,
       pingTimeout,
       drainTimeout,
+      drainSpread,
+      albIdleTimeout: idleTimeout,
     });
 
     this.loadBalancer = lb.loadBalancer;

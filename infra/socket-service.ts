@@ -11,6 +11,7 @@ import { Construct } from 'constructs';
 import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_PING_INTERVAL_MS, DEFAULT_PING_TIMEOUT_MS, DEFAULT_PORT, envSchema } from '../contract/env';
 import type { AdapterMode, ContainerEnv } from '../contract/env';
 import { METRICS_NAMESPACE, SERVICE_DIMENSION, SERVICE_METRICS } from '../contract/metrics';
+import { DEFAULT_DRAIN_SPREAD, taskDrainEnv } from './task-drain';
 import { intRangeProblem, Problem, Range, throwPropsProblems } from './validation';
 
 /** Defaults of the props: SocketService settles each with `??`; the deployment config's defaults read them too. */
@@ -25,6 +26,8 @@ export const SOCKET_SERVICE_DEFAULTS = {
   pingTimeout: Duration.millis(DEFAULT_PING_TIMEOUT_MS),
   drainTimeout: Duration.millis(DEFAULT_DRAIN_TIMEOUT_MS),
   stopTimeoutMargin: Duration.seconds(10),
+  drainSpread: DEFAULT_DRAIN_SPREAD,
+  albIdleTimeout: Duration.seconds(120),
   logLevel: 'info',
   logRetention: logs.RetentionDays.ONE_MONTH,
   logRemovalPolicy: RemovalPolicy.DESTROY,
@@ -43,7 +46,7 @@ export const CPU_ARCHITECTURES = { ARM64: ecs.CpuArchitecture.ARM64, X86_64: ecs
 export type CpuArchitectureName = keyof typeof CPU_ARCHITECTURES;
 
 /** The range the service's own env schema (contract/env.ts) gives a variable: the tasks get only what the service accepts. */
-function envRange(name: 'PING_INTERVAL_MS' | 'PING_TIMEOUT_MS' | 'DRAIN_TIMEOUT_MS'): Range {
+function envRange(name: 'PING_INTERVAL_MS' | 'PING_TIMEOUT_MS' | 'DRAIN_TIMEOUT_MS' | 'DRAIN_SPREAD_MS'): Range {
   const field = envSchema.shape[name].unwrap();
   if (field.minValue === null || field.maxValue === null) throw new Error(`contract/env.ts: ${name} has no range`);
   return { min: field.minValue, max: field.maxValue };
@@ -63,6 +66,7 @@ export const SOCKET_SERVICE_LIMITS = {
   pingIntervalMs: envRange('PING_INTERVAL_MS'),
   pingTimeoutMs: envRange('PING_TIMEOUT_MS'),
   drainTimeoutMs: envRange('DRAIN_TIMEOUT_MS'),
+  drainSpreadMs: envRange('DRAIN_SPREAD_MS'),
 } as const satisfies Record<string, Range>;
 
 /** ECS's upper bound for a Fargate container's stopTimeout. */
@@ -184,6 +188,10 @@ export interface SocketServiceProps {
   readonly drainTimeout?: Duration;
   /** Added to drainTimeout for the container's stopTimeout (at most 120 s in total). @default Duration.seconds(10) */
   readonly stopTimeoutMargin?: Duration;
+  /** How long a task whose target drains spreads its disconnects over (DRAIN_SPREAD_MS). @default Duration.seconds(30) */
+  readonly drainSpread?: Duration;
+  /** The ALB's idle timeout: the tasks keep idle connections 5 s longer. @default Duration.seconds(120) */
+  readonly albIdleTimeout?: Duration;
   /** LOG_LEVEL. @default 'info' */
   readonly logLevel?: string;
   /** Retention of the container logs. @default RetentionDays.ONE_MONTH */
@@ -236,6 +244,8 @@ function settle(props: SocketServiceProps) {
     pingTimeout: props.pingTimeout ?? d.pingTimeout,
     drainTimeout: props.drainTimeout ?? d.drainTimeout,
     stopTimeoutMargin: props.stopTimeoutMargin ?? d.stopTimeoutMargin,
+    drainSpread: props.drainSpread ?? d.drainSpread,
+    albIdleTimeout: props.albIdleTimeout ?? d.albIdleTimeout,
     logLevel: props.logLevel ?? d.logLevel,
     logRetention: props.logRetention ?? d.logRetention,
     logRemovalPolicy: props.logRemovalPolicy ?? d.logRemovalPolicy,
@@ -276,6 +286,7 @@ function socketServiceProblems(props: SocketServiceProps, s: Settled): Problem[]
     intRangeProblem('pingTimeout (ms)', s.pingTimeout.toMilliseconds(), limits.pingTimeoutMs),
     intRangeProblem('drainTimeout (ms)', s.drainTimeout.toMilliseconds(), limits.drainTimeoutMs),
     stopTimeoutProblem(s.drainTimeout, s.stopTimeoutMargin),
+    intRangeProblem('drainSpread (ms)', s.drainSpread.toMilliseconds(), limits.drainSpreadMs),
     unresolved ? undefined : taskSizeProblem(s.cpu, s.memoryLimitMiB),
   ];
 }
@@ -321,6 +332,10 @@ export class SocketService extends Construct {
         resources: ['*'],
         conditions: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } },
       }),
+    );
+    // The drain signal: a task reads its own target's health. ELB's Describe* actions take no resource ARNs.
+    this.taskDefinition.addToTaskRolePolicy(
+      new iam.PolicyStatement({ actions: ['elasticloadbalancing:DescribeTargetHealth'], resources: ['*'] }),
     );
     this.container = this.addContainer(props, s);
 
@@ -390,6 +405,10 @@ export class SocketService extends Construct {
         ...(props.auth?.issuer ? { AUTH_JWT_ISSUER: props.auth.issuer } : {}),
         ...(props.auth?.audience ? { AUTH_JWT_AUDIENCE: props.auth.audience } : {}),
         ...(props.corsOrigins?.length ? { CORS_ORIGINS: props.corsOrigins.join(',') } : {}),
+        ...taskDrainEnv(
+          { maxTasks: s.maxTasks, drainSpread: s.drainSpread, idleTimeout: s.albIdleTimeout },
+          props.targetGroup.targetGroupArn,
+        ),
       } satisfies ContainerEnv,
       // Typed by the same contract: a secret is one of the service's variables, delivered by ECS.
       secrets: {
@@ -434,6 +453,7 @@ export class SocketService extends Construct {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
         'Task role: cloudwatch:PutMetricData supports no resource ARNs and is scoped by the cloudwatch:namespace condition; ' +
+        'elasticloadbalancing:DescribeTargetHealth (the drain signal, read-only) supports no resource ARNs; ' +
         'ECS Exec (when enabled) needs ssmmessages channels and logs:DescribeLogGroups, which have no resource ARNs either. ' +
         'Execution role: ecr:GetAuthorizationToken supports no resource ARNs.',
     });

@@ -107,6 +107,7 @@ function serviceProps(config: DeploymentConfig, network: NetworkStack, cache: Ca
     pingInterval: Duration.millis(config.pingIntervalMs),
     pingTimeout: Duration.millis(config.pingTimeoutMs),
     drainTimeout: Duration.millis(config.drainTimeoutMs),
+    drainSpread: Duration.millis(config.drainSpreadMs),
     logLevel: config.logLevel,
     logRetention,
     logRemovalPolicy,

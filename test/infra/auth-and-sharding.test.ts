@@ -162,12 +162,12 @@ describe('the container environment', () => {
   ])('%s: parses under the service own schema, secrets included', (_name, context) => {
     const { Environment, Secrets } = containerEnv(synth(context, { lock: null }));
     // Tokens (the cache endpoint, secret ARNs) resolve at deploy; a stand-in of the right shape is parsed here.
+    const standIns: Record<string, string> = {
+      REDIS_URL: 'rediss://cache.example:6379',
+      DRAIN_TARGET_GROUP_ARN: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/socketio/73e2d6bc24d8a067',
+    };
     const stand = (name: string, value: unknown) =>
-      typeof value === 'string' && !value.includes('${Token')
-        ? value
-        : name === 'REDIS_URL'
-          ? 'rediss://cache.example:6379'
-          : 'x'.repeat(48);
+      typeof value === 'string' && !value.includes('${Token') ? value : (standIns[name] ?? 'x'.repeat(48));
     const env = Object.fromEntries([
       ...Environment.map((e) => [e.Name, stand(e.Name, e.Value)]),
       ...Secrets.map((s) => [s.Name, 'x'.repeat(48)]),

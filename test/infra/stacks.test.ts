@@ -207,7 +207,7 @@ describe.each([
     });
   });
 
-  it('lets the task role publish metrics to its namespace only', () => {
+  it('lets the task role publish metrics to its namespace only, and read its target health', () => {
     const t = get().service;
     const taskRolePolicies = t.findResources('AWS::IAM::Policy', { Properties: { PolicyName: Match.stringLikeRegexp('TaskRole') } });
     const statements = Object.values(taskRolePolicies).flatMap(
@@ -219,7 +219,10 @@ describe.each([
       Resource: '*',
       Condition: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } },
     });
-    const other = statements.filter((s) => s.Action !== 'cloudwatch:PutMetricData');
+    // The drain signal (infra/task-drain.ts): read-only, and ELB's Describe* actions take no resource ARNs.
+    expect(statements).toContainEqual({ Action: 'elasticloadbalancing:DescribeTargetHealth', Effect: 'Allow', Resource: '*' });
+    const known = ['cloudwatch:PutMetricData', 'elasticloadbalancing:DescribeTargetHealth'];
+    const other = statements.filter((s) => !known.includes(s.Action as string));
     // ECS Exec, when on, adds only its ssmmessages channels and the session log of the service's group.
     expect(other.every((s) => /ssmmessages:|logs:/.test(JSON.stringify(s.Action)))).toBe(true);
     expect(other.length > 0).toBe(e.exec);
@@ -258,7 +261,7 @@ describe.each([
     });
   });
 
-  it('uses a sticky target group health-checked on /readyz, deregistering over the drain', () => {
+  it("uses a sticky target group health-checked on /readyz, deregistering over the drain's detection and spread", () => {
     get().service.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
       Port: 3000,
       Protocol: 'HTTP',
@@ -266,7 +269,7 @@ describe.each([
       HealthCheckPath: '/readyz',
       Matcher: { HttpCode: '200' },
       TargetGroupAttributes: Match.arrayWith([
-        { Key: 'deregistration_delay.timeout_seconds', Value: '20' },
+        { Key: 'deregistration_delay.timeout_seconds', Value: '43' },
         { Key: 'stickiness.enabled', Value: 'true' },
         { Key: 'stickiness.type', Value: 'lb_cookie' },
         { Key: 'stickiness.lb_cookie.duration_seconds', Value: '86400' },
@@ -388,7 +391,8 @@ describe('overrides reach the templates', () => {
     });
     t.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
       TargetGroupAttributes: Match.arrayWith([
-        { Key: 'deregistration_delay.timeout_seconds', Value: '45' },
+        // The delay follows the drain's spread (default 30 s), not the SIGTERM bound: see test/infra/task-drain.test.ts.
+        { Key: 'deregistration_delay.timeout_seconds', Value: '43' },
         { Key: 'stickiness.lb_cookie.duration_seconds', Value: '3600' },
       ]),
     });
