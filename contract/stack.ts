@@ -55,6 +55,8 @@ export const CACHE_STACK_OUTPUTS = {
 export const SERVICE_STACK_OUTPUTS = {
   serviceUrl: 'ServiceUrl',
   authJwtSecretArn: 'AuthJwtSecretArn',
+  /** The backend API's keys (API_KEYS): comma-separated, two while one is rotated out. */
+  apiKeysSecretArn: 'ApiKeysSecretArn',
   replicationGroupId: 'ReplicationGroupId',
   numCacheClusters: 'NumCacheClusters',
   /** Comma-separated member ids; needed in cluster mode (<id>-0001-001), preferred when present. */

@@ -6,7 +6,7 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import type { DeploymentConfig } from './config';
-import { idleTimeoutProblem } from './load-balancer';
+import { apiCidrProblems, idleTimeoutProblem } from './load-balancer';
 import { thresholdRuleProblems } from './monitoring-thresholds';
 import { natGatewaysProblem } from './network';
 import { cooldownProblem, SOCKET_SERVICE_DEFAULTS, stopTimeoutProblem, taskCountProblem, taskSizeProblem } from './socket-service';
@@ -65,6 +65,7 @@ function serviceProblems(c: DeploymentConfig): Problem[] {
       minIdleTimeout: 'pingIntervalMs + pingTimeoutMs',
     }),
     deregistrationDelayProblem(c),
+    ...apiCidrProblems(c.apiAllowedCidrs),
   ];
 }
 

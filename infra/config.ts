@@ -12,7 +12,7 @@ import { DEFAULT_APP_NAME, STAGES, type StageName } from '../contract/stack';
 import { CACHE_DEFAULTS, CACHE_ENGINES, CACHE_FORMATS, CACHE_LIMITS, PINNED_ENGINE_VERSIONS } from './cache';
 import { configProblems } from './config-rules';
 import { boolValue, intOneOf, intValue, issueMessages, listValue, oneOf, textValue } from './config-values';
-import { LOAD_BALANCER_DEFAULTS, LOAD_BALANCER_LIMITS } from './load-balancer';
+import { CIDR_FORMAT, LOAD_BALANCER_DEFAULTS, LOAD_BALANCER_LIMITS } from './load-balancer';
 import { SUBSCRIBER_FORMATS } from './monitoring';
 import { MONITORING_THRESHOLDS, ThresholdKey, ThresholdSpec } from './monitoring-thresholds';
 import { MAX_AZS_RANGE, NETWORK_DEFAULTS } from './network';
@@ -165,6 +165,9 @@ export const CONFIG_SHAPE = {
   authJwtIssuer: textValue().optional().describe('Expected `iss` of tokens'),
   authJwtAudience: textValue().optional().describe('Expected `aud` of tokens'),
   corsOrigins: listValue(CONFIG_FORMATS.origin).default([]).describe('Browser origins allowed cross-origin (with credentials)'),
+  apiAllowedCidrs: listValue(CIDR_FORMAT)
+    .default([])
+    .describe('Source CIDRs that may reach the backend API (/api/*) through the ALB; others get 404; none: all (with a key)'),
   alarmEmails: listValue(SUBSCRIBER_FORMATS.email).default([]).describe('Addresses subscribed to the paging topic'),
   alarmHttpsEndpoints: listValue(SUBSCRIBER_FORMATS.httpsUrl)
     .default([])

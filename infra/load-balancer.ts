@@ -4,7 +4,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_PING_INTERVAL_MS, DEFAULT_PING_TIMEOUT_MS } from '../contract/env';
-import { intRangeProblem, Problem, Range, throwPropsProblems } from './validation';
+import { Format, formatProblem, intRangeProblem, Problem, Range, throwPropsProblems } from './validation';
 
 /** Defaults of the props: LoadBalancer settles each with `??`; the deployment config's defaults read them too. */
 export const LOAD_BALANCER_DEFAULTS = {
@@ -27,7 +27,24 @@ export const LOAD_BALANCER_LIMITS = {
   stickinessDurationSeconds: { min: 1, max: 604_800 },
   deregistrationDelaySeconds: { min: 0, max: 3600 },
   accessLogExpirationDays: { min: 1, max: 3650 },
+  /** CIDRs admitted to the backend API: one /api/* rule per API_CIDRS_PER_RULE of them, at most ten rules. */
+  apiAllowedCidrs: { min: 0, max: 30 },
 } as const satisfies Record<string, Range>;
+
+/** The backend API's path (docs/api.md), as an ALB path pattern. */
+export const API_PATH_PATTERN = '/api/*';
+/**
+ * An ALB rule takes at most three values per condition and five per rule (the path pattern is
+ * one): https://docs.aws.amazon.com/elasticloadbalancing/latest/application/rule-condition-types.html
+ */
+export const API_CIDRS_PER_RULE = 3;
+/** Priorities of the API rules: the forwarding rules from here, the 404 for everyone else after them. */
+export const API_RULE_PRIORITY = { firstAllow: 10, deny: 100 } as const;
+/** An IPv4 or IPv6 CIDR, as the ALB's source-ip condition takes it. */
+export const CIDR_FORMAT = {
+  pattern: /^((\d{1,3}\.){3}\d{1,3}\/\d{1,2}|[0-9a-fA-F:]+:[0-9a-fA-F:]*\/\d{1,3})$/,
+  text: 'CIDRs such as 203.0.113.0/24 or 2001:db8::/32',
+} as const satisfies Format;
 
 /**
  * The idle timeout must outlast Socket.IO's heartbeat (pingInterval + pingTimeout), or the ALB
@@ -67,6 +84,8 @@ export interface LoadBalancerProps {
   readonly accessLogExpiration?: Duration;
   /** Fate of the access log bucket when removed from the stack. @default RemovalPolicy.RETAIN */
   readonly accessLogRemovalPolicy?: RemovalPolicy;
+  /** Source CIDRs that may reach /api/*; others get a 404 from the ALB. @default - the API is open to all (it still needs a key) */
+  readonly apiAllowedCidrs?: readonly string[];
 }
 
 /** A public ALB with access logs, and the sticky target group of the Socket.IO tasks. */
@@ -98,6 +117,7 @@ export class LoadBalancer extends Construct {
       props.sslPolicy !== undefined && props.certificateArn === undefined
         ? 'sslPolicy needs certificateArn (there is no HTTPS listener without one)'
         : undefined,
+      ...apiCidrProblems(props.apiAllowedCidrs ?? []),
     ]);
 
     this.accessLogBucket = new s3.Bucket(this, 'AccessLogs', {
@@ -165,5 +185,46 @@ export class LoadBalancer extends Construct {
       });
     }
     this.url = `${props.certificateArn !== undefined ? 'https' : 'http'}://${this.loadBalancer.loadBalancerDnsName}`;
+    this.restrictApi(this.httpsListener ?? this.httpListener, props.apiAllowedCidrs ?? []);
   }
+
+  /**
+   * With allowed CIDRs, /api/* from them is forwarded (one rule per three CIDRs) and from anyone
+   * else answered 404 by the ALB, in the API's own error shape, before it reaches a task.
+   */
+  private restrictApi(listener: elbv2.ApplicationListener, cidrs: readonly string[]): void {
+    if (cidrs.length === 0) return;
+    for (let i = 0; i * API_CIDRS_PER_RULE < cidrs.length; i++) {
+      new elbv2.ApplicationListenerRule(this, `ApiAllow${i + 1}`, {
+        listener,
+        priority: API_RULE_PRIORITY.firstAllow + i,
+        conditions: [
+          elbv2.ListenerCondition.pathPatterns([API_PATH_PATTERN]),
+          elbv2.ListenerCondition.sourceIps(cidrs.slice(i * API_CIDRS_PER_RULE, (i + 1) * API_CIDRS_PER_RULE)),
+        ],
+        action: elbv2.ListenerAction.forward([this.targetGroup]),
+      });
+    }
+    new elbv2.ApplicationListenerRule(this, 'ApiDeny', {
+      listener,
+      priority: API_RULE_PRIORITY.deny,
+      conditions: [elbv2.ListenerCondition.pathPatterns([API_PATH_PATTERN])],
+      action: elbv2.ListenerAction.fixedResponse(404, {
+        contentType: 'application/json',
+        messageBody: JSON.stringify({ ok: false, error: { code: 'not_found', message: 'not found' } }),
+      }),
+    });
+  }
+}
+
+/** Each CIDR well-formed, and few enough for the rules' priorities (API_RULE_PRIORITY). */
+export function apiCidrProblems(cidrs: readonly string[], name = 'apiAllowedCidrs'): Problem[] {
+  const { max } = LOAD_BALANCER_LIMITS.apiAllowedCidrs;
+  return [
+    cidrs.length > max
+      ? `${name} takes at most ${max} CIDRs (${API_CIDRS_PER_RULE} per ALB rule, at most ${max / API_CIDRS_PER_RULE} rules), ` +
+        `got ${cidrs.length}`
+      : undefined,
+    ...cidrs.map((cidr) => formatProblem(name, cidr, CIDR_FORMAT)),
+  ];
 }

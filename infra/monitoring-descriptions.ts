@@ -22,6 +22,7 @@ export const RUNBOOK_SLUGS = [
   'alb-rejected-connections',
   'redis-adapter-errors',
   'event-loop-delay',
+  'api-errors',
 ] as const;
 export type RunbookSlug = (typeof RUNBOOK_SLUGS)[number];
 
@@ -196,5 +197,35 @@ export const STORIES = {
     causes: 'CPU saturation, large broadcasts, synchronous work in a handler, GC pressure near the memory limit.',
     checks: ['ECS CPUUtilization and MemoryUtilization', 'ConnectedClients per task', 'the last deploy'],
     runbook: 'event-loop-delay',
+  },
+  api5xx: {
+    meaning: 'the backend API answers 5xx: publishes, presence queries or disconnects from your servers fail; nothing was published.',
+    causes: '503: Redis reconnecting or the task draining (a deploy, a failover); 500: a bug in a release.',
+    checks: ['the service log: "api request failed"', 'RedisReconnects and ElastiCache events', 'the last deploy'],
+    runbook: 'api-errors',
+  },
+  apiUnauthorized: {
+    meaning: 'many API requests carry no valid key (401): a backend lost access, or someone is guessing keys.',
+    causes: 'a key rotated out before every backend moved, a backend with a stale secret, probing from the internet.',
+    checks: ['ALB access logs: client IPs of /api/ 401s', 'the API keys secret: last changed', 'which backends were deployed'],
+    runbook: 'api-errors',
+  },
+  apiThrottled: {
+    meaning: 'backends send more than API_RATE_LIMIT_PER_KEY requests per second to a node; their calls get 429.',
+    causes: 'a backend retrying in a tight loop, a batch job without pacing, traffic grown past the limit.',
+    checks: ['ApiRequests2xx and ApiRequestsThrottled per task', 'which backend uses the key', 'API_RATE_LIMIT_PER_KEY'],
+    runbook: 'api-errors',
+  },
+  apiPublishLatency: {
+    meaning: 'API publishes take long to reach the adapter; events from your servers arrive late.',
+    causes: 'a blocked event loop, Redis latency or a failover, large publishes to many targets.',
+    checks: ['EventLoopDelayP99', 'Redis PubSubBasedCmdsLatency and EngineCPUUtilization', 'ECS CPUUtilization'],
+    runbook: 'api-errors',
+  },
+  presenceTimeouts: {
+    meaning: 'presence queries or user disconnects wait for a node that does not answer; answers are partial.',
+    causes: 'a frozen node (event loop blocked, out of memory), a node cut off from Redis, a task being killed.',
+    checks: ['EventLoopDelayP99 per task', 'ECS stopped tasks and health', 'RedisAdapterErrors'],
+    runbook: 'api-errors',
   },
 } as const satisfies Record<string, AlarmStory>;

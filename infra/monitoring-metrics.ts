@@ -82,6 +82,15 @@ export function serviceMetrics(metricsServiceName: string) {
     redisAdapterErrorsSumCount: svc('redisAdapterErrors'),
     redisReconnectsSumCount: svc('redisReconnects'),
     eventLoopDelayP99MaxMs: svc('eventLoopDelayP99'),
+    handshakesRefusedSumCount: svc('handshakesRefused'),
+    connectionsClosedByGuardSumCount: svc('connectionsClosedByGuard'),
+    api2xxSumCount: svc('apiRequests2xx'),
+    api4xxSumCount: svc('apiRequests4xx'),
+    api5xxSumCount: svc('apiRequests5xx'),
+    apiUnauthorizedSumCount: svc('apiRequestsUnauthorized'),
+    apiThrottledSumCount: svc('apiRequestsThrottled'),
+    apiPublishLatencyP99Ms: svc('apiPublishLatency'),
+    presenceTimeoutsSumCount: svc('presenceQueryTimeouts'),
   };
 }
 export type ServiceMetrics = ReturnType<typeof serviceMetrics>;

@@ -85,6 +85,20 @@ export const MONITORING_THRESHOLDS = {
     default: 200,
     range: { min: 1, max: SOCKET_SERVICE_LIMITS.pingTimeoutMs.max },
   },
+  // The backend API (docs/api.md): counts over all tasks.
+  alarmApi5xxPerMinute: { doc: 'ApiRequests5xx per minute (all tasks) above which the alarm fires', default: 5, range: PER_MINUTE },
+  alarmApiUnauthorizedPerMinute: {
+    doc: 'ApiRequestsUnauthorized (401) per minute above which the alarm fires',
+    default: 30,
+    range: PER_MINUTE,
+  },
+  alarmApiThrottledPerMinute: { doc: 'ApiRequestsThrottled (429) per minute above which the alarm fires', default: 10, range: PER_MINUTE },
+  alarmApiPublishLatencyMs: { doc: 'ApiPublishLatency p99 level, ms', default: 250, range: { min: 1, max: 60_000 } },
+  alarmPresenceTimeoutsPerMinute: {
+    doc: 'PresenceQueryTimeouts per minute above which the alarm fires',
+    default: 0,
+    range: PER_MINUTE,
+  },
 } as const satisfies Record<string, ThresholdSpec>;
 
 export type ThresholdKey = keyof typeof MONITORING_THRESHOLDS;

@@ -16,7 +16,7 @@ export interface ServiceStackProps
   extends
     StackProps,
     Omit<SocketServiceProps, 'securityGroup' | 'targetGroup' | 'auth'>,
-    Pick<LoadBalancerProps, 'certificateArn' | 'idleTimeout' | 'stickinessDuration' | 'accessLogExpiration'> {
+    Pick<LoadBalancerProps, 'certificateArn' | 'idleTimeout' | 'stickinessDuration' | 'accessLogExpiration' | 'apiAllowedCidrs'> {
   /** Security group of the tasks (from the network stack). */
   readonly serviceSecurityGroup: ec2.ISecurityGroup;
   /** JWT handshake auth; without a jwksUrl the stack generates an HS256 secret. @default - no auth */
@@ -59,8 +59,10 @@ export class ServiceStack extends Stack {
       // Long enough for a deregistering task to see it drain and move every client before the ALB closes the rest.
       deregistrationDelay: deregistrationDelay({ maxTasks, drainSpread }),
       accessLogExpiration: props.accessLogExpiration,
+      apiAllowedCidrs: props.apiAllowedCidrs,
     });
     const signingSecret = props.auth && !props.auth.jwksUrl ? this.createSigningSecret() : undefined;
+    const apiKeysSecret = this.createApiKeysSecret();
 
     const {
       serviceSecurityGroup,
@@ -69,6 +71,7 @@ export class ServiceStack extends Stack {
       idleTimeout: _i,
       stickinessDuration: _s,
       accessLogExpiration: _a,
+      apiAllowedCidrs: _api,
       ...service
     } = props;
     this.socketService = new SocketService(this, 'SocketIo', {
@@ -76,6 +79,7 @@ export class ServiceStack extends Stack {
       securityGroup: serviceSecurityGroup,
       targetGroup: lb.targetGroup,
       auth: auth && { ...auth, signingSecret },
+      apiKeysSecret,
       pingInterval,
       pingTimeout,
       drainTimeout,
@@ -118,6 +122,27 @@ export class ServiceStack extends Stack {
     });
     new CfnOutput(this, SERVICE_STACK_OUTPUTS.authJwtSecretArn, {
       description: 'Secrets Manager secret that handshake JWTs are signed with (HS256)',
+      value: secret.secretArn,
+    });
+    return secret;
+  }
+
+  /**
+   * The backend API's keys (docs/api.md): one generated key to start with. To rotate, set the value
+   * to `new,old`, move the backends to the new key, then set it to `new`; tasks read it when they start.
+   */
+  private createApiKeysSecret(): secretsmanager.Secret {
+    const secret = new secretsmanager.Secret(this, 'ApiKeysSecret', {
+      description: 'Backend API keys (API_KEYS): comma-separated, each at least 32 characters',
+      // No punctuation: a comma would split the key, and the key goes into an Authorization header.
+      generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'A rotated API key must reach every backend first; it is rotated by the documented two-key step, not by a Lambda.',
+    });
+    new CfnOutput(this, SERVICE_STACK_OUTPUTS.apiKeysSecretArn, {
+      description: 'Secrets Manager secret holding the backend API keys (API_KEYS), comma-separated',
       value: secret.secretArn,
     });
     return secret;

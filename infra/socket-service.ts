@@ -166,6 +166,8 @@ export interface SocketServiceProps {
   readonly metricsServiceName: string;
   /** ADAPTER of the tasks; 'sharded' needs a cluster-mode cache. @default 'pubsub' */
   readonly adapter?: AdapterMode;
+  /** Secret whose value becomes API_KEYS (the backend API's keys, comma-separated). @default - no key: the API answers 404 */
+  readonly apiKeysSecret?: secretsmanager.ISecret;
   /** JWT handshake auth of the tasks: a JWKS URL or an HS256 signing secret, not both. @default - AUTH_MODE=none */
   readonly auth?: SocketServiceAuth;
   /** CORS_ORIGINS of the tasks. @default - same origin only */
@@ -414,6 +416,7 @@ export class SocketService extends Construct {
       secrets: {
         ...(props.redisPasswordSecret ? { REDIS_PASSWORD: ecs.Secret.fromSecretsManager(props.redisPasswordSecret) } : {}),
         ...(props.auth?.signingSecret ? { AUTH_JWT_SECRET: ecs.Secret.fromSecretsManager(props.auth.signingSecret) } : {}),
+        ...(props.apiKeysSecret ? { API_KEYS: ecs.Secret.fromSecretsManager(props.apiKeysSecret) } : {}),
       } satisfies { [K in keyof ContainerEnv]?: ecs.Secret },
     });
   }
@@ -436,7 +439,7 @@ export class SocketService extends Construct {
       id: 'AwsSolutions-ECS2',
       reason:
         'The environment holds non-secret settings only (port, endpoint, timeouts, log level); ' +
-        'the AUTH token comes from Secrets Manager through `secrets`.',
+        'the AUTH token, the signing secret and the API keys come from Secrets Manager through `secrets`.',
     });
     if (enableExecuteCommand) {
       // cdk-nag names this finding after the exact ARN pattern: log streams of the group above.

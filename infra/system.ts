@@ -123,6 +123,7 @@ function serviceProps(config: DeploymentConfig, network: NetworkStack, cache: Ca
     idleTimeout: Duration.seconds(config.albIdleTimeoutSeconds),
     stickinessDuration: Duration.seconds(config.stickinessDurationSeconds),
     accessLogExpiration: Duration.days(config.accessLogExpirationDays),
+    apiAllowedCidrs: config.apiAllowedCidrs,
     cache: {
       replicationGroupId: cache.replicationGroupId,
       cacheNodeType: cache.nodeType,

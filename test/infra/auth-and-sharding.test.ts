@@ -47,7 +47,9 @@ describe('handshake auth', () => {
   it('is off in dev, with no signing secret', () => {
     expect(containerEnv(dev).Environment).toContainEqual({ Name: 'AUTH_MODE', Value: 'none' });
     expect(containerEnv(dev).Secrets.map((x) => x.Name)).not.toContain('AUTH_JWT_SECRET');
-    dev.service.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    // The one secret of the service stack is the API keys'.
+    dev.service.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    dev.service.hasResourceProperties('AWS::SecretsManager::Secret', { Description: Match.stringLikeRegexp('API_KEYS') });
   });
 
   it('uses a JWKS issuer instead of a secret when one is configured, and passes CORS origins', () => {
@@ -64,8 +66,8 @@ describe('handshake auth', () => {
         }),
       ],
     });
-    jwks.service.resourceCountIs('AWS::SecretsManager::Secret', 0);
-    expect(containerEnv(jwks).Secrets.map((x) => x.Name)).toEqual(['REDIS_PASSWORD']);
+    jwks.service.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    expect(containerEnv(jwks).Secrets.map((x) => x.Name)).toEqual(['REDIS_PASSWORD', 'API_KEYS']);
   });
 
   it.each([

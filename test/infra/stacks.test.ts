@@ -406,8 +406,12 @@ describe('overrides reach the templates', () => {
       AuthToken: Match.absent(),
     });
     const task = onlyResource(custom.service, 'AWS::ECS::TaskDefinition');
-    const [container] = task.Properties.ContainerDefinitions as { Secrets?: unknown; Environment: { Name: string; Value: unknown }[] }[];
-    expect(container.Secrets).toBeUndefined();
+    const [container] = task.Properties.ContainerDefinitions as {
+      Secrets?: { Name: string }[];
+      Environment: { Name: string; Value: unknown }[];
+    }[];
+    // Only the API keys: no REDIS_PASSWORD.
+    expect(container.Secrets?.map((s) => s.Name)).toEqual(['API_KEYS']);
     expect(JSON.stringify(container.Environment.find((v) => v.Name === 'REDIS_URL'))).toContain('redis://');
   });
 });
