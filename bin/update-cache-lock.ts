@@ -33,7 +33,9 @@ const outdir = mkdtempSync(join(tmpdir(), 'cache-lock-'));
 try {
   for (const stage of STAGES) {
     const app = new App({ outdir: join(outdir, stage) });
-    const config = resolveConfig({ ...overrides, stage }, process.env);
+    // Only the cache stack is read here; the browser origins, which prod requires, do not reach it.
+    const origins = stage === 'prod' && !overrides.corsOrigins ? { corsOriginsUnsetReason: 'reading the cache stack only' } : {};
+    const config = resolveConfig({ ...origins, ...overrides, stage }, process.env);
     const { cache } = addSystem(app, config, { imageDirectory: join(ROOT, 'service'), nag: false });
     const groups = Template.fromStack(cache).findResources('AWS::ElastiCache::ReplicationGroup');
     const [group] = Object.values(groups) as { Properties: Record<string, unknown> }[];

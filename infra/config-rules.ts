@@ -91,6 +91,12 @@ function authProblems(c: DeploymentConfig): Problem[] {
       'authJwksUrl, authJwtIssuer and authJwtAudience only apply with authMode=jwt',
     ),
     when(c.authDisabledReason !== undefined && !none, 'authDisabledReason only applies with authMode=none'),
+    when(
+      c.stage === 'prod' && c.corsOrigins.length === 0 && !c.corsOriginsUnsetReason,
+      'prod needs corsOrigins (-c corsOrigins=https://app.example.com) or corsOriginsUnsetReason saying why browsers ' +
+        'connect from the ALB origin only (-c corsOriginsUnsetReason="…")',
+    ),
+    when(c.corsOriginsUnsetReason !== undefined && c.corsOrigins.length > 0, 'corsOriginsUnsetReason only applies without corsOrigins'),
   ];
 }
 

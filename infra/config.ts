@@ -18,6 +18,7 @@ import { MONITORING_THRESHOLDS, ThresholdKey, ThresholdSpec } from './monitoring
 import { MAX_AZS_RANGE, NETWORK_DEFAULTS } from './network';
 import { CPU_ARCHITECTURES, CpuArchitectureName, SOCKET_SERVICE_DEFAULTS, SOCKET_SERVICE_LIMITS } from './socket-service';
 import { Format } from './validation';
+import { WEB_ACL_DEFAULTS, WEB_ACL_LIMITS } from './web-acl';
 
 /** Handshake auth of the tasks: JWT (a JWKS URL, or an HS256 secret the stack generates) or none. */
 export const AUTH_MODES = ['jwt', 'none'] as const;
@@ -168,6 +169,13 @@ export const CONFIG_SHAPE = {
   apiAllowedCidrs: listValue(CIDR_FORMAT)
     .default([])
     .describe('Source CIDRs that may reach the backend API (/api/*) through the ALB; others get 404; none: all (with a key)'),
+  corsOriginsUnsetReason: textValue()
+    .optional()
+    .describe('Why prod has no corsOrigins (browsers then connect from the ALB origin only); required then in prod'),
+  wafEnabled: boolValue().default(false).describe('AWS WAF web ACL on the ALB: a per-IP rate limit on /socket.io/ and the common rule set'),
+  wafSocketIoRequestsPerIp: intValue(WEB_ACL_LIMITS.socketIoRequestsPerIp)
+    .default(WEB_ACL_DEFAULTS.socketIoRequestsPerIp)
+    .describe('Requests one IP may send to /socket.io/ per 5 minutes before the WAF blocks it'),
   alarmEmails: listValue(SUBSCRIBER_FORMATS.email).default([]).describe('Addresses subscribed to the paging topic'),
   alarmHttpsEndpoints: listValue(SUBSCRIBER_FORMATS.httpsUrl)
     .default([])
@@ -212,6 +220,7 @@ export const PRESETS: Readonly<Record<StageName, Preset>> = {
     minTasks: 2,
     maxTasks: 10,
     logRetentionDays: 90,
+    wafEnabled: true,
     alarmElb5xxPerMinute: 25,
     alarmTarget5xxPerMinute: 25,
   },

@@ -419,6 +419,24 @@ export class Monitoring extends Construct {
       graph('ALB 5xx per minute', [m.alb.elb5xxSumCount.with({ label: 'ELB 5xx' }), m.alb.target5xxSumCount.with({ label: 'target 5xx' })]),
       graph('ALB target response time (s, p99)', [m.alb.targetResponseTimeP99Seconds.with({ label: 'p99' })]),
     );
+    dashboard.addWidgets(
+      graph('Abuse guards per minute', [
+        m.svc.handshakesRefusedSumCount.with({ label: 'handshakes refused' }),
+        m.svc.connectionsClosedByGuardSumCount.with({ label: 'connections closed by guard' }),
+      ]),
+      graph('Backend API requests per minute', [
+        m.svc.api2xxSumCount.with({ label: '2xx' }),
+        m.svc.api4xxSumCount.with({ label: '4xx' }),
+        m.svc.apiUnauthorizedSumCount.with({ label: '401' }),
+        m.svc.apiThrottledSumCount.with({ label: '429' }),
+        m.svc.api5xxSumCount.with({ label: '5xx' }),
+      ]),
+      graph(
+        'Backend API publish latency (ms, p99), presence time-outs',
+        [m.svc.apiPublishLatencyP99Ms.with({ label: 'publish p99 ms' })],
+        [m.svc.presenceTimeoutsSumCount.with({ label: 'presence time-outs' })],
+      ),
+    );
     return dashboard;
   }
 }

@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { SERVICE_STACK_OUTPUTS } from '../contract/stack';
 import { LOAD_BALANCER_DEFAULTS, LoadBalancer, LoadBalancerProps } from './load-balancer';
 import { MonitoredCache, Monitoring, MonitoringSettings } from './monitoring';
+import { WebAcl } from './web-acl';
 import { SOCKET_SERVICE_DEFAULTS, SocketService, SocketServiceAuth, SocketServiceProps } from './socket-service';
 import { deregistrationDelay } from './task-drain';
 
@@ -23,6 +24,8 @@ export interface ServiceStackProps
   readonly auth?: Omit<SocketServiceAuth, 'signingSecret'>;
   /** The replication group the tasks use: watched by the alarms, named in the outputs. */
   readonly cache: MonitoredCache;
+  /** AWS WAF on the ALB, with its per-IP limit on /socket.io/. @default - no WAF */
+  readonly waf?: { readonly socketIoRequestsPerIp?: number };
   /** Alarm thresholds and topic subscribers. @default the Monitoring defaults, no subscribers */
   readonly monitoring?: MonitoringSettings;
 }
@@ -72,6 +75,7 @@ export class ServiceStack extends Stack {
       stickinessDuration: _s,
       accessLogExpiration: _a,
       apiAllowedCidrs: _api,
+      waf,
       ...service
     } = props;
     this.socketService = new SocketService(this, 'SocketIo', {
@@ -94,6 +98,7 @@ export class ServiceStack extends Stack {
     this.logGroup = this.socketService.logGroup;
     this.metricsServiceName = this.socketService.metricsServiceName;
     this.url = lb.url;
+    if (waf) new WebAcl(this, 'Waf', { ...waf, loadBalancerArn: this.loadBalancer.loadBalancerArn, metricPrefix: this.stackName });
 
     this.monitoring = new Monitoring(this, 'Monitoring', {
       ...props.monitoring,

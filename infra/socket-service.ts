@@ -172,6 +172,8 @@ export interface SocketServiceProps {
   readonly auth?: SocketServiceAuth;
   /** CORS_ORIGINS of the tasks. @default - same origin only */
   readonly corsOrigins?: readonly string[];
+  /** CORS_ORIGINS_UNSET_REASON: why there are no corsOrigins (logged at start). @default - none */
+  readonly corsOriginsUnsetReason?: string;
   /** CPU architecture of the tasks and the image. @default ecs.CpuArchitecture.ARM64 */
   readonly cpuArchitecture?: ecs.CpuArchitecture;
   /** Task CPU units: a Fargate size, with memoryLimitMiB. @default 256 */
@@ -407,6 +409,7 @@ export class SocketService extends Construct {
         ...(props.auth?.issuer ? { AUTH_JWT_ISSUER: props.auth.issuer } : {}),
         ...(props.auth?.audience ? { AUTH_JWT_AUDIENCE: props.auth.audience } : {}),
         ...(props.corsOrigins?.length ? { CORS_ORIGINS: props.corsOrigins.join(',') } : {}),
+        ...(props.corsOriginsUnsetReason ? { CORS_ORIGINS_UNSET_REASON: props.corsOriginsUnsetReason } : {}),
         ...taskDrainEnv(
           { maxTasks: s.maxTasks, drainSpread: s.drainSpread, idleTimeout: s.albIdleTimeout },
           props.targetGroup.targetGroupArn,

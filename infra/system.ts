@@ -99,6 +99,8 @@ function serviceProps(config: DeploymentConfig, network: NetworkStack, cache: Ca
         ? { jwksUrl: config.authJwksUrl, issuer: config.authJwtIssuer, audience: config.authJwtAudience }
         : undefined,
     corsOrigins: config.corsOrigins,
+    corsOriginsUnsetReason: config.corsOriginsUnsetReason,
+    waf: config.wafEnabled ? { socketIoRequestsPerIp: config.wafSocketIoRequestsPerIp } : undefined,
     metricsServiceName: metricsServiceName(config),
     cpuArchitecture: CPU_ARCHITECTURES[config.cpuArchitecture],
     cpu: config.taskCpu,

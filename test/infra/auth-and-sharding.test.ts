@@ -2,7 +2,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envSchema } from '../../contract/env';
 import { resolveConfig } from '../../infra/config';
-import { cleanup, synth, type Synthesized } from './helpers';
+import { cleanup, synth, type Synthesized, PROD } from './helpers';
 
 afterAll(cleanup);
 
@@ -19,7 +19,7 @@ describe('handshake auth', () => {
   let jwks: Synthesized;
   beforeAll(() => {
     dev = synth({});
-    prod = synth({ stage: 'prod' });
+    prod = synth({ ...PROD });
     jwks = synth({
       stage: 'prod',
       authJwksUrl: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Abc/.well-known/jwks.json',
@@ -71,10 +71,10 @@ describe('handshake auth', () => {
   });
 
   it.each([
-    [{ stage: 'prod', authMode: 'none' }, /authMode=none in prod needs authDisabledReason/],
+    [{ ...PROD, authMode: 'none' }, /authMode=none in prod needs authDisabledReason/],
     [{ authMode: 'jwt', authJwksUrl: 'http://issuer.example.com/jwks.json' }, /authJwksUrl must be an https:\/\/ URL/],
     [{ authJwtIssuer: 'https://issuer.example.com' }, /authJwksUrl, authJwtIssuer and authJwtAudience only apply with authMode=jwt/],
-    [{ stage: 'prod', authDisabledReason: 'internal tool' }, /authDisabledReason only applies with authMode=none/],
+    [{ ...PROD, authDisabledReason: 'internal tool' }, /authDisabledReason only applies with authMode=none/],
     [{ authMode: 'maybe' }, /authMode must be one of jwt, none/],
     [{ corsOrigins: 'https://app.example.com/path' }, /corsOrigins must be comma-separated origins/],
     [{ corsOrigins: '*' }, /corsOrigins must be comma-separated origins/],
@@ -83,7 +83,7 @@ describe('handshake auth', () => {
   });
 
   it('lets prod run without auth only when told why', () => {
-    const c = resolveConfig({ stage: 'prod', authMode: 'none', authDisabledReason: 'read-only public ticker, no user data' });
+    const c = resolveConfig({ ...PROD, authMode: 'none', authDisabledReason: 'read-only public ticker, no user data' });
     expect(c.authMode).toBe('none');
   });
 });
@@ -91,7 +91,7 @@ describe('handshake auth', () => {
 describe('cluster mode (sharded)', () => {
   let sharded: Synthesized;
   beforeAll(() => {
-    sharded = synth({ stage: 'prod', cacheClusterMode: 'true', cacheShards: '3', cacheReplicasPerShard: '2' }, { lock: null });
+    sharded = synth({ ...PROD, cacheClusterMode: 'true', cacheShards: '3', cacheReplicasPerShard: '2' }, { lock: null });
   });
 
   it('switches the cache to cluster mode with shards and replicas per shard', () => {
@@ -150,7 +150,7 @@ describe('cluster mode (sharded)', () => {
 
   it.each([
     [{ cacheClusterMode: 'true', cacheShards: '0' }, /cacheShards must be from 1 to 500/],
-    [{ stage: 'prod', cacheClusterMode: 'true', cacheReplicasPerShard: '0' }, /cacheReplicasPerShard must be at least 1 in prod/],
+    [{ ...PROD, cacheClusterMode: 'true', cacheReplicasPerShard: '0' }, /cacheReplicasPerShard must be at least 1 in prod/],
   ])('rejects %j', (context, message) => {
     expect(() => resolveConfig(context)).toThrow(message);
   });
@@ -159,7 +159,7 @@ describe('cluster mode (sharded)', () => {
 describe('the container environment', () => {
   it.each([
     ['dev', {}],
-    ['prod', { stage: 'prod' }],
+    ['prod', { ...PROD }],
     ['cluster mode', { cacheClusterMode: 'true' }],
   ])('%s: parses under the service own schema, secrets included', (_name, context) => {
     const { Environment, Secrets } = containerEnv(synth(context, { lock: null }));

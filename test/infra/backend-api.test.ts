@@ -4,7 +4,7 @@ import { METRICS_NAMESPACE, SERVICE_METRICS } from '../../contract/metrics';
 import { SERVICE_STACK_OUTPUTS } from '../../contract/stack';
 import { resolveConfig } from '../../infra/config';
 import { API_CIDRS_PER_RULE, API_RULE_PRIORITY } from '../../infra/load-balancer';
-import { CERT_ARN, cleanup, onlyResource, synth, Synthesized } from './helpers';
+import { CERT_ARN, cleanup, onlyResource, synth, Synthesized, PROD } from './helpers';
 
 let dev: Synthesized;
 let restricted: Synthesized;
@@ -12,7 +12,7 @@ const CIDRS = ['203.0.113.0/24', '198.51.100.7/32', '192.0.2.0/28', '2001:db8::/
 
 beforeAll(() => {
   dev = synth({});
-  restricted = synth({ stage: 'prod', certificateArn: CERT_ARN, apiAllowedCidrs: CIDRS.join(',') });
+  restricted = synth({ ...PROD, certificateArn: CERT_ARN, apiAllowedCidrs: CIDRS.join(',') });
 });
 afterAll(cleanup);
 
@@ -97,5 +97,69 @@ describe('backend API alarms', () => {
       AlarmActions: [{ Ref: warnings }],
       AlarmDescription: Match.stringLikeRegexp('Runbook: docs/runbooks/api-errors.md$'),
     });
+  });
+});
+
+describe('abuse resistance (issue 12)', () => {
+  it('prod needs corsOrigins or corsOriginsUnsetReason, and passes the reason on', () => {
+    expect(() => resolveConfig({ stage: 'prod' })).toThrow(/prod needs corsOrigins .* or corsOriginsUnsetReason/);
+    expect(() => resolveConfig({ ...PROD, corsOriginsUnsetReason: 'x' })).toThrow(
+      /corsOriginsUnsetReason only applies without corsOrigins/,
+    );
+    const s = synth({ stage: 'prod', corsOriginsUnsetReason: 'same-origin demo only' });
+    s.service.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [
+        Match.objectLike({ Environment: Match.arrayWith([{ Name: 'CORS_ORIGINS_UNSET_REASON', Value: 'same-origin demo only' }]) }),
+      ],
+    });
+  });
+
+  it('prod puts a REGIONAL web ACL on the ALB: a per-IP limit on /socket.io/, the common rule set with two rules counted', () => {
+    const t = restricted.service;
+    dev.service.resourceCountIs('AWS::WAFv2::WebACL', 0);
+    t.hasResourceProperties('AWS::WAFv2::WebACL', {
+      Scope: 'REGIONAL',
+      DefaultAction: { Allow: {} },
+      Rules: [
+        Match.objectLike({
+          Action: { Block: {} },
+          Statement: {
+            RateBasedStatement: Match.objectLike({
+              AggregateKeyType: 'IP',
+              Limit: 5000,
+              ScopeDownStatement: {
+                ByteMatchStatement: Match.objectLike({
+                  FieldToMatch: { UriPath: {} },
+                  PositionalConstraint: 'STARTS_WITH',
+                  SearchString: '/socket.io/',
+                }),
+              },
+            }),
+          },
+        }),
+        Match.objectLike({
+          OverrideAction: { None: {} },
+          Statement: {
+            ManagedRuleGroupStatement: Match.objectLike({
+              VendorName: 'AWS',
+              Name: 'AWSManagedRulesCommonRuleSet',
+              RuleActionOverrides: [
+                { Name: 'SizeRestrictions_BODY', ActionToUse: { Count: {} } },
+                { Name: 'NoUserAgent_HEADER', ActionToUse: { Count: {} } },
+              ],
+            }),
+          },
+        }),
+      ],
+    });
+    const acl = Object.keys(t.findResources('AWS::WAFv2::WebACL'))[0];
+    const alb = Object.keys(t.findResources('AWS::ElasticLoadBalancingV2::LoadBalancer'))[0];
+    t.hasResourceProperties('AWS::WAFv2::WebACLAssociation', { ResourceArn: { Ref: alb }, WebACLArn: { 'Fn::GetAtt': [acl, 'Arn'] } });
+  });
+
+  it('graphs refused handshakes and guard closes on the dashboard', () => {
+    const body = JSON.stringify(onlyResource(dev.service, 'AWS::CloudWatch::Dashboard').Properties.DashboardBody);
+    expect(body).toContain(SERVICE_METRICS.handshakesRefused.name);
+    expect(body).toContain(SERVICE_METRICS.connectionsClosedByGuard.name);
   });
 });

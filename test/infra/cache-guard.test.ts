@@ -3,14 +3,14 @@ import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOnlyValues, CreateOnlyValues, REPLACEMENT_PROPERTIES, replacementChanges } from '../../infra/cache-replacement-guard';
 import { STAGES } from '../../contract/stack';
-import { cleanup, loadCacheLock, onlyResource, synth, Synthesized } from './helpers';
+import { cleanup, loadCacheLock, onlyResource, synth, Synthesized, PROD } from './helpers';
 
 afterAll(cleanup);
 
 describe('replication group replacement guard', () => {
   const synthesized: Partial<Record<string, Synthesized>> = {};
   beforeAll(() => {
-    for (const stage of STAGES) synthesized[stage] = synth({ stage });
+    for (const stage of STAGES) synthesized[stage] = synth(stage === 'prod' ? PROD : { stage });
   });
 
   it.each(STAGES)('%s: the synthesized create-only properties match the checked-in lock', (stage) => {
@@ -32,7 +32,7 @@ describe('replication group replacement guard', () => {
       /allowCacheReplacement=true/,
     ];
     expect(() => synth({ appName: 'chat' })).toThrow(new RegExp(replacing.map((r) => r.source).join('[\\s\\S]*')));
-    expect(() => synth({ stage: 'prod', cacheEngine: 'redis' })).toThrow(/REPLACE the prod[\s\S]*- Engine: "valkey" -> "redis"/);
+    expect(() => synth({ ...PROD, cacheEngine: 'redis' })).toThrow(/REPLACE the prod[\s\S]*- Engine: "valkey" -> "redis"/);
   });
 
   it('catches an escape-hatch override as well', () => {

@@ -3,12 +3,13 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { describe, expect, it } from 'vitest';
 import { DeploymentConfig, resolveConfig } from '../../infra/config';
 import { configProblems } from '../../infra/config-rules';
+import { PROD } from './helpers';
 import { LoadBalancer } from '../../infra/load-balancer';
 import { Network } from '../../infra/network';
 
 /** The problems of the dev config with `changes`, skipping the schema (which would stop some of them first). */
 const problems = (changes: Partial<DeploymentConfig>, stage: 'dev' | 'prod' = 'dev') =>
-  configProblems({ ...resolveConfig({ stage }), ...changes }).filter(Boolean);
+  configProblems({ ...resolveConfig(stage === 'prod' ? PROD : { stage }), ...changes }).filter(Boolean);
 
 describe('config rules', () => {
   it('the presets break none', () => {

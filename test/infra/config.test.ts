@@ -19,7 +19,7 @@ import { SocketService } from '../../infra/socket-service';
 import { PropsValidationError } from '../../infra/validation';
 import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_PING_INTERVAL_MS, DEFAULT_PING_TIMEOUT_MS, DEFAULT_PORT } from '../../contract/env';
 import { STAGES } from '../../contract/stack';
-import { CERT_ARN, docTable, docValue, ROOT } from './helpers';
+import { CERT_ARN, docTable, docValue, ROOT, PROD } from './helpers';
 
 describe('deployment config: presets', () => {
   it('dev is cheap: one micro node, one task scaling to two, two AZs', () => {
@@ -47,8 +47,16 @@ describe('deployment config: presets', () => {
   });
 
   it('prod is Multi-AZ: three AZs, a primary and two replicas, at least two tasks', () => {
-    const c = resolveConfig({ stage: 'prod' });
-    expect(c).toMatchObject({ stage: 'prod', maxAzs: 3, numCacheClusters: 3, minTasks: 2, retainCache: true, enableExecuteCommand: false });
+    const c = resolveConfig({ ...PROD });
+    expect(c).toMatchObject({
+      stage: 'prod',
+      corsOrigins: [PROD.corsOrigins],
+      maxAzs: 3,
+      numCacheClusters: 3,
+      minTasks: 2,
+      retainCache: true,
+      enableExecuteCommand: false,
+    });
     expect(c.numCacheClusters).toBeGreaterThanOrEqual(2);
   });
 
@@ -123,11 +131,11 @@ describe('deployment config: invalid combinations fail synth with the setting an
   });
 
   it('a single cache node in prod', () => {
-    expect(() => resolveConfig({ stage: 'prod', numCacheClusters: '1' })).toThrow(/numCacheClusters must be at least 2 in prod/);
+    expect(() => resolveConfig({ ...PROD, numCacheClusters: '1' })).toThrow(/numCacheClusters must be at least 2 in prod/);
   });
 
   it('TLS off in prod (allowed in dev)', () => {
-    expect(() => resolveConfig({ stage: 'prod', cacheTls: 'false' })).toThrow(/cacheTls must be true in prod/);
+    expect(() => resolveConfig({ ...PROD, cacheTls: 'false' })).toThrow(/cacheTls must be true in prod/);
     expect(resolveConfig({ cacheTls: 'false' }).cacheTls).toBe(false);
   });
 
@@ -257,10 +265,10 @@ describe('deployment config: one home per key', () => {
   });
 
   it('an unset key takes what is below it: the default, or the preset', () => {
-    const prod = resolveConfig({ stage: 'prod' });
+    const prod = resolveConfig({ ...PROD });
     expect(prod.targetCpuPercent).toBe(DEPLOYMENT_CONFIG_SCHEMA.parse({}).targetCpuPercent);
     expect(prod.minTasks).toBe(PRESETS.prod.minTasks);
-    expect(resolveConfig({ stage: 'prod', minTasks: '3' }).minTasks).toBe(3);
+    expect(resolveConfig({ ...PROD, minTasks: '3' }).minTasks).toBe(3);
   });
 });
 
@@ -301,7 +309,7 @@ describe("deployment config: a construct's default reaches every stage that leav
     const { Match } = await import('aws-cdk-lib/assertions');
     try {
       for (const stage of STAGES) {
-        synth({ stage, certificateArn: stage === 'prod' ? CERT_ARN : '' }).service.hasResourceProperties(
+        synth({ ...(stage === 'prod' ? PROD : { stage }), certificateArn: stage === 'prod' ? CERT_ARN : '' }).service.hasResourceProperties(
           'AWS::ApplicationAutoScaling::ScalingPolicy',
           {
             TargetTrackingScalingPolicyConfiguration: Match.objectLike({
@@ -323,7 +331,7 @@ describe("deployment config: a construct's default reaches every stage that leav
       return { ...actual, LOAD_BALANCER_DEFAULTS: { ...actual.LOAD_BALANCER_DEFAULTS, stickinessDuration: Duration.hours(2) } };
     });
     const config = await import('../../infra/config');
-    for (const stage of STAGES) expect(config.resolveConfig({ stage }).stickinessDurationSeconds).toBe(7200);
+    for (const stage of STAGES) expect(config.resolveConfig(stage === 'prod' ? PROD : { stage }).stickinessDurationSeconds).toBe(7200);
   });
 });
 
@@ -341,10 +349,11 @@ describe('deployment config: unknown keys and bad values', () => {
       '@aws-cdk/core:defaultCrossStackReferences': 'strong',
       'aws:cdk:version-reporting': false,
       stage: 'prod',
+      corsOrigins: 'https://app.example.com',
       minTask: 3,
       tags: 'x',
     };
-    expect(configContext(context)).toEqual({ stage: 'prod', minTask: 3 });
+    expect(configContext(context)).toEqual({ ...PROD, minTask: 3 });
   });
 
   it('one DeploymentConfigError names every bad key', () => {

@@ -8,6 +8,8 @@ import { DeploymentConfig, resolveConfig } from '../../infra/config';
 import { addSystem, SystemStacks } from '../../infra/system';
 
 export const ROOT = join(__dirname, '..', '..');
+/** What prod requires besides the preset: browser origins (or a reason for none). */
+export const PROD = { stage: 'prod', corsOrigins: 'https://app.example.com' } as const;
 export const CERT_ARN = 'arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b';
 
 export function loadCacheLock(): CacheLockFile {

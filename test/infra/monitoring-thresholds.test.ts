@@ -10,7 +10,7 @@ import {
   thresholdRangeProblems,
   thresholdRuleProblems,
 } from '../../infra/monitoring-thresholds';
-import { docTable } from './helpers';
+import { docTable, PROD } from './helpers';
 
 const derived = { alarmCacheHostCpuPercent: () => 45, alarmCacheConnectionsMax: () => 62 };
 
@@ -56,7 +56,7 @@ describe('settling the levels', () => {
   });
 
   it('picks exactly the threshold keys out of a larger object', () => {
-    const picked = pickThresholds({ ...resolveConfig({ stage: 'prod' }) });
+    const picked = pickThresholds({ ...resolveConfig({ ...PROD }) });
     expect(Object.keys(picked).sort()).toEqual([...THRESHOLD_KEYS].sort());
     expect(picked.alarmElb5xxPerMinute).toBe(25);
   });

@@ -6,7 +6,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Monitoring, MonitoringProps } from '../../infra/monitoring';
 import { cacheNodeVcpus, hasRequestLatencyMetrics, hostCpuThresholdPercent } from '../../infra/monitoring-cache';
-import { cleanup, synth } from './helpers';
+import { cleanup, synth, PROD } from './helpers';
 
 afterAll(cleanup);
 
@@ -40,7 +40,7 @@ describe('cache facts', () => {
 
 describe('monitoring variants (synthesized)', () => {
   it("cluster mode: per-node alarms on <id>-<shard>-<node>, replication lag on each shard's replicas", () => {
-    const s = synth({ stage: 'prod', cacheClusterMode: 'true', cacheShards: '2', cacheReplicasPerShard: '1' }, { lock: null });
+    const s = synth({ ...PROD, cacheClusterMode: 'true', cacheShards: '2', cacheReplicasPerShard: '1' }, { lock: null });
     const names = alarmNames(s.service);
     expect(names).toContain('socketio-prod-service-RedisEngineCpuCritical-0001-001');
     expect(names).toContain('socketio-prod-service-RedisEngineCpuCritical-0002-002');
@@ -74,7 +74,7 @@ describe('monitoring variants (synthesized)', () => {
   });
 
   it('refuses more nodes than per-node alarms can cover', () => {
-    expect(() => synth({ stage: 'prod', cacheClusterMode: 'true', cacheShards: '11', cacheReplicasPerShard: '2' }, { lock: null })).toThrow(
+    expect(() => synth({ ...PROD, cacheClusterMode: 'true', cacheShards: '11', cacheReplicasPerShard: '2' }, { lock: null })).toThrow(
       /per-node alarms cover 1 to 30 cache nodes, got 33/,
     );
   });

@@ -7,7 +7,7 @@ import { MAX_DESCRIPTION_CHARS, RUNBOOK_SLUGS } from '../../infra/monitoring-des
 import { OUTPUT_KEYS } from '../../oncall/metrics';
 import { extractRunbook } from '../../oncall/status';
 import { METRICS_NAMESPACE, SERVICE_DIMENSION, SERVICE_METRICS } from '../../contract/metrics';
-import { cleanup, ROOT, synth, Synthesized } from './helpers';
+import { cleanup, ROOT, synth, Synthesized, PROD } from './helpers';
 
 let dev: Synthesized;
 let prod: Synthesized;
@@ -19,7 +19,7 @@ beforeAll(() => {
     warningEmails: 'team@example.com,ops@example.com',
     warningHttpsEndpoints: 'https://chat.example.com/hooks/warn',
   });
-  prod = synth({ stage: 'prod' });
+  prod = synth({ ...PROD });
 });
 afterAll(cleanup);
 
@@ -537,6 +537,7 @@ describe('config validation of the monitoring keys', () => {
   it('takes overrides from context into the alarms', () => {
     const c = resolveConfig({
       stage: 'prod',
+      corsOrigins: 'https://app.example.com',
       alarmCacheEngineCpuWarningPercent: '70',
       alarmCacheHostCpuPercent: '60',
       alarmHttpsEndpoints: 'https://a.example.com/x,https://b.example.com/y',

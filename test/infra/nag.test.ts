@@ -3,7 +3,7 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addNagChecks, nagFindings } from '../../infra/nag';
-import { CERT_ARN, cleanup, synth, Synthesized } from './helpers';
+import { CERT_ARN, cleanup, synth, Synthesized, PROD } from './helpers';
 
 afterAll(cleanup);
 
@@ -12,8 +12,8 @@ describe('cdk-nag AwsSolutions', () => {
   beforeAll(() => {
     // synth() registers the pack as bin/app.ts does: an unacknowledged error would throw here.
     variants.dev = synth({});
-    variants.prod = synth({ stage: 'prod' });
-    variants['prod with HTTPS'] = synth({ stage: 'prod', certificateArn: CERT_ARN, enableExecuteCommand: 'true' });
+    variants.prod = synth({ ...PROD });
+    variants['prod with HTTPS'] = synth({ ...PROD, certificateArn: CERT_ARN, enableExecuteCommand: 'true' });
   });
 
   it.each(['dev', 'prod', 'prod with HTTPS'])('%s: no unacknowledged finding, errors or warnings', (name) => {

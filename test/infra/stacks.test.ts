@@ -3,14 +3,14 @@ import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRICS_NAMESPACE, SERVICE_DIMENSION, SERVICE_METRICS } from '../../contract/metrics';
-import { CERT_ARN, cleanup, onlyResource, synth, Synthesized } from './helpers';
+import { CERT_ARN, cleanup, onlyResource, synth, Synthesized, PROD } from './helpers';
 
 let dev: Synthesized;
 let prod: Synthesized;
 
 beforeAll(() => {
   dev = synth({});
-  prod = synth({ stage: 'prod', certificateArn: CERT_ARN });
+  prod = synth({ ...PROD, certificateArn: CERT_ARN });
 });
 afterAll(cleanup);
 
@@ -122,6 +122,7 @@ describe('cache stack', () => {
     expect(types.filter((t) => /ECS|ElasticLoadBalancing|ApplicationAutoScaling/.test(t))).toEqual([]);
     const changed = synth({
       stage: 'prod',
+      corsOrigins: 'https://app.example.com',
       certificateArn: CERT_ARN,
       minTasks: '4',
       taskCpu: '1024',

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT } from './helpers';
+import { PROD, ROOT } from './helpers';
 
 const outdirs: string[] = [];
 afterAll(() => {
@@ -53,7 +53,17 @@ describe('cdk synth without AWS credentials', () => {
       outdirs.push(outdir);
       const result = await run(
         join(ROOT, 'node_modules', '.bin', 'cdk'),
-        ['synth', '--quiet', '--no-notices', '-c', `stage=${stage}`, '--output', outdir],
+        // Prod needs its browser origins (or a reason there are none), as the README's command gives them.
+        [
+          'synth',
+          '--quiet',
+          '--no-notices',
+          '-c',
+          `stage=${stage}`,
+          ...(stage === 'prod' ? ['-c', `corsOrigins=${PROD.corsOrigins}`] : []),
+          '--output',
+          outdir,
+        ],
         { cwd: ROOT, env: credentiallessEnv(), timeoutMs: 120_000 },
       );
       expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);

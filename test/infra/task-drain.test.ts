@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { minDeregistrationDelayMs } from '../../contract/env';
 import { resolveConfig } from '../../infra/config';
 import { deregistrationDelay, drainPollIntervalMs, taskDrainEnv } from '../../infra/task-drain';
-import { cleanup, synth, type Synthesized } from './helpers';
+import { cleanup, PROD, synth, type Synthesized } from './helpers';
 
 afterAll(cleanup);
 
@@ -13,7 +13,7 @@ const env = (name: string, value: unknown) => Match.objectLike({ Name: name, Val
 describe('the drain on deregistration', () => {
   let prod: Synthesized;
   beforeAll(() => {
-    prod = synth({ stage: 'prod' });
+    prod = synth(PROD);
   });
 
   it('keeps the poll within a fifth of ELB Describe* refill at maxTasks tasks, never below 5 s', () => {
