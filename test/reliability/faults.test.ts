@@ -1,3 +1,4 @@
+import { UNTHROTTLED_ENV } from '../../local/service-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type LocalCluster, startLocalCluster } from '../../local/local-cluster';
 import { type RedisServer, startRedisServer } from '../../local/redis-server';
@@ -76,7 +77,12 @@ describe('faults', () => {
   }, 60_000);
 
   it('a node killed with SIGKILL: the others carry on, its clients come back through the load balancer, counts drop it', async () => {
-    const c = (cluster = await startLocalCluster({ ports: await freePorts(3), loadBalancerPort: (await freePorts(1))[0] }));
+    // The wait below asks room:members every few ms, faster than the default per-socket rate.
+    const c = (cluster = await startLocalCluster({
+      ports: await freePorts(3),
+      loadBalancerPort: (await freePorts(1))[0],
+      env: UNTHROTTLED_ENV,
+    }));
     const victim = c.nodes[1];
     // Round robin spreads new clients; open until every node holds at least two (bounded).
     const clients: TestClient[] = [];

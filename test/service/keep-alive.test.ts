@@ -5,7 +5,10 @@ import { resolveConfig } from '../../infra/config';
 import { type ServiceNode, startServiceNode } from '../../local/service-node';
 
 /** The ALB's default idle timeout, and the one every stage of the stack sets. */
-const ALB_IDLE_TIMEOUTS_S = [60, ...STAGES.map((stage) => resolveConfig({ stage }).albIdleTimeoutSeconds)];
+const ALB_IDLE_TIMEOUTS_S = [
+  60,
+  ...STAGES.map((stage) => resolveConfig({ stage, corsOrigins: 'https://app.example.com' }).albIdleTimeoutSeconds),
+];
 
 function get(url: string, agent: http.Agent): Promise<{ status: number; keepAlive?: string; reused: boolean }> {
   return new Promise((resolve, reject) => {
