@@ -1,3 +1,4 @@
+import { captureLogs } from '../../helpers/logs';
 import { once } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { drainPollTimeoutMs } from '../../../contract/env';
@@ -5,21 +6,10 @@ import { type ElbStandIn, healthXml, type ReceivedCall, startElbStandIn, type Ta
 import { buildElbClient, createDescribeTargetHealth } from '../../../service/src/drain/describe-target-health';
 import { ownTargetFromMetadata } from '../../../service/src/drain/own-target';
 import { createTargetHealthPoller, MAX_THROTTLED_INTERVALS } from '../../../service/src/drain/target-health';
-import { createLogger } from '../../../service/src/logger';
 
 const ARN = 'arn:aws:elasticloadbalancing:eu-west-3:123456789012:targetgroup/socketio/73e2d6bc24d8a067';
 const INTERVAL_MS = 100;
 const PORT = 3000;
-
-function captureLogs() {
-  const lines: Array<Record<string, unknown>> = [];
-  const logger = createLogger({
-    level: 'debug',
-    nodeId: 'test-node',
-    destination: { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) },
-  });
-  return { logger, lines, messages: (level: string) => lines.filter((l) => l.level === level).map((l) => l.msg) };
-}
 
 /** The next `n` calls the stand-in receives, each with when it came. */
 function nextCalls(elb: ElbStandIn, n: number): Promise<Array<{ call: ReceivedCall; at: number }>> {

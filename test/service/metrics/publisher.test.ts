@@ -1,3 +1,4 @@
+import { captureLogs } from '../../helpers/logs';
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -5,7 +6,6 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import type { Config } from '../../../service/src/config';
-import { createLogger } from '../../../service/src/logger';
 import { METRICS_NAMESPACE, SERVICE_DIMENSION, SERVICE_METRICS } from '../../../contract/metrics';
 import { createMetrics, MAX_DATA_PER_REQUEST, type MetricsOptions } from '../../../service/src/metrics/publisher';
 import { type Mode, startFakeCloudWatch, type WireDatum } from '../../helpers/fake-cloudwatch';
@@ -43,16 +43,6 @@ function clientFor(endpoint: string): CloudWatchClient {
     credentials: { accessKeyId: 'AKIDTESTTESTTEST', secretAccessKey: 'test-secret' },
     maxAttempts: 1,
   });
-}
-
-function captureLogs() {
-  const lines: Array<Record<string, unknown>> = [];
-  const logger = createLogger({
-    level: 'debug',
-    nodeId: 'test-node',
-    destination: { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) },
-  });
-  return { logger, lines, at: (level: string) => lines.filter((l) => l.level === level) };
 }
 
 function metricsConfig(over: Partial<Config['metrics']> = {}): Config['metrics'] {
