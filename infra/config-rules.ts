@@ -6,7 +6,7 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import type { DeploymentConfig } from './config';
-import { apiCidrProblems, idleTimeoutProblem } from './load-balancer';
+import { apiCidrProblems, idleTimeoutProblem, LOAD_BALANCER_LIMITS } from './load-balancer';
 import { thresholdRuleProblems } from './monitoring-thresholds';
 import { natGatewaysProblem } from './network';
 import { cooldownProblem, SOCKET_SERVICE_DEFAULTS, stopTimeoutProblem, taskCountProblem, taskSizeProblem } from './socket-service';
@@ -72,10 +72,11 @@ function serviceProblems(c: DeploymentConfig): Problem[] {
 /** The ALB's deregistration delay is derived from the drain (infra/task-drain.ts); ELB allows at most an hour. */
 function deregistrationDelayProblem(c: DeploymentConfig): Problem {
   const delayS = deregistrationDelay({ maxTasks: c.maxTasks, drainSpread: Duration.millis(c.drainSpreadMs) }).toSeconds();
+  const maxS = LOAD_BALANCER_LIMITS.deregistrationDelaySeconds.max;
   return when(
-    delayS > 3600,
+    delayS > maxS,
     `drainSpreadMs (${c.drainSpreadMs}) and maxTasks (${c.maxTasks}, which sets the drain's poll interval) make a deregistration ` +
-      `delay of ${delayS} s, above the ALB's 3600 s: shorten drainSpreadMs`,
+      `delay of ${delayS} s, above the ALB's ${maxS} s: shorten drainSpreadMs`,
   );
 }
 

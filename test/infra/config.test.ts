@@ -21,6 +21,29 @@ import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_PING_INTERVAL_MS, DEFAULT_PING_TIMEOU
 import { STAGES } from '../../contract/stack';
 import { CERT_ARN, docTable, docValue, ROOT, PROD } from './helpers';
 
+const stack = () => new Stack(new App(), 'S', { env: { region: 'us-east-1' } });
+
+/** A stack with what a SocketService needs around it, and the props every case shares. */
+function socketServiceScope() {
+  const s = stack();
+  const vpc = new ec2.Vpc(s, 'Vpc');
+  const targetGroup = new elbv2.ApplicationTargetGroup(s, 'Tg', {
+    vpc,
+    port: 3000,
+    protocol: elbv2.ApplicationProtocol.HTTP,
+    targetType: elbv2.TargetType.IP,
+  });
+  const base = {
+    vpc,
+    securityGroup: new ec2.SecurityGroup(s, 'Sg', { vpc }),
+    targetGroup,
+    imageDirectory: `${ROOT}/service`,
+    redisUrl: 'redis://x:6379',
+    metricsServiceName: 'x',
+  };
+  return { s, base };
+}
+
 describe('deployment config: presets', () => {
   it('dev is cheap: one micro node, one task scaling to two, two AZs', () => {
     const c = resolveConfig({});
@@ -179,8 +202,6 @@ describe('deployment config: invalid combinations fail synth with the setting an
 });
 
 describe('constructs reject bad prop combinations, naming the props', () => {
-  const stack = () => new Stack(new App(), 'S', { env: { region: 'us-east-1' } });
-
   it('Cache: numCacheClusters and replicationGroupId', () => {
     const s = stack();
     const vpc = new ec2.Vpc(s, 'Vpc');
@@ -205,23 +226,7 @@ describe('constructs reject bad prop combinations, naming the props', () => {
   });
 
   it('SocketService: drainTimeout + stopTimeoutMargin above 120 s; cooldowns', () => {
-    const s = stack();
-    const vpc = new ec2.Vpc(s, 'Vpc');
-    const securityGroup = new ec2.SecurityGroup(s, 'Sg', { vpc });
-    const targetGroup = new elbv2.ApplicationTargetGroup(s, 'Tg', {
-      vpc,
-      port: 3000,
-      protocol: elbv2.ApplicationProtocol.HTTP,
-      targetType: elbv2.TargetType.IP,
-    });
-    const base = {
-      vpc,
-      securityGroup,
-      targetGroup,
-      imageDirectory: `${ROOT}/service`,
-      redisUrl: 'redis://x:6379',
-      metricsServiceName: 'x',
-    };
+    const { s, base } = socketServiceScope();
     expect(() => new SocketService(s, 'S1', { ...base, drainTimeout: Duration.seconds(115) })).toThrow(
       /SocketService: drainTimeout \(115000 ms\) \+ stopTimeoutMargin \(10000 ms\) must be at most ECS's 120 s stopTimeout/,
     );
@@ -365,8 +370,6 @@ describe('deployment config: unknown keys and bad values', () => {
 });
 
 describe('constructs check their own props, naming them (ValidationError-style)', () => {
-  const stack = () => new Stack(new App(), 'S', { env: { region: 'us-east-1' } });
-
   it('Network: maxAzs within 2..6', () => {
     expect(() => new Network(stack(), 'N', { maxAzs: 1, natGateways: 1 })).toThrow(
       /^Network: maxAzs must be an integer from 2 to 6, got 1$/,
@@ -388,22 +391,7 @@ describe('constructs check their own props, naming them (ValidationError-style)'
   });
 
   it('SocketService: a non-root port, a Fargate size', () => {
-    const s = stack();
-    const vpc = new ec2.Vpc(s, 'Vpc');
-    const targetGroup = new elbv2.ApplicationTargetGroup(s, 'Tg', {
-      vpc,
-      port: 3000,
-      protocol: elbv2.ApplicationProtocol.HTTP,
-      targetType: elbv2.TargetType.IP,
-    });
-    const base = {
-      vpc,
-      securityGroup: new ec2.SecurityGroup(s, 'Sg', { vpc }),
-      targetGroup,
-      imageDirectory: `${ROOT}/service`,
-      redisUrl: 'redis://x:6379',
-      metricsServiceName: 'x',
-    };
+    const { s, base } = socketServiceScope();
     expect(() => new SocketService(s, 'S1', { ...base, containerPort: 80 })).toThrow(
       /SocketService: containerPort must be an integer from 1024 to 65535 \(a non-root container cannot bind below 1024\), got 80/,
     );
