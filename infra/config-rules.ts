@@ -24,6 +24,11 @@ function networkProblems(c: DeploymentConfig): Problem[] {
     ),
     natGatewaysProblem(c.natGateways, c.maxAzs),
     when(prod && c.maxAzs < 3, `maxAzs must be at least 3 in prod, got ${c.maxAzs}`),
+    // Without a NAT gateway the tasks would get public IPs: prod keeps them in private subnets.
+    when(
+      prod && c.vpcId === undefined && c.natGateways < 1,
+      `natGateways must be at least 1 in prod (stage=prod keeps the tasks in private subnets, without public IPs), got ${c.natGateways}`,
+    ),
   ];
 }
 

@@ -76,7 +76,9 @@ export const CONFIG_SHAPE = {
   region: textValue(CONFIG_FORMATS.region).default(DEFAULT_REGION).describe("Target region; unset: the CLI profile's (CDK_DEFAULT_REGION)"),
   vpcId: textValue(CONFIG_FORMATS.vpcId).optional().describe('Existing VPC to use instead of creating one (looked up: needs account)'),
   maxAzs: intValue(MAX_AZS_RANGE).default(NETWORK_DEFAULTS.maxAzs).describe('Availability zones of a created VPC'),
-  natGateways: intValue().default(NETWORK_DEFAULTS.natGateways).describe('NAT gateways of a created VPC (egress of the tasks), 1..maxAzs'),
+  natGateways: intValue()
+    .default(NETWORK_DEFAULTS.natGateways)
+    .describe('NAT gateways of a created VPC (egress of the tasks), 0..maxAzs; 0: tasks in public subnets with public IPs'),
   cacheEngine: oneOf(CACHE_ENGINES).default(CACHE_DEFAULTS.engine).describe('ElastiCache engine (changing it replaces the group)'),
   cacheEngineVersion: textValue(CACHE_FORMATS.engineVersion)
     .optional()
@@ -198,8 +200,10 @@ export type Preset = Partial<Omit<DeploymentConfig, 'stage'>>;
 
 /** What each stage changes from the defaults, and nothing else. */
 export const PRESETS: Readonly<Record<StageName, Preset>> = {
-  // Cheap: one micro node (the default), one task scaling to two (the default), ECS Exec for debugging.
+  // Cheap: one micro node (the default), one task scaling to two (the default), ECS Exec for debugging, and no
+  // NAT gateway (its hours cost more than the task's public IP that replaces it; docs/deploy.md has the numbers).
   dev: {
+    natGateways: 0,
     authMode: 'none',
     enableExecuteCommand: true,
     logRetentionDays: 7,

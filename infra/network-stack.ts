@@ -16,6 +16,10 @@ export interface NetworkStackProps extends StackProps, NetworkProps {}
 export class NetworkStack extends Stack {
   public readonly vpc: ec2.IVpc;
   public readonly cacheSubnets: ec2.SubnetSelection;
+  /** Subnets of the service's tasks: private with egress, or public without a NAT gateway. */
+  public readonly taskSubnets: ec2.SubnetSelection;
+  /** Whether the tasks get a public IP (their egress without a NAT gateway). */
+  public readonly taskAssignPublicIp: boolean;
   /** Security group of the Socket.IO tasks. */
   public readonly serviceSecurityGroup: ec2.SecurityGroup;
   private readonly azCount: number;
@@ -31,6 +35,8 @@ export class NetworkStack extends Stack {
     );
     this.vpc = network.vpc;
     this.cacheSubnets = network.cacheSubnets;
+    this.taskSubnets = network.taskSubnets;
+    this.taskAssignPublicIp = network.taskAssignPublicIp;
     this.serviceSecurityGroup = new ec2.SecurityGroup(this, 'ServiceSecurityGroup', {
       vpc: this.vpc,
       description: 'Socket.IO tasks: the ALB in, Redis, ECR, CloudWatch and Secrets Manager out',

@@ -16,9 +16,14 @@ export const NETWORK_DEFAULTS = {
 /** Zones a created VPC may span: the ALB and the cache's Multi-AZ need two, no region has more than six. */
 export const MAX_AZS_RANGE: Range = { min: 2, max: 6 };
 
-/** A NAT gateway sits in a zone: at least one for egress, at most one per zone. */
+/**
+ * A NAT gateway sits in a zone: at most one per zone. None is allowed: the tasks then run in the
+ * public subnets with public IPs (their egress), and no private-with-egress subnets are created.
+ */
 export function natGatewaysProblem(natGateways: number, maxAzs: number): Problem {
-  return natGateways < 1 || natGateways > maxAzs ? `natGateways (${natGateways}) must be from 1 to maxAzs (${maxAzs})` : undefined;
+  return !Number.isInteger(natGateways) || natGateways < 0 || natGateways > maxAzs
+    ? `natGateways (${natGateways}) must be an integer from 0 to maxAzs (${maxAzs})`
+    : undefined;
 }
 
 export interface NetworkProps {
@@ -26,7 +31,7 @@ export interface NetworkProps {
   readonly existingVpcId?: string;
   /** Availability zones of the created VPC, 2..6. @default 2 */
   readonly maxAzs?: number;
-  /** NAT gateways of the created VPC, 1..maxAzs. @default 1 */
+  /** NAT gateways of the created VPC, 0..maxAzs; with 0 the tasks run in the public subnets with public IPs. @default 1 */
   readonly natGateways?: number;
   /** CIDR block of the created VPC. @default '10.0.0.0/16' */
   readonly cidr?: string;
@@ -37,13 +42,17 @@ export interface NetworkProps {
 }
 
 /**
- * The VPC: public subnets for the ALB, private subnets with egress for the tasks, isolated
- * subnets for the cache.
+ * The VPC: public subnets for the ALB, private subnets with egress for the tasks (public subnets
+ * when there is no NAT gateway), isolated subnets for the cache.
  */
 export class Network extends Construct {
   public readonly vpc: ec2.IVpc;
   /** Subnets the cache's subnet group uses. */
   public readonly cacheSubnets: ec2.SubnetSelection;
+  /** Subnets the service's tasks run in: private with egress, or public without a NAT gateway. */
+  public readonly taskSubnets: ec2.SubnetSelection;
+  /** Whether the tasks need a public IP for egress (ECR, CloudWatch, Secrets Manager): without a NAT gateway. */
+  public readonly taskAssignPublicIp: boolean;
 
   constructor(scope: Construct, id: string, props: NetworkProps = {}) {
     super(scope, id);
@@ -63,8 +72,12 @@ export class Network extends Construct {
       this.cacheSubnets = {
         subnetType: this.vpc.isolatedSubnets.length > 0 ? ec2.SubnetType.PRIVATE_ISOLATED : ec2.SubnetType.PRIVATE_WITH_EGRESS,
       };
+      this.taskSubnets = { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
+      this.taskAssignPublicIp = false;
       return;
     }
+
+    const withNat = natGateways > 0;
 
     const vpc = new ec2.Vpc(this, 'Vpc', {
       ipAddresses: ec2.IpAddresses.cidr(props.cidr ?? NETWORK_DEFAULTS.cidr),
@@ -72,7 +85,9 @@ export class Network extends Construct {
       natGateways,
       subnetConfiguration: [
         { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
-        { name: 'tasks', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 20 },
+        // Without a NAT gateway the tasks' range stays reserved, not created: the cache subnets after it keep
+        // their CIDRs (and the subnet group its subnets), and adding NAT gateways later brings the range back.
+        { name: 'tasks', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 20, reserved: !withNat },
         { name: 'cache', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
       ],
     });
@@ -87,5 +102,7 @@ export class Network extends Construct {
     });
     this.vpc = vpc;
     this.cacheSubnets = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
+    this.taskSubnets = { subnetType: withNat ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PUBLIC };
+    this.taskAssignPublicIp = !withNat;
   }
 }

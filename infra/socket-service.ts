@@ -17,6 +17,8 @@ import { intRangeProblem, Problem, Range, throwPropsProblems } from './validatio
 /** Defaults of the props: SocketService settles each with `??`; the deployment config's defaults read them too. */
 export const SOCKET_SERVICE_DEFAULTS = {
   adapter: 'pubsub' as AdapterMode,
+  taskSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } as ec2.SubnetSelection,
+  assignPublicIp: false,
   cpuArchitecture: ecs.CpuArchitecture.ARM64,
   cpu: 256,
   memoryLimitMiB: 512,
@@ -150,10 +152,14 @@ export function stopTimeoutProblem(
 }
 
 export interface SocketServiceProps {
-  /** VPC whose private subnets with egress hold the tasks. */
+  /** VPC of the tasks. */
   readonly vpc: ec2.IVpc;
   /** Security group of the tasks (created outside, so the cache can admit it without a cycle). */
   readonly securityGroup: ec2.ISecurityGroup;
+  /** Subnets of the tasks; public ones need assignPublicIp (a VPC without NAT gateways). @default the private subnets with egress */
+  readonly taskSubnets?: ec2.SubnetSelection;
+  /** Give each task a public IP, its egress without a NAT gateway; only with public taskSubnets. @default false */
+  readonly assignPublicIp?: boolean;
   /** Target group the tasks register in. */
   readonly targetGroup: elbv2.IApplicationTargetGroup;
   /** Directory of the service's Dockerfile (the docker build context). */
@@ -232,6 +238,19 @@ export interface SocketServiceAuth {
   readonly audience?: string;
 }
 
+/**
+ * Tasks in public subnets reach ECR, CloudWatch and Secrets Manager only through a public IP of
+ * their own, and a task in a private subnet cannot use one: the two props go together.
+ */
+export function taskPlacementProblem(taskSubnets: ec2.SubnetSelection, assignPublicIp: boolean): Problem {
+  const isPublic = taskSubnets.subnetType === ec2.SubnetType.PUBLIC;
+  if (isPublic && !assignPublicIp) {
+    return 'taskSubnets { subnetType: PUBLIC } needs assignPublicIp: true, or the tasks cannot pull their image nor reach CloudWatch';
+  }
+  if (!isPublic && assignPublicIp) return 'assignPublicIp only applies with taskSubnets { subnetType: PUBLIC }';
+  return undefined;
+}
+
 /** The props with their defaults settled, once. */
 type Settled = ReturnType<typeof settle>;
 
@@ -239,6 +258,8 @@ function settle(props: SocketServiceProps) {
   const d = SOCKET_SERVICE_DEFAULTS;
   return {
     adapter: props.adapter ?? d.adapter,
+    taskSubnets: props.taskSubnets ?? d.taskSubnets,
+    assignPublicIp: props.assignPublicIp ?? d.assignPublicIp,
     cpuArchitecture: props.cpuArchitecture ?? d.cpuArchitecture,
     cpu: props.cpu ?? d.cpu,
     memoryLimitMiB: props.memoryLimitMiB ?? d.memoryLimitMiB,
@@ -292,6 +313,7 @@ function socketServiceProblems(props: SocketServiceProps, s: Settled): Problem[]
     stopTimeoutProblem(s.drainTimeout, s.stopTimeoutMargin),
     intRangeProblem('drainSpread (ms)', s.drainSpread.toMilliseconds(), limits.drainSpreadMs),
     unresolved ? undefined : taskSizeProblem(s.cpu, s.memoryLimitMiB),
+    taskPlacementProblem(s.taskSubnets, s.assignPublicIp),
   ];
 }
 
@@ -351,9 +373,10 @@ export class SocketService extends Construct {
     this.service = new ecs.FargateService(this, 'Service', {
       cluster: this.ecsCluster,
       taskDefinition: this.taskDefinition,
-      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      vpcSubnets: s.taskSubnets,
       securityGroups: [securityGroup],
-      assignPublicIp: false,
+      // Public IPs only without a NAT gateway; the security group still admits the ALB alone.
+      assignPublicIp: s.assignPublicIp,
       circuitBreaker: { enable: true, rollback: true },
       minHealthyPercent: 100,
       maxHealthyPercent: 200,

@@ -89,6 +89,8 @@ function serviceProps(config: DeploymentConfig, network: NetworkStack, cache: Ca
     description: `${config.appName} ${config.stage}: ALB, ECS cluster and the Socket.IO Fargate service`,
     vpc: network.vpc,
     serviceSecurityGroup: network.serviceSecurityGroup,
+    taskSubnets: network.taskSubnets,
+    assignPublicIp: network.taskAssignPublicIp,
     imageDirectory,
     redisUrl: cache.redisUrl,
     redisPasswordSecret: cache.authSecret,
