@@ -42,9 +42,9 @@ describe('config rules', () => {
 
   it("a construct's own rule applies with the message the construct gives, under the config's key names", () => {
     // Network's rule: the same words, whether the construct or the config finds it.
-    expect(problems({ maxAzs: 2, natGateways: 3 })).toEqual(['natGateways (3) must be from 1 to maxAzs (2)']);
+    expect(problems({ maxAzs: 2, natGateways: 3 })).toEqual(['natGateways (3) must be an integer from 0 to maxAzs (2)']);
     expect(() => new Network(new Stack(new App(), 'N'), 'N', { maxAzs: 2, natGateways: 3 })).toThrow(
-      'Network: natGateways (3) must be from 1 to maxAzs (2)',
+      'Network: natGateways (3) must be an integer from 0 to maxAzs (2)',
     );
     // LoadBalancer's rule, with the config's names for its two values.
     const stack = new Stack(new App(), 'L', { env: { region: 'us-east-1' } });

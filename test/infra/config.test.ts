@@ -51,7 +51,7 @@ describe('deployment config: presets', () => {
       stage: 'dev',
       region: 'us-east-1',
       maxAzs: 2,
-      natGateways: 1,
+      natGateways: 0,
       cacheEngine: 'valkey',
       cacheEngineVersion: '8.0',
       cacheNodeType: 'cache.t4g.micro',
@@ -197,7 +197,7 @@ describe('deployment config: invalid combinations fail synth with the setting an
     expect(() => resolveConfig({ alarmEmails: 'ops' })).toThrow(/alarmEmails must be comma-separated email addresses/);
     expect(() => resolveConfig({ vpcId: 'vpc-0123456789abcdef0' })).toThrow(/vpcId needs an explicit account/);
     expect(() => resolveConfig({ appName: 'Chat--App' })).toThrow(/appName must be 2-31 lowercase letters/);
-    expect(() => resolveConfig({ natGateways: '3' })).toThrow(/natGateways \(3\) must be from 1 to maxAzs \(2\)/);
+    expect(() => resolveConfig({ natGateways: '3' })).toThrow(/natGateways \(3\) must be an integer from 0 to maxAzs \(2\)/);
   });
 });
 
@@ -237,7 +237,9 @@ describe('constructs reject bad prop combinations, naming the props', () => {
 
   it('Network: natGateways above maxAzs; existingVpcId with created-VPC props', () => {
     const s = stack();
-    expect(() => new Network(s, 'N1', { maxAzs: 2, natGateways: 3 })).toThrow(/Network: natGateways \(3\) must be from 1 to maxAzs \(2\)/);
+    expect(() => new Network(s, 'N1', { maxAzs: 2, natGateways: 3 })).toThrow(
+      /Network: natGateways \(3\) must be an integer from 0 to maxAzs \(2\)/,
+    );
     expect(() => new Network(s, 'N2', { existingVpcId: 'vpc-0123456789abcdef0', maxAzs: 3 })).toThrow(
       /Network: existingVpcId cannot be combined with maxAzs/,
     );
