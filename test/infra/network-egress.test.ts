@@ -14,11 +14,12 @@ let dev: Synthesized;
 let devWithNat: Synthesized;
 let prod: Synthesized;
 
+// Three full syntheses: minutes on two shared cores.
 beforeAll(() => {
   dev = synth({});
   devWithNat = synth({ natGateways: '1' });
   prod = synth(PROD);
-});
+}, 180_000);
 afterAll(cleanup);
 
 type Resource = { Type: string; Properties?: Record<string, unknown> };
@@ -122,7 +123,7 @@ it("the check above sees a CIDR rule on the tasks' group (cdk-nag only catches 0
     { mutate: (stacks) => stacks.network.serviceSecurityGroup.addIngressRule(ec2.Peer.ipv4('203.0.113.0/24'), ec2.Port.tcp(3000)) },
   );
   expect(taskIngressRules(opened)).toContainEqual(expect.objectContaining({ CidrIp: '203.0.113.0/24' }));
-});
+}, 120_000);
 
 describe('natGateways and the task placement props', () => {
   it('natGateways must be from 0 to maxAzs', () => {
