@@ -101,6 +101,21 @@ function authProblems(c: DeploymentConfig): Problem[] {
   ];
 }
 
+/** Prod's listener serves HTTPS, or the deployer says why it does not: tokens and messages otherwise cross the internet in clear. */
+function httpsProblems(c: DeploymentConfig): Problem[] {
+  return [
+    when(
+      c.stage === 'prod' && c.certificateArn === undefined && !c.insecureHttpReason,
+      'prod needs certificateArn (-c certificateArn=arn:aws:acm:…:certificate/…) for an HTTPS listener, or insecureHttpReason ' +
+        'saying why it serves plain HTTP (-c insecureHttpReason="…")',
+    ),
+    when(
+      c.certificateArn !== undefined && c.insecureHttpReason !== undefined,
+      'certificateArn and insecureHttpReason exclude each other: insecureHttpReason only explains a missing certificateArn',
+    ),
+  ];
+}
+
 function monitoringProblems(c: DeploymentConfig): Problem[] {
   return [
     ...thresholdRuleProblems(c, c.maxTasks, (key) => key),
@@ -120,5 +135,12 @@ function monitoringProblems(c: DeploymentConfig): Problem[] {
 
 /** Every broken rule of `c`, in the order the keys appear in the config. */
 export function configProblems(c: DeploymentConfig): Problem[] {
-  return [...networkProblems(c), ...cacheProblems(c), ...serviceProblems(c), ...authProblems(c), ...monitoringProblems(c)];
+  return [
+    ...networkProblems(c),
+    ...cacheProblems(c),
+    ...serviceProblems(c),
+    ...httpsProblems(c),
+    ...authProblems(c),
+    ...monitoringProblems(c),
+  ];
 }
