@@ -9,6 +9,7 @@ import type { DeploymentConfig } from './config';
 import { apiCidrProblems, idleTimeoutProblem, LOAD_BALANCER_LIMITS } from './load-balancer';
 import { thresholdRuleProblems } from './monitoring-thresholds';
 import { natGatewaysProblem } from './network';
+import { zoneCountProblem } from './region-zones';
 import { cooldownProblem, SOCKET_SERVICE_DEFAULTS, stopTimeoutProblem, taskCountProblem, taskSizeProblem } from './socket-service';
 import { deregistrationDelay } from './task-drain';
 import { Problem } from './validation';
@@ -24,6 +25,8 @@ function networkProblems(c: DeploymentConfig): Problem[] {
     ),
     natGatewaysProblem(c.natGateways, c.maxAzs),
     when(prod && c.maxAzs < 3, `maxAzs must be at least 3 in prod, got ${c.maxAzs}`),
+    // A created VPC only: an existing one brings its own zones.
+    c.vpcId === undefined ? zoneCountProblem(c.maxAzs, c.region) : undefined,
   ];
 }
 
