@@ -33,9 +33,10 @@ const outdir = mkdtempSync(join(tmpdir(), 'cache-lock-'));
 try {
   for (const stage of STAGES) {
     const app = new App({ outdir: join(outdir, stage) });
-    // Only the cache stack is read here; the browser origins, which prod requires, do not reach it.
+    // Only the cache stack is read here; the browser origins and the certificate, which prod requires, do not reach it.
     const origins = stage === 'prod' && !overrides.corsOrigins ? { corsOriginsUnsetReason: 'reading the cache stack only' } : {};
-    const config = resolveConfig({ ...origins, ...overrides, stage }, process.env);
+    const https = stage === 'prod' && !overrides.certificateArn ? { insecureHttpReason: 'reading the cache stack only' } : {};
+    const config = resolveConfig({ ...origins, ...https, ...overrides, stage }, process.env);
     const { cache } = addSystem(app, config, { imageDirectory: join(ROOT, 'service'), nag: false });
     const groups = Template.fromStack(cache).findResources('AWS::ElastiCache::ReplicationGroup');
     const [group] = Object.values(groups) as { Properties: Record<string, unknown> }[];

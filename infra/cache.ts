@@ -277,11 +277,14 @@ export class Cache extends Construct {
   }
 
   private acknowledgeNagFindings(withReplicas: boolean): void {
+    // The reason states what this group does: TLS and AUTH only when transitEncryption is on (dev may turn it off).
     Validations.of(this.replicationGroup).acknowledge({
       id: 'AwsSolutions-AEC5',
-      reason:
-        'Only the service security group reaches the port, and every client needs TLS plus the AUTH token; ' +
-        'a non-default port would add no protection.',
+      reason: this.transitEncryption
+        ? 'Only the service security group reaches the port, and every client needs TLS plus the AUTH token; ' +
+          'a non-default port would add no protection.'
+        : 'Only the service security group reaches the port. This group runs without TLS and AUTH (cacheTls=false, ' +
+          'which the config allows only outside prod); a non-default port would hide it from no one who can reach it.',
     });
     if (!withReplicas) {
       Validations.of(this.replicationGroup).acknowledge({

@@ -9,6 +9,7 @@ import type { DeploymentConfig } from './config';
 import { apiCidrProblems, idleTimeoutProblem, LOAD_BALANCER_LIMITS } from './load-balancer';
 import { thresholdRuleProblems } from './monitoring-thresholds';
 import { natGatewaysProblem } from './network';
+import { zoneCountProblem } from './region-zones';
 import { cooldownProblem, SOCKET_SERVICE_DEFAULTS, stopTimeoutProblem, taskCountProblem, taskSizeProblem } from './socket-service';
 import { deregistrationDelay } from './task-drain';
 import { Problem } from './validation';
@@ -29,6 +30,8 @@ function networkProblems(c: DeploymentConfig): Problem[] {
       prod && c.vpcId === undefined && c.natGateways < 1,
       `natGateways must be at least 1 in prod (stage=prod keeps the tasks in private subnets, without public IPs), got ${c.natGateways}`,
     ),
+    // A created VPC only: an existing one brings its own zones.
+    c.vpcId === undefined ? zoneCountProblem(c.maxAzs, c.region) : undefined,
   ];
 }
 
@@ -106,6 +109,21 @@ function authProblems(c: DeploymentConfig): Problem[] {
   ];
 }
 
+/** Prod's listener serves HTTPS, or the deployer says why it does not: tokens and messages otherwise cross the internet in clear. */
+function httpsProblems(c: DeploymentConfig): Problem[] {
+  return [
+    when(
+      c.stage === 'prod' && c.certificateArn === undefined && !c.insecureHttpReason,
+      'prod needs certificateArn (-c certificateArn=arn:aws:acm:…:certificate/…) for an HTTPS listener, or insecureHttpReason ' +
+        'saying why it serves plain HTTP (-c insecureHttpReason="…")',
+    ),
+    when(
+      c.certificateArn !== undefined && c.insecureHttpReason !== undefined,
+      'certificateArn and insecureHttpReason exclude each other: insecureHttpReason only explains a missing certificateArn',
+    ),
+  ];
+}
+
 function monitoringProblems(c: DeploymentConfig): Problem[] {
   return [
     ...thresholdRuleProblems(c, c.maxTasks, (key) => key),
@@ -125,5 +143,12 @@ function monitoringProblems(c: DeploymentConfig): Problem[] {
 
 /** Every broken rule of `c`, in the order the keys appear in the config. */
 export function configProblems(c: DeploymentConfig): Problem[] {
-  return [...networkProblems(c), ...cacheProblems(c), ...serviceProblems(c), ...authProblems(c), ...monitoringProblems(c)];
+  return [
+    ...networkProblems(c),
+    ...cacheProblems(c),
+    ...serviceProblems(c),
+    ...httpsProblems(c),
+    ...authProblems(c),
+    ...monitoringProblems(c),
+  ];
 }

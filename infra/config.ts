@@ -148,6 +148,7 @@ export const CONFIG_SHAPE = {
   certificateArn: textValue(CONFIG_FORMATS.certificateArn)
     .optional()
     .describe('ACM certificate for an HTTPS listener; HTTP then redirects'),
+  insecureHttpReason: textValue().optional().describe('Why prod serves plain HTTP without certificateArn; required then in prod'),
   albIdleTimeoutSeconds: intValue(LOAD_BALANCER_LIMITS.idleTimeoutSeconds)
     .default(alb.idleTimeout.toSeconds())
     .describe('ALB idle timeout, seconds; must exceed pingInterval + pingTimeout'),

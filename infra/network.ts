@@ -1,7 +1,8 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Annotations, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { unverifiedZonesWarning, usableZones, zoneCountProblem } from './region-zones';
 import { intRangeProblem, Problem, Range, throwPropsProblems } from './validation';
 
 /** Defaults of the props: Network settles each with `??`; the deployment config's defaults read them too. */
@@ -43,7 +44,9 @@ export interface NetworkProps {
 
 /**
  * The VPC: public subnets for the ALB, private subnets with egress for the tasks (public subnets
- * when there is no NAT gateway), isolated subnets for the cache.
+ * when there is no NAT gateway), isolated subnets for the cache. In a region where Fargate runs
+ * only in some zones (FARGATE_AZ_IDS), the subnets are placed in those zones by AZ ID; elsewhere
+ * in the first maxAzs zones by name.
  */
 export class Network extends Construct {
   public readonly vpc: ec2.IVpc;
@@ -59,7 +62,9 @@ export class Network extends Construct {
     const maxAzs = props.maxAzs ?? NETWORK_DEFAULTS.maxAzs;
     const natGateways = props.natGateways ?? NETWORK_DEFAULTS.natGateways;
     const shapesCreatedVpc = props.maxAzs !== undefined || props.natGateways !== undefined || props.cidr !== undefined;
+    const region = Stack.of(this).region;
     throwPropsProblems(this, [
+      props.existingVpcId === undefined ? zoneCountProblem(maxAzs, region) : undefined,
       intRangeProblem('maxAzs', maxAzs, MAX_AZS_RANGE),
       natGatewaysProblem(natGateways, maxAzs),
       props.existingVpcId !== undefined && shapesCreatedVpc
@@ -96,6 +101,10 @@ export class Network extends Construct {
       retention: props.flowLogRetention ?? NETWORK_DEFAULTS.flowLogRetention,
       removalPolicy: props.logRemovalPolicy ?? NETWORK_DEFAULTS.logRemovalPolicy,
     });
+    const azIds = usableZones(region).azIds;
+    if (azIds) pinSubnetsToAzIds(vpc, azIds);
+    const unverified = unverifiedZonesWarning(maxAzs, region);
+    if (unverified) Annotations.of(this).addWarningV2('network:zones-unverified', unverified);
     vpc.addFlowLog('FlowLog', {
       destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup),
       trafficType: ec2.FlowLogTrafficType.REJECT,
@@ -104,5 +113,20 @@ export class Network extends Construct {
     this.cacheSubnets = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
     this.taskSubnets = { subnetType: withNat ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PUBLIC };
     this.taskAssignPublicIp = !withNat;
+  }
+}
+
+/**
+ * Places the i-th subnet of every tier in the i-th of `azIds` (AvailabilityZoneId instead of the
+ * AvailabilityZone name, which each account maps to a different zone). Vpc creates each tier's
+ * subnets in zone order, so index i is the same zone in every tier.
+ */
+function pinSubnetsToAzIds(vpc: ec2.Vpc, azIds: readonly string[]): void {
+  for (const tier of [vpc.publicSubnets, vpc.privateSubnets, vpc.isolatedSubnets]) {
+    tier.forEach((subnet, i) => {
+      const cfn = subnet.node.defaultChild as ec2.CfnSubnet;
+      cfn.addPropertyDeletionOverride('AvailabilityZone');
+      cfn.addPropertyOverride('AvailabilityZoneId', azIds[i]);
+    });
   }
 }

@@ -21,7 +21,7 @@ describe('handshake auth', () => {
     dev = synth({});
     prod = synth({ ...PROD });
     jwks = synth({
-      stage: 'prod',
+      ...PROD,
       authJwksUrl: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Abc/.well-known/jwks.json',
       authJwtIssuer: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Abc',
       authJwtAudience: 'client-id',

@@ -12,7 +12,7 @@ const CIDRS = ['203.0.113.0/24', '198.51.100.7/32', '192.0.2.0/28', '2001:db8::/
 
 beforeAll(() => {
   dev = synth({});
-  restricted = synth({ ...PROD, certificateArn: CERT_ARN, apiAllowedCidrs: CIDRS.join(',') });
+  restricted = synth({ ...PROD, apiAllowedCidrs: CIDRS.join(',') });
 });
 afterAll(cleanup);
 
@@ -106,7 +106,7 @@ describe('abuse resistance (issue 12)', () => {
     expect(() => resolveConfig({ ...PROD, corsOriginsUnsetReason: 'x' })).toThrow(
       /corsOriginsUnsetReason only applies without corsOrigins/,
     );
-    const s = synth({ stage: 'prod', corsOriginsUnsetReason: 'same-origin demo only' });
+    const s = synth({ stage: 'prod', certificateArn: CERT_ARN, corsOriginsUnsetReason: 'same-origin demo only' });
     s.service.hasResourceProperties('AWS::ECS::TaskDefinition', {
       ContainerDefinitions: [
         Match.objectLike({ Environment: Match.arrayWith([{ Name: 'CORS_ORIGINS_UNSET_REASON', Value: 'same-origin demo only' }]) }),

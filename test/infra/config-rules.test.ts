@@ -1,9 +1,9 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { describe, expect, it } from 'vitest';
-import { DeploymentConfig, resolveConfig } from '../../infra/config';
+import { CONFIG_FORMATS, DeploymentConfig, resolveConfig } from '../../infra/config';
 import { configProblems } from '../../infra/config-rules';
-import { PROD } from './helpers';
+import { CERT_ARN, PROD } from './helpers';
 import { LoadBalancer } from '../../infra/load-balancer';
 import { Network } from '../../infra/network';
 
@@ -38,6 +38,27 @@ describe('config rules', () => {
     // Outside cluster mode the shard keys are not used, so not checked against prod's needs.
     expect(problems({ cacheReplicasPerShard: 0 }, 'prod')).toEqual([]);
     expect(problems({ authMode: 'none' }, 'prod')).toEqual([expect.stringMatching(/^authMode=none in prod needs authDisabledReason/)]);
+  });
+
+  it('prod serves HTTPS (certificateArn) or says why not (insecureHttpReason), never both', () => {
+    const noCertificate = { certificateArn: undefined };
+    expect(problems(noCertificate, 'prod')).toEqual([expect.stringMatching(/^prod needs certificateArn .* or insecureHttpReason/)]);
+    expect(problems({ ...noCertificate, insecureHttpReason: 'TLS ends at a proxy in front' }, 'prod')).toEqual([]);
+    expect(problems({ insecureHttpReason: 'TLS ends at a proxy in front' }, 'prod')).toEqual([
+      expect.stringMatching(/^certificateArn and insecureHttpReason exclude each other/),
+    ]);
+    // Dev may serve HTTP without saying why.
+    expect(problems({})).toEqual([]);
+    expect(() => resolveConfig({ stage: 'prod', corsOrigins: 'https://app.example.com' })).toThrow(/certificateArn.*insecureHttpReason/);
+    expect(() => resolveConfig({ ...PROD, insecureHttpReason: 'x' })).toThrow(/certificateArn and insecureHttpReason exclude each other/);
+    expect(
+      resolveConfig({ stage: 'prod', corsOrigins: 'https://app.example.com', insecureHttpReason: 'x' }).certificateArn,
+    ).toBeUndefined();
+  });
+
+  it('the placeholder certificate of CI and the README is a well-formed ACM ARN', () => {
+    expect(CERT_ARN).toMatch(CONFIG_FORMATS.certificateArn.pattern);
+    expect(resolveConfig({ ...PROD }).certificateArn).toBe(CERT_ARN);
   });
 
   it("a construct's own rule applies with the message the construct gives, under the config's key names", () => {

@@ -316,15 +316,12 @@ describe("deployment config: a construct's default reaches every stage that leav
     const { Match } = await import('aws-cdk-lib/assertions');
     try {
       for (const stage of STAGES) {
-        synth({ ...(stage === 'prod' ? PROD : { stage }), certificateArn: stage === 'prod' ? CERT_ARN : '' }).service.hasResourceProperties(
-          'AWS::ApplicationAutoScaling::ScalingPolicy',
-          {
-            TargetTrackingScalingPolicyConfiguration: Match.objectLike({
-              PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' },
-              TargetValue: 55,
-            }),
-          },
-        );
+        synth(stage === 'prod' ? PROD : { stage }).service.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+          TargetTrackingScalingPolicyConfiguration: Match.objectLike({
+            PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' },
+            TargetValue: 55,
+          }),
+        });
       }
     } finally {
       cleanup();
@@ -357,6 +354,7 @@ describe('deployment config: unknown keys and bad values', () => {
       'aws:cdk:version-reporting': false,
       stage: 'prod',
       corsOrigins: 'https://app.example.com',
+      certificateArn: CERT_ARN,
       minTask: 3,
       tags: 'x',
     };

@@ -8,9 +8,16 @@ import { DeploymentConfig, resolveConfig } from '../../infra/config';
 import { addSystem, SystemStacks } from '../../infra/system';
 
 export const ROOT = join(__dirname, '..', '..');
-/** What prod requires besides the preset: browser origins (or a reason for none). */
-export const PROD = { stage: 'prod', corsOrigins: 'https://app.example.com' } as const;
-export const CERT_ARN = 'arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b';
+/** The placeholder certificate of .ci/run and the README's prod commands (a real deploy gives its own). */
+export const CERT_ARN = 'arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000';
+/** What prod requires besides the preset: browser origins (or a reason for none) and a certificate (or a reason for none). */
+export const PROD = { stage: 'prod', corsOrigins: 'https://app.example.com', certificateArn: CERT_ARN } as const;
+/** Prod over plain HTTP: no certificate, and the reason prod then needs. */
+export const PROD_HTTP = {
+  stage: 'prod',
+  corsOrigins: 'https://app.example.com',
+  insecureHttpReason: 'TLS ends in front of the ALB',
+} as const;
 
 export function loadCacheLock(): CacheLockFile {
   return JSON.parse(readFileSync(join(ROOT, 'infra', 'replication-group.lock.json'), 'utf8')) as CacheLockFile;

@@ -536,8 +536,7 @@ describe('config validation of the monitoring keys', () => {
 
   it('takes overrides from context into the alarms', () => {
     const c = resolveConfig({
-      stage: 'prod',
-      corsOrigins: 'https://app.example.com',
+      ...PROD,
       alarmCacheEngineCpuWarningPercent: '70',
       alarmCacheHostCpuPercent: '60',
       alarmHttpsEndpoints: 'https://a.example.com/x,https://b.example.com/y',

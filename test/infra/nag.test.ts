@@ -3,7 +3,7 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addNagChecks, nagFindings } from '../../infra/nag';
-import { CERT_ARN, cleanup, synth, Synthesized, PROD } from './helpers';
+import { cleanup, synth, Synthesized, PROD, PROD_HTTP } from './helpers';
 
 afterAll(cleanup);
 
@@ -13,10 +13,10 @@ describe('cdk-nag AwsSolutions', () => {
     // synth() registers the pack as bin/app.ts does: an unacknowledged error would throw here.
     variants.dev = synth({});
     variants.prod = synth({ ...PROD });
-    variants['prod with HTTPS'] = synth({ ...PROD, certificateArn: CERT_ARN, enableExecuteCommand: 'true' });
+    variants['prod over HTTP, with exec'] = synth({ ...PROD_HTTP, enableExecuteCommand: 'true' });
   });
 
-  it.each(['dev', 'prod', 'prod with HTTPS'])('%s: no unacknowledged finding, errors or warnings', (name) => {
+  it.each(['dev', 'prod', 'prod over HTTP, with exec'])('%s: no unacknowledged finding, errors or warnings', (name) => {
     const { app, stacks } = variants[name];
     expect(nagFindings(app)).toEqual([]);
     for (const stack of [stacks.network, stacks.cache, stacks.service]) {
@@ -27,7 +27,7 @@ describe('cdk-nag AwsSolutions', () => {
   });
 
   it('every acknowledgement carries a reason', () => {
-    const { app } = variants['prod with HTTPS'];
+    const { app } = variants['prod over HTTP, with exec'];
     const reasons: string[] = [];
     for (const c of app.node.findAll()) {
       for (const m of c.node.metadata) {
@@ -36,6 +36,20 @@ describe('cdk-nag AwsSolutions', () => {
     }
     expect(reasons.length).toBeGreaterThan(0);
     for (const reason of reasons) expect(reason.length).toBeGreaterThan(40);
+  });
+
+  it('the AwsSolutions-AEC5 reason says what the group does: TLS and AUTH only when cacheTls is on', () => {
+    const aec5 = (synthesized: Synthesized) => {
+      const group = synthesized.stacks.cache.node.findAll().find((c) => c.node.id === 'ReplicationGroup');
+      const acknowledged = (group?.node.metadata ?? [])
+        .filter((m) => m.type === 'aws:cdk:acknowledged-rules')
+        .flatMap((m) => Object.entries(m.data as Record<string, string>));
+      return acknowledged.find(([id]) => id.endsWith('AwsSolutions-AEC5'))?.[1];
+    };
+    expect(aec5(variants.dev)).toMatch(/every client needs TLS plus the AUTH token/);
+    const plain = aec5(synth({ cacheTls: 'false' }, { lock: null }));
+    expect(plain).toMatch(/without TLS and AUTH \(cacheTls=false/);
+    expect(plain).not.toMatch(/needs TLS/);
   });
 
   it('is not vacuous: an unacknowledged finding fails synth', () => {

@@ -3,14 +3,14 @@ import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRICS_NAMESPACE, SERVICE_DIMENSION, SERVICE_METRICS } from '../../contract/metrics';
-import { CERT_ARN, cleanup, onlyResource, synth, Synthesized, PROD } from './helpers';
+import { CERT_ARN, cleanup, onlyResource, synth, Synthesized, PROD, ROOT } from './helpers';
 
 let dev: Synthesized;
 let prod: Synthesized;
 
 beforeAll(() => {
   dev = synth({});
-  prod = synth({ ...PROD, certificateArn: CERT_ARN });
+  prod = synth({ ...PROD });
 });
 afterAll(cleanup);
 
@@ -430,5 +430,18 @@ describe('public properties for the monitoring construct', () => {
     expect(cache.nodeType).toBe('cache.m7g.large');
     expect(cache.numCacheClusters).toBe(3);
     expect(Template.fromStack(cache).toJSON()).toBeDefined();
+  });
+});
+
+describe('docs/deploy.md cost table', () => {
+  it('counts the Secrets Manager secrets each stage creates', () => {
+    const row = readFileSync(join(ROOT, 'docs', 'deploy.md'), 'utf8')
+      .split('\n')
+      .find((line) => line.startsWith('| Secrets Manager |'));
+    const [, , , devCell, prodCell] = (row ?? '').split('|').map((cell) => cell.trim());
+    const count = (s: Synthesized) =>
+      [s.network, s.cache, s.service].reduce((n, t) => n + Object.keys(t.findResources('AWS::SecretsManager::Secret')).length, 0);
+    expect(devCell).toMatch(new RegExp(`^${count(dev)} secrets .*≈ \\$${(count(dev) * 0.4).toFixed(2)}$`));
+    expect(prodCell).toMatch(new RegExp(`^${count(prod)} secrets .*≈ \\$${(count(prod) * 0.4).toFixed(2)}$`));
   });
 });

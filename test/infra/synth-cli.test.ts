@@ -53,14 +53,14 @@ describe('cdk synth without AWS credentials', () => {
       outdirs.push(outdir);
       const result = await run(
         join(ROOT, 'node_modules', '.bin', 'cdk'),
-        // Prod needs its browser origins (or a reason there are none), as the README's command gives them.
+        // Prod needs its browser origins and a certificate (or reasons there are none), as the README's command gives them.
         [
           'synth',
           '--quiet',
           '--no-notices',
           '-c',
           `stage=${stage}`,
-          ...(stage === 'prod' ? ['-c', `corsOrigins=${PROD.corsOrigins}`] : []),
+          ...(stage === 'prod' ? ['-c', `corsOrigins=${PROD.corsOrigins}`, '-c', `certificateArn=${PROD.certificateArn}`] : []),
           '--output',
           outdir,
         ],

@@ -3,12 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STAGES } from '../../contract/stack';
 import { resolveConfig } from '../../infra/config';
 import { type ServiceNode, startServiceNode } from '../../local/service-node';
+import { PROD } from '../infra/helpers';
 
 /** The ALB's default idle timeout, and the one every stage of the stack sets. */
-const ALB_IDLE_TIMEOUTS_S = [
-  60,
-  ...STAGES.map((stage) => resolveConfig({ stage, corsOrigins: 'https://app.example.com' }).albIdleTimeoutSeconds),
-];
+const ALB_IDLE_TIMEOUTS_S = [60, ...STAGES.map((stage) => resolveConfig(stage === 'prod' ? PROD : { stage }).albIdleTimeoutSeconds)];
 
 function get(url: string, agent: http.Agent): Promise<{ status: number; keepAlive?: string; reused: boolean }> {
   return new Promise((resolve, reject) => {
