@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { CfnResource, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -11,6 +11,7 @@ export const NETWORK_DEFAULTS = {
   cidr: '10.0.0.0/16',
   flowLogRetention: logs.RetentionDays.ONE_MONTH,
   logRemovalPolicy: RemovalPolicy.DESTROY,
+  cacheRemovalPolicy: RemovalPolicy.DESTROY,
 } as const;
 
 /** Zones a created VPC may span: the ALB and the cache's Multi-AZ need two, no region has more than six. */
@@ -34,6 +35,8 @@ export interface NetworkProps {
   readonly flowLogRetention?: logs.RetentionDays;
   /** What happens to the flow log group when the stack is deleted. @default RemovalPolicy.DESTROY */
   readonly logRemovalPolicy?: RemovalPolicy;
+  /** Fate of a created VPC and its cache subnets when deleted: a retained cache still sits in them. @default RemovalPolicy.DESTROY */
+  readonly cacheRemovalPolicy?: RemovalPolicy;
 }
 
 /**
@@ -87,5 +90,10 @@ export class Network extends Construct {
     });
     this.vpc = vpc;
     this.cacheSubnets = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
+    // A retained replication group keeps network interfaces in its subnets, so neither they nor the VPC could be deleted.
+    const cacheRemovalPolicy = props.cacheRemovalPolicy ?? NETWORK_DEFAULTS.cacheRemovalPolicy;
+    for (const subnet of [vpc, ...vpc.selectSubnets(this.cacheSubnets).subnets]) {
+      (subnet.node.defaultChild as CfnResource).applyRemovalPolicy(cacheRemovalPolicy);
+    }
   }
 }
