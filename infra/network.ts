@@ -92,8 +92,8 @@ export class Network extends Construct {
     this.cacheSubnets = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
     // A retained replication group keeps network interfaces in its subnets, so neither they nor the VPC could be deleted.
     const cacheRemovalPolicy = props.cacheRemovalPolicy ?? NETWORK_DEFAULTS.cacheRemovalPolicy;
-    for (const subnet of [vpc, ...vpc.selectSubnets(this.cacheSubnets).subnets]) {
-      (subnet.node.defaultChild as CfnResource).applyRemovalPolicy(cacheRemovalPolicy);
+    for (const resource of [vpc, ...vpc.selectSubnets(this.cacheSubnets).subnets]) {
+      (resource.node.defaultChild as CfnResource).applyRemovalPolicy(cacheRemovalPolicy);
     }
   }
 }
