@@ -90,7 +90,7 @@ export interface CacheProps {
   readonly snapshotWindow?: string;
   /** Days of automatic snapshots, 0..35; 0 disables them. @default 0 */
   readonly snapshotRetentionDays?: number;
-  /** Fate of the replication group and its secret when removed from the stack. @default RemovalPolicy.DESTROY */
+  /** Fate of the group and what it uses (secret, subnet group, security group, slow log) when removed. @default RemovalPolicy.DESTROY */
   readonly removalPolicy?: RemovalPolicy;
   /** Retention of the slow log. @default RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
@@ -199,7 +199,11 @@ export class Cache extends Construct {
     });
     this.authSecret = this.transitEncryption ? this.createAuthSecret(removalPolicy) : undefined;
     this.replicationGroup = this.createReplicationGroup(props, subnetGroup, withReplicas);
-    this.replicationGroup.applyRemovalPolicy(removalPolicy);
+    // A retained group keeps its subnet group and security group in use: deleting them would fail
+    // the stack's deletion (aws/aws-cdk#6935), so they share its fate.
+    for (const resource of [this.replicationGroup, subnetGroup, this.securityGroup.node.defaultChild as ec2.CfnSecurityGroup]) {
+      resource.applyRemovalPolicy(removalPolicy);
+    }
 
     // In cluster mode the configuration endpoint is the seed from which clients discover the shards.
     this.primaryEndpointAddress = this.clusterMode

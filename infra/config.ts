@@ -16,6 +16,7 @@ import { CIDR_FORMAT, LOAD_BALANCER_DEFAULTS, LOAD_BALANCER_LIMITS } from './loa
 import { SUBSCRIBER_FORMATS } from './monitoring';
 import { MONITORING_THRESHOLDS, ThresholdKey, ThresholdSpec } from './monitoring-thresholds';
 import { MAX_AZS_RANGE, NETWORK_DEFAULTS } from './network';
+import { SERVICE_STACK_DEFAULTS } from './service-stack';
 import { CPU_ARCHITECTURES, CpuArchitectureName, SOCKET_SERVICE_DEFAULTS, SOCKET_SERVICE_LIMITS } from './socket-service';
 import { Format } from './validation';
 import { WEB_ACL_DEFAULTS, WEB_ACL_LIMITS } from './web-acl';
@@ -104,7 +105,10 @@ export const CONFIG_SHAPE = {
     .describe('Daily snapshot window, UTC'),
   retainCache: boolValue()
     .default((CACHE_DEFAULTS.removalPolicy as RemovalPolicy) === RemovalPolicy.RETAIN)
-    .describe('Keep the replication group and its secret when the stack is deleted'),
+    .describe('Keep the replication group and what it uses (secret, subnet group, security group, VPC) when deleted'),
+  retainSecrets: boolValue()
+    .default((SERVICE_STACK_DEFAULTS.secretsRemovalPolicy as RemovalPolicy) === RemovalPolicy.RETAIN)
+    .describe('Keep the HS256 signing secret and the backend API keys secret when the service stack is deleted'),
   allowCacheReplacement: boolValue()
     .default(CACHE_DEFAULTS.allowReplacement)
     .describe('Opt in to a change that replaces the replication group (new endpoint, outage)'),
@@ -220,6 +224,7 @@ export const PRESETS: Readonly<Record<StageName, Preset>> = {
     cacheReplicasPerShard: 1,
     cacheSnapshotRetentionDays: 1,
     retainCache: true,
+    retainSecrets: true,
     taskCpu: 512,
     taskMemoryMiB: 1024,
     minTasks: 2,

@@ -1,4 +1,4 @@
-import { Annotations, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, CfnResource, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -12,6 +12,7 @@ export const NETWORK_DEFAULTS = {
   cidr: '10.0.0.0/16',
   flowLogRetention: logs.RetentionDays.ONE_MONTH,
   logRemovalPolicy: RemovalPolicy.DESTROY,
+  cacheRemovalPolicy: RemovalPolicy.DESTROY,
 } as const;
 
 /** Zones a created VPC may span: the ALB and the cache's Multi-AZ need two, no region has more than six. */
@@ -40,6 +41,8 @@ export interface NetworkProps {
   readonly flowLogRetention?: logs.RetentionDays;
   /** What happens to the flow log group when the stack is deleted. @default RemovalPolicy.DESTROY */
   readonly logRemovalPolicy?: RemovalPolicy;
+  /** Fate of a created VPC and its cache subnets when deleted: a retained cache still sits in them. @default RemovalPolicy.DESTROY */
+  readonly cacheRemovalPolicy?: RemovalPolicy;
 }
 
 /**
@@ -113,6 +116,11 @@ export class Network extends Construct {
     this.cacheSubnets = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
     this.taskSubnets = { subnetType: withNat ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PUBLIC };
     this.taskAssignPublicIp = !withNat;
+    // A retained replication group keeps network interfaces in its subnets, so neither they nor the VPC could be deleted.
+    const cacheRemovalPolicy = props.cacheRemovalPolicy ?? NETWORK_DEFAULTS.cacheRemovalPolicy;
+    for (const resource of [vpc, ...vpc.selectSubnets(this.cacheSubnets).subnets]) {
+      (resource.node.defaultChild as CfnResource).applyRemovalPolicy(cacheRemovalPolicy);
+    }
   }
 }
 

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -11,6 +11,11 @@ import { MonitoredCache, Monitoring, MonitoringSettings } from './monitoring';
 import { WebAcl } from './web-acl';
 import { SOCKET_SERVICE_DEFAULTS, SocketService, SocketServiceAuth, SocketServiceProps } from './socket-service';
 import { deregistrationDelay } from './task-drain';
+
+/** Defaults of the props the stack itself owns (the rest are SocketService's and LoadBalancer's). */
+export const SERVICE_STACK_DEFAULTS = {
+  secretsRemovalPolicy: RemovalPolicy.DESTROY,
+} as const;
 
 /** The service's settings are SocketService's, the ALB's are LoadBalancer's: documented there. */
 export interface ServiceStackProps
@@ -28,6 +33,8 @@ export interface ServiceStackProps
   readonly waf?: { readonly socketIoRequestsPerIp?: number };
   /** Alarm thresholds and topic subscribers. @default the Monitoring defaults, no subscribers */
   readonly monitoring?: MonitoringSettings;
+  /** Fate of the HS256 signing secret and the API keys secret when removed from the stack. @default RemovalPolicy.DESTROY */
+  readonly secretsRemovalPolicy?: RemovalPolicy;
 }
 
 /** The stateless part: ALB, ECS cluster, Fargate service and its autoscaling. */
@@ -64,8 +71,10 @@ export class ServiceStack extends Stack {
       accessLogExpiration: props.accessLogExpiration,
       apiAllowedCidrs: props.apiAllowedCidrs,
     });
-    const signingSecret = props.auth && !props.auth.jwksUrl ? this.createSigningSecret() : undefined;
-    const apiKeysSecret = this.createApiKeysSecret();
+    // Token issuers and backends hold these values: a retained secret survives a stray destroy.
+    const secretsRemovalPolicy = props.secretsRemovalPolicy ?? SERVICE_STACK_DEFAULTS.secretsRemovalPolicy;
+    const signingSecret = props.auth && !props.auth.jwksUrl ? this.createSigningSecret(secretsRemovalPolicy) : undefined;
+    const apiKeysSecret = this.createApiKeysSecret(secretsRemovalPolicy);
 
     const {
       serviceSecurityGroup,
@@ -76,6 +85,7 @@ export class ServiceStack extends Stack {
       accessLogExpiration: _a,
       apiAllowedCidrs: _api,
       waf,
+      secretsRemovalPolicy: _r,
       ...service
     } = props;
     this.socketService = new SocketService(this, 'SocketIo', {
@@ -115,10 +125,11 @@ export class ServiceStack extends Stack {
   }
 
   /** Token issuers sign with this secret; a JWKS issuer (Cognito, Auth0) needs none. */
-  private createSigningSecret(): secretsmanager.Secret {
+  private createSigningSecret(removalPolicy: RemovalPolicy): secretsmanager.Secret {
     const secret = new secretsmanager.Secret(this, 'AuthJwtSecret', {
       description: 'HS256 secret that handshake tokens are signed with',
       generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+      removalPolicy,
     });
     Validations.of(secret).acknowledge({
       id: 'AwsSolutions-SMG4',
@@ -136,11 +147,12 @@ export class ServiceStack extends Stack {
    * The backend API's keys (docs/api.md): one generated key to start with. To rotate, set the value
    * to `new,old`, move the backends to the new key, then set it to `new`; tasks read it when they start.
    */
-  private createApiKeysSecret(): secretsmanager.Secret {
+  private createApiKeysSecret(removalPolicy: RemovalPolicy): secretsmanager.Secret {
     const secret = new secretsmanager.Secret(this, 'ApiKeysSecret', {
       description: 'Backend API keys (API_KEYS): comma-separated, each at least 32 characters',
       // No punctuation: a comma would split the key, and the key goes into an Authorization header.
       generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
+      removalPolicy,
     });
     Validations.of(secret).acknowledge({
       id: 'AwsSolutions-SMG4',

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
@@ -42,6 +42,13 @@ export const SOCKET_SERVICE_DEFAULTS = {
   scaleInCooldown: Duration.seconds(300),
   healthCheckGracePeriod: Duration.seconds(60),
 } as const;
+
+/**
+ * Where the SSM agent that ECS Exec starts inside the container writes (aws/containers-roadmap#1359,
+ * aws-containers/amazon-ecs-exec-checker#71). AWS documents ECS Exec as needing a writable file
+ * system; with exec on, these paths alone get task storage, so the rest of the root stays read-only.
+ */
+export const ECS_EXEC_WRITABLE_PATHS = ['/managed-agents', '/var/lib/amazon/ssm', '/var/log/amazon/ssm'] as const;
 
 /** The CPU architectures the tasks may run on, by the names the deployment config uses. */
 export const CPU_ARCHITECTURES = { ARM64: ecs.CpuArchitecture.ARM64, X86_64: ecs.CpuArchitecture.X86_64 } as const;
@@ -340,10 +347,10 @@ export class SocketService extends Construct {
     this.ecsCluster = new ecs.Cluster(this, 'Cluster', {
       vpc: props.vpc,
       containerInsightsV2: ecs.ContainerInsights.ENHANCED,
-      // ECS Exec sessions are audited into the service's own log group (and the grant stays scoped to it).
-      executeCommandConfiguration: s.enableExecuteCommand
-        ? { logging: ecs.ExecuteCommandLogging.OVERRIDE, logConfiguration: { cloudWatchLogGroup: this.logGroup } }
-        : undefined,
+      // ECS Exec uploads a session's transcript only where the image has `script` and `cat`; the
+      // distroless image has neither, so nothing would be logged and no log grant is asked for.
+      // CloudTrail still records each ExecuteCommand call (docs/runbooks/README.md).
+      executeCommandConfiguration: s.enableExecuteCommand ? { logging: ecs.ExecuteCommandLogging.NONE } : undefined,
     });
 
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
@@ -364,6 +371,7 @@ export class SocketService extends Construct {
       new iam.PolicyStatement({ actions: ['elasticloadbalancing:DescribeTargetHealth'], resources: ['*'] }),
     );
     this.container = this.addContainer(props, s);
+    if (s.enableExecuteCommand) this.addExecWritablePaths();
 
     // Re-imported here so the ALB-to-tasks ingress rule lands in this stack, not in the stack that
     // owns the group (which would then depend on this one: a cycle).
@@ -396,7 +404,7 @@ export class SocketService extends Construct {
       period: Duration.minutes(1),
     });
     this.scaling = this.addScaling(s);
-    this.acknowledgeNagFindings(s.enableExecuteCommand);
+    this.acknowledgeNagFindings();
   }
 
   private addContainer(props: SocketServiceProps, s: Settled): ecs.ContainerDefinition {
@@ -447,6 +455,16 @@ export class SocketService extends Construct {
     });
   }
 
+  /** One task-storage volume per path the SSM agent writes to, mounted writable in the container. */
+  private addExecWritablePaths(): void {
+    for (const containerPath of ECS_EXEC_WRITABLE_PATHS) {
+      // No host path and no EFS: on Fargate that is a bind mount on the task's ephemeral storage.
+      const name = `ecs-exec${containerPath.replace(/\//g, '-')}`;
+      this.taskDefinition.addVolume({ name });
+      this.container.addMountPoints({ containerPath, sourceVolume: name, readOnly: false });
+    }
+  }
+
   /** Target tracking on CPU and on connected sockets per task, both with the same cooldowns. */
   private addScaling(s: Settled): ecs.ScalableTaskCount {
     const scaling = this.service.autoScaleTaskCount({ minCapacity: s.minTasks, maxCapacity: s.maxTasks });
@@ -460,30 +478,19 @@ export class SocketService extends Construct {
     return scaling;
   }
 
-  private acknowledgeNagFindings(enableExecuteCommand: boolean): void {
+  private acknowledgeNagFindings(): void {
     Validations.of(this.taskDefinition).acknowledge({
       id: 'AwsSolutions-ECS2',
       reason:
         'The environment holds non-secret settings only (port, endpoint, timeouts, log level); ' +
         'the AUTH token, the signing secret and the API keys come from Secrets Manager through `secrets`.',
     });
-    if (enableExecuteCommand) {
-      // cdk-nag names this finding after the exact ARN pattern: log streams of the group above.
-      const stack = Stack.of(this);
-      const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
-      const logGroupId = stack.resolve((this.logGroup.node.defaultChild as logs.CfnLogGroup).logicalId) as string;
-      Validations.of(this.taskDefinition).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:${region}:<AWS::AccountId>:log-group:<${logGroupId}>:*]`,
-        reason:
-          "ECS Exec writes session transcripts as new log streams of the service log group; the wildcard covers only that group's streams.",
-      });
-    }
     Validations.of(this.taskDefinition).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
         'Task role: cloudwatch:PutMetricData supports no resource ARNs and is scoped by the cloudwatch:namespace condition; ' +
         'elasticloadbalancing:DescribeTargetHealth (the drain signal, read-only) supports no resource ARNs; ' +
-        'ECS Exec (when enabled) needs ssmmessages channels and logs:DescribeLogGroups, which have no resource ARNs either. ' +
+        'ECS Exec (when enabled) needs the ssmmessages channels, which have no resource ARNs either. ' +
         'Execution role: ecr:GetAuthorizationToken supports no resource ARNs.',
     });
   }

@@ -38,6 +38,11 @@ function common(config: DeploymentConfig) {
   };
 }
 
+/** The cache's fate, shared by what it references: its group, secret, subnets and the VPC. */
+function cacheRemovalPolicy(config: DeploymentConfig): RemovalPolicy {
+  return config.retainCache ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+}
+
 function networkProps(config: DeploymentConfig): NetworkStackProps {
   const { env, tags, logRetention, logRemovalPolicy } = common(config);
   return {
@@ -49,6 +54,8 @@ function networkProps(config: DeploymentConfig): NetworkStackProps {
     natGateways: config.natGateways,
     flowLogRetention: logRetention,
     logRemovalPolicy,
+    // What a retained cache sits in is retained with it (docs/deploy.md, Teardown).
+    cacheRemovalPolicy: cacheRemovalPolicy(config),
   };
 }
 
@@ -73,7 +80,7 @@ function cacheProps(config: DeploymentConfig, network: NetworkStack, lock: Cache
     maintenanceWindow: config.cacheMaintenanceWindow,
     snapshotWindow: config.cacheSnapshotWindow,
     snapshotRetentionDays: config.cacheSnapshotRetentionDays,
-    removalPolicy: config.retainCache ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    removalPolicy: cacheRemovalPolicy(config),
     logRetention,
     lockedCreateOnlyValues: locked,
     lockName: config.stage,
@@ -123,6 +130,7 @@ function serviceProps(config: DeploymentConfig, network: NetworkStack, cache: Ca
     scaleOutCooldown: Duration.seconds(config.scaleOutCooldownSeconds),
     scaleInCooldown: Duration.seconds(config.scaleInCooldownSeconds),
     healthCheckGracePeriod: Duration.seconds(config.healthCheckGracePeriodSeconds),
+    secretsRemovalPolicy: config.retainSecrets ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     certificateArn: config.certificateArn,
     idleTimeout: Duration.seconds(config.albIdleTimeoutSeconds),
     stickinessDuration: Duration.seconds(config.stickinessDurationSeconds),

@@ -78,6 +78,7 @@ describe('deployment config: presets', () => {
       numCacheClusters: 3,
       minTasks: 2,
       retainCache: true,
+      retainSecrets: true,
       enableExecuteCommand: false,
     });
     expect(c.numCacheClusters).toBeGreaterThanOrEqual(2);
