@@ -14,6 +14,8 @@ export function nearestTarget(w: WorkloadResult): WindowResult | undefined {
 }
 
 export interface Headline {
+  /** Heap bytes per idle connection, the pubsub mode's over stock Socket.IO's (target <= 0.6). */
+  readonly heapPerConnVsStock: number | null;
   /** The pubsub mode's CPU per delivery over stock Socket.IO's, per workload (target ≤ 1.05). */
   readonly cpuVsStock: Record<string, number | null>;
   /** Cross-node minus local p99 in the pubsub mode, at the kept-up load nearest 100k deliveries/s (target ≤ 3 ms). */
@@ -60,7 +62,8 @@ export function headline(r: BenchResult): Headline {
       stockRssGrowthMB: growth(s),
     };
   }
-  return { cpuVsStock, crossMinusLocalP99Ms, overloadP99Ms };
+  const heapPerConnVsStock = ratio(ours?.idle?.heapPerConnB, stock?.idle?.heapPerConnB);
+  return { heapPerConnVsStock, cpuVsStock, crossMinusLocalP99Ms, overloadP99Ms };
 }
 
 function fmt(n: number | null | undefined, digits = 1): string {
@@ -89,6 +92,25 @@ export function formatApiRows(rows: ApiBenchRow[], error?: string): string {
     row.reference ? `vs ${row.reference}` : '',
   ]);
   return table(['backend API', 'unit', 'value', 'ratio', 'against'], cells);
+}
+
+/** Memory per idle connection, one row per mode: the heap figure against stock's and raw ws's, and RSS for reference. */
+function memoryTable(r: BenchResult): string {
+  const stock = find(r, 'stock')?.idle;
+  const raw = find(r, 'raw-ws')?.idle;
+  const rows = r.results
+    .filter((m) => !m.error && m.idle)
+    .map((m) => [
+      m.label,
+      String(m.idle!.connections),
+      String(m.idle!.heapPerConnB),
+      x(ratio(m.idle!.heapPerConnB, stock?.heapPerConnB)),
+      x(ratio(m.idle!.heapPerConnB, raw?.heapPerConnB)),
+      fmt(m.idle!.heapBaseMB, 1),
+      fmt(m.idle!.rssPerConnKB, 1),
+      fmt(m.idle!.setupPerS, 0),
+    ]);
+  return table(['mode', 'idle', 'heap B/conn', 'x(stock)', 'x(raw-ws)', 'heap base MB', 'RSS KB/conn', 'conn/s'], rows);
 }
 
 /** The human-readable summary: throughput and latency, then resources, then the targets. */
@@ -130,8 +152,6 @@ export function formatTable(r: BenchResult): string {
         fmt(w.capacity.atSustained.cpuUsPerDelivery, 2),
         fmt(w.fixed.redisCores, 2),
         fmt(w.capacity.atSustained.loadMaxWorkerCores, 2),
-        fmt(m.idle?.rssPerConnKB, 1),
-        fmt(m.idle?.setupPerS, 0),
       ]);
     }
   }
@@ -156,15 +176,11 @@ export function formatTable(r: BenchResult): string {
     ),
   );
   out.push('');
-  out.push(
-    table(
-      ['mode', 'workload', 'CPU us/dlv', 'x(raw-ws)', 'x(single-node)', 'at sust', 'redis cores', 'load max', 'KB/conn', 'conn/s'],
-      res,
-    ),
-  );
+  out.push(table(['mode', 'workload', 'CPU us/dlv', 'x(raw-ws)', 'x(single-node)', 'at sust', 'redis cores', 'load max'], res));
+  out.push('', memoryTable(r));
   if (r.api) out.push('', formatApiRows(r.api.rows, r.api.error));
   const h = headline(r);
-  out.push('');
+  out.push('', `idle connection: heap ours/stock ${x(h.heapPerConnVsStock)} (target <= 0.6x)`);
   for (const name of Object.keys(h.cpuVsStock)) {
     const c = h.crossMinusLocalP99Ms[name];
     const o = h.overloadP99Ms[name];
@@ -182,7 +198,10 @@ export function formatTable(r: BenchResult): string {
       `sust/s: highest load kept up with (>=95 % delivered, p99 < 100 ms); ` +
       `p50/p99/max and loc/x at the fixed load of ${fmt(r.sizes.fixedDeliveriesPerS, 0)} deliveries/s; ` +
       `2x: twice the sustained load for ${r.sizes.overloadMs / 1000} s; ` +
-      `CPU: all server processes incl. redis-server; load max: busiest load worker in cores (near 1.0 = the load generator was the limit).`,
+      `CPU: all server processes incl. redis-server; ` +
+      `load max: busiest load worker in cores (near 1.0 = the load generator was the limit); ` +
+      `heap B/conn: growth of heapUsed + external after a full GC over ${fmt(r.sizes.idleConnections, 0)} idle connections, ` +
+      `RSS KB/conn the RSS growth over them (depends on the pages mapped before: not a per-connection figure).`,
     `machine: ${machine.cpus} cores (${machine.model}), node ${machine.node}, ` +
       `load average ${machine.loadavgStart.join(' ')} → ${machine.loadavgEnd.join(' ')}; ${r.seconds} s`,
   );

@@ -3,7 +3,7 @@ import { LatencyHistogram } from '../tools/histogram';
 import { finiteOrNull, round } from '../tools/numbers';
 import { type ProcSample, sampleAll, sum } from '../tools/procstat';
 import { type ApiBenchRow, runApiBench } from './api';
-import { type BenchMode, MODE_LABELS, type RunningServers, startServers } from './servers';
+import { type BenchMode, type HeapSample, MODE_LABELS, type RunningServers, startServers } from './servers';
 import type { Sizes, WorkloadSpec } from './sizes';
 import { Workers } from './workers';
 import type { ClientSpec, ConnectReply, WindowStats } from './worker-protocol';
@@ -68,14 +68,19 @@ export interface ModeResult {
     readonly connections: number;
     readonly failed: number;
     readonly setupPerS: number;
+    /** Growth of the nodes' RSS over the connections: depends on which pages were mapped before, not only on them. */
     readonly rssPerConnKB: number;
+    /** Growth of the nodes' heapUsed + external after a full GC (bench/heap-probe.cjs) over the connections. */
+    readonly heapPerConnB: number;
+    /** The nodes' heapUsed + external after a full GC, before the connections opened. */
+    readonly heapBaseMB: number;
   } | null;
   readonly workloads: WorkloadResult[];
   readonly error?: string;
 }
 
-/** 2: modes named (raw-ws … sharded); 1 had the letters a, b, c, s, d and a `variant`. */
-export const BENCH_RESULT_VERSION = 2;
+/** 3: idle.heapPerConnB; 2: modes named (raw-ws … sharded); 1 had the letters a, b, c, s, d and a `variant`. */
+export const BENCH_RESULT_VERSION = 3;
 
 export interface BenchResult {
   readonly version: typeof BENCH_RESULT_VERSION;
@@ -200,8 +205,11 @@ async function measureMode(servers: RunningServers, workers: Workers, sizes: Siz
   const label = MODE_LABELS[servers.mode];
   const nodes = servers.urls.length;
   const idle = await measureIdle(servers, workers, sizes);
-  const { connections, setupPerS, rssPerConnKB } = idle;
-  log(`${label}: ${connections} idle connections, ${Math.round(setupPerS)} handshakes/s, ${rssPerConnKB.toFixed(1)} KB RSS each`);
+  const { connections, setupPerS, rssPerConnKB, heapPerConnB } = idle;
+  log(
+    `${label}: ${connections} idle connections, ${Math.round(setupPerS)} handshakes/s, ` +
+      `${Math.round(heapPerConnB)} heap bytes and ${rssPerConnKB.toFixed(1)} KB RSS each`,
+  );
   const workloads: WorkloadResult[] = [];
   for (const spec of sizes.workloads) {
     workloads.push(await measureWorkload(spec, servers, workers, sizes, (l) => log(`${label} ${spec.name}: ${l}`)));
@@ -230,6 +238,7 @@ async function measureIdle(servers: RunningServers, workers: Workers, sizes: Siz
   }));
   // A settled heap first, so that start-up garbage is not counted against the connections.
   await sleep(200);
+  const heapBefore = heapBytes(await servers.heap());
   const before = sum(sampleAll(servers.nodePids), 'rssBytes');
   const replies = await connectAll(workers, servers, specs, sizes.connectConcurrency);
   const opened = replies.reduce((s, r) => s + r.opened, 0);
@@ -237,11 +246,23 @@ async function measureIdle(servers: RunningServers, workers: Workers, sizes: Siz
   const seconds = Math.max(...replies.map((r) => r.ms)) / 1000;
   await sleep(Math.min(1_000, 200 + k / 5));
   const after = sum(sampleAll(servers.nodePids), 'rssBytes');
+  // After the RSS sample: the probe's GC would shrink it.
+  const heapAfter = heapBytes(await servers.heap());
   await workers.all(() => ({ type: 'close' }));
   if (opened === 0)
     throw new Error(`no idle connection could be opened: ${replies.find((r) => r.firstError)?.firstError ?? 'unknown error'}`);
-  return { connections: opened, failed, setupPerS: round(opened / seconds, 1), rssPerConnKB: round((after - before) / 1024 / opened, 2) };
+  return {
+    connections: opened,
+    failed,
+    setupPerS: round(opened / seconds, 1),
+    rssPerConnKB: round((after - before) / 1024 / opened, 2),
+    heapPerConnB: Math.round((heapAfter - heapBefore) / opened),
+    heapBaseMB: round(heapBefore / MB, 1),
+  };
 }
+
+/** What the nodes' JS objects hold after a full GC: V8's heap and the memory outside it (Buffers). */
+const heapBytes = (samples: HeapSample[]) => samples.reduce((s, h) => s + h.heapUsed + h.external, 0);
 
 interface Ctx {
   readonly servers: RunningServers;

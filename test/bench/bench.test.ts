@@ -32,6 +32,9 @@ describe('bench harness', () => {
       expect(mode.idle!.connections).toBe(TINY.idleConnections);
       expect(mode.idle!.setupPerS).toBeGreaterThan(0);
       expect(mode.idle!.rssPerConnKB).toBeTypeOf('number');
+      // Every idle socket holds some heap after a full GC; a probe that did not run would give 0 or NaN.
+      expect(mode.idle!.heapPerConnB).toBeGreaterThan(0);
+      expect(mode.idle!.heapBaseMB).toBeGreaterThan(1);
       expect(mode.workloads.map((w) => w.name)).toEqual(['fanout', 'small']);
       for (const w of mode.workloads) {
         isWindow(w.fixed);
@@ -52,8 +55,10 @@ describe('bench harness', () => {
       'fanout 1x10',
       'small 3x4',
       'CPU us/dlv',
-      'KB/conn',
+      'heap B/conn',
+      'RSS KB/conn',
       'conn/s',
+      'idle connection: heap ours/stock',
       '2x p99',
     ]) {
       expect(table).toContain(text);
