@@ -75,7 +75,8 @@ export const HEAP_PROBE = join(ROOT, 'bench', 'heap-probe.cjs');
 /** Every server process runs with these before its script: the probe is the bench's, not the bundle's. */
 const PROBE_ARGS = ['--expose-gc', '--require', HEAP_PROBE];
 const PROBE_MARK = 'heap-probe ';
-const PROBE_TIMEOUT_MS = 30_000;
+// A heap snapshot (HEAP_PROBE_SNAPSHOTS) of a service node takes a minute or more on a busy machine.
+const PROBE_TIMEOUT_MS = 900_000;
 
 interface ServerProcess {
   readonly child: ChildProcess;
