@@ -26,9 +26,19 @@ export interface Headline {
   /** p99 of delivered messages at 2× the sustained load (target < 250 ms), the pubsub mode's ("ours") and stock's. */
   readonly overloadP99Ms: Record<
     string,
-    { ours: number | null; stock: number | null; oursRssGrowthMB: number | null; stockRssGrowthMB: number | null }
+    {
+      ours: number | null;
+      stock: number | null;
+      oursRssGrowthMB: number | null;
+      stockRssGrowthMB: number | null;
+      /** Share of the messages sent in the 2x window that our nodes refused with `overloaded`. */
+      oursShedPct: number | null;
+    }
   >;
 }
+
+/** Messages refused with `overloaded` over those sent, in percent. */
+export const shedPct = (w: WindowResult) => (w.sent > 0 ? round((100 * w.shed) / w.sent, 1) : null);
 
 const find = (r: BenchResult, mode: BenchMode) => r.results.find((m) => m.mode === mode && !m.error);
 const wl = (m: ModeResult | undefined, name: string) => m?.workloads.find((w) => w.name === name);
@@ -60,6 +70,7 @@ export function headline(r: BenchResult): Headline {
       stock: s?.overload.latencyMs.p99 ?? null,
       oursRssGrowthMB: growth(o),
       stockRssGrowthMB: growth(s),
+      oursShedPct: o ? shedPct(o.overload) : null,
     };
   }
   const heapPerConnVsStock = ratio(ours?.idle?.heapPerConnB, stock?.idle?.heapPerConnB);
@@ -122,7 +133,7 @@ export function formatTable(r: BenchResult): string {
   const res: string[][] = [];
   for (const m of r.results) {
     if (m.error) {
-      perf.push([m.label, 'FAILED', m.error.split('\n')[0].slice(0, 60), ...Array(10).fill('')]);
+      perf.push([m.label, 'FAILED', m.error.split('\n')[0].slice(0, 60), ...Array(11).fill('')]);
       continue;
     }
     for (const w of m.workloads) {
@@ -140,6 +151,7 @@ export function formatTable(r: BenchResult): string {
         fmt(w.fixed.latencyMs.max, 1),
         w.fixed.crossMs ? `${fmt(w.fixed.localMs.p99, 2)}/${fmt(w.fixed.crossMs.p99, 2)}` : '-',
         fmt(w.overload.latencyMs.p99, 1),
+        fmt(shedPct(w.overload), 1),
         `${fmt(w.overload.rssStartMB, 0)}→${fmt(w.overload.rssMaxMB, 0)}`,
         String(w.overload.lostConnections),
       ]);
@@ -169,6 +181,7 @@ export function formatTable(r: BenchResult): string {
         'maxms',
         'p99 loc/x',
         '2x p99',
+        '2x shed %',
         '2x RSS MB',
         'lost',
       ],
@@ -187,7 +200,7 @@ export function formatTable(r: BenchResult): string {
     out.push(
       `${name}: CPU/delivery ours/stock ${x(h.cpuVsStock[name])} (target <= 1.05x); ` +
         (c ? `cross-local p99 ${fmt(c.diffMs, 2)} ms at ${fmt(c.deliveriesPerS, 0)} deliveries/s (target <= 3 ms at 100k/s); ` : '') +
-        `2x p99 ours ${fmt(o.ours, 1)} ms, stock ${fmt(o.stock, 1)} ms (target < 250 ms); ` +
+        `2x p99 ours ${fmt(o.ours, 1)} ms (${fmt(o.oursShedPct, 1)} % shed), stock ${fmt(o.stock, 1)} ms (target < 250 ms); ` +
         `RSS growth ours ${fmt(o.oursRssGrowthMB, 1)} MB, stock ${fmt(o.stockRssGrowthMB, 1)} MB`,
     );
   }
@@ -197,7 +210,7 @@ export function formatTable(r: BenchResult): string {
     `ours: the pubsub mode; cap/s: most deliveries/s seen (+: ramp ended first); ` +
       `sust/s: highest load kept up with (>=95 % delivered, p99 < 100 ms); ` +
       `p50/p99/max and loc/x at the fixed load of ${fmt(r.sizes.fixedDeliveriesPerS, 0)} deliveries/s; ` +
-      `2x: twice the sustained load for ${r.sizes.overloadMs / 1000} s; ` +
+      `2x: twice the sustained load for ${r.sizes.overloadMs / 1000} s, shed %: messages answered \`overloaded\` (not lost); ` +
       `CPU: all server processes incl. redis-server; ` +
       `load max: busiest load worker in cores (near 1.0 = the load generator was the limit); ` +
       `heap B/conn: growth of heapUsed + external after a full GC over ${fmt(r.sizes.idleConnections, 0)} idle connections, ` +

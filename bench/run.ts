@@ -22,6 +22,8 @@ export interface WindowResult {
   readonly seconds: number;
   readonly sent: number;
   readonly acked: number;
+  /** Messages the server refused with `overloaded` (shed, answered): not delivered, and not lost either. */
+  readonly shed: number;
   readonly delivered: number;
   readonly lostConnections: number;
   readonly latencyMs: Latency;
@@ -379,7 +381,8 @@ function describe(w: WindowResult): string {
   return (
     `${Math.round(w.offeredMsgsPerS)} msg/s offered → ${Math.round(w.deliveredPerS)} deliveries/s ` +
     `(${Math.round((100 * w.deliveredPerS) / w.expectedDeliveriesPerS)} %), p50 ${w.latencyMs.p50} p99 ${w.latencyMs.p99} ms${cross}, ` +
-    `${w.cpuUsPerDelivery?.toFixed(2)} µs CPU/delivery, load ${w.loadMaxWorkerCores.toFixed(2)} cores max`
+    `${w.cpuUsPerDelivery?.toFixed(2)} µs CPU/delivery, load ${w.loadMaxWorkerCores.toFixed(2)} cores max` +
+    (w.shed > 0 ? `, ${w.shed} of ${w.sent} shed` : '')
   );
 }
 
@@ -414,6 +417,7 @@ async function runWindow(ctx: Ctx, msgsPerS: number, ms: number): Promise<Window
     seconds: round(seconds, 3),
     sent: stats.reduce((s, w) => s + w.sent, 0),
     acked: stats.reduce((s, w) => s + w.acked, 0),
+    shed: stats.reduce((s, w) => s + w.shed, 0),
     delivered,
     lostConnections: stats.reduce((s, w) => s + w.lost, 0),
     latencyMs: latency(all),

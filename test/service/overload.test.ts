@@ -66,6 +66,8 @@ describe('load shedding in a running node', () => {
       // A stalled event loop, as a CPU-bound node has.
     }
     expect(await during).toEqual({ ok: false, error: { code: 'overloaded', message: expect.any(String) } });
+    // Shed, and counted as shed: not as accepted, and the operator sees it (MessagesShed).
+    expect(app.metrics.snapshot()).toMatchObject({ messagesShed: 1, messagesIn: 1 });
     await expect.poll(() => client.request('chat:message', { text: 'after' }), { timeout: 5_000 }).toMatchObject({ ok: true });
     expect(client.messages.map((m) => m.text)).not.toContain('during');
   });
