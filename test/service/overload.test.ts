@@ -30,6 +30,22 @@ describe('LagMonitor', () => {
     expect(m.lagMs).toBe(100);
   });
 
+  it('counts as overloaded while the next tick is overdue by more than the threshold, before that tick fires', () => {
+    let t = 0;
+    const m = new LagMonitor(100, 50, () => t);
+    m.start();
+    try {
+      // The tick is due at 50: at 120 it is 70 ms late, at 200 150 ms late, and no tick has run (a loop busy with one batch).
+      t = 120;
+      expect(m.overloaded()).toBe(false);
+      t = 200;
+      expect(m.overloaded()).toBe(true);
+      expect(m.lagMs).toBe(0);
+    } finally {
+      m.stop();
+    }
+  });
+
   it('never reports overload with a threshold of 0', () => {
     let t = 0;
     const m = new LagMonitor(0, 50, () => t);
