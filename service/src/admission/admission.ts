@@ -10,7 +10,7 @@ import { limitConnections } from './connection-limits';
 import { authenticateHandshakes } from './handshake-auth';
 import { gateHandshakes } from './handshake-gate';
 import { originPolicy } from './origin-policy';
-import { guardPackets, type PacketGuard } from './packet-guard';
+import { PacketGuards } from './packet-guard';
 import { type EngineConn, PreAuthSessions } from './pre-auth';
 import { SampledLog } from './sampled-log';
 
@@ -56,13 +56,14 @@ export function createAdmission(config: Config, deps: AdmissionDeps): Admission 
   const refusedLog = new SampledLog(logger, 'info', 'handshake refused', config.logRefusalsPerS);
   const closedLog = new SampledLog(logger, 'warn', 'connection closed by the guard', config.logRefusalsPerS);
   const faultLog = new SampledLog(logger, 'error', 'packet guard failed', config.logRefusalsPerS);
-  const guards = new WeakMap<EngineConn, PacketGuard>();
   const ips = new WeakMap<EngineConn, string>();
+  // Set at install(): the guard asks the server for its namespaces.
+  let guards: PacketGuards | undefined;
 
   const closeConn = (conn: EngineConn, reason: CloseReason) => {
     metrics.increment('connectionsClosedByGuard');
     closedLog.write({ reason, ip: ips.get(conn) });
-    const socket = guards.get(conn)?.anySocket();
+    const socket = guards?.anySocket(conn);
     // A client with a socket then sees `io server disconnect`, which its library does not retry by itself.
     if (socket) socket.disconnect(true);
     else conn.close();
@@ -96,30 +97,36 @@ export function createAdmission(config: Config, deps: AdmissionDeps): Admission 
   function install(io: Server): void {
     io.use(closingOnRefusal(limitConnections(io, config.limits.maxConnections), refusedConnect));
     io.use(closingOnRefusal(authenticateHandshakes(config.auth), refusedConnect));
+    const guard = (guards = new PacketGuards({
+      limits: config.limits,
+      hasNamespace: (nsp) => io._nsps.has(nsp),
+      connecting: (conn) => preAuth.connecting(conn),
+      violation: closeConn,
+      fault: (err) => faultLog.write({ err }),
+    }));
+    // Listeners shared by every connection and socket (called with it as `this`): no closures per connection.
+    const leftBudget = function (this: EngineConn) {
+      preAuth.remove(this);
+    };
+    // A connection whose socket left, but that stays open, is unauthenticated again.
+    const unauthenticated = function (this: Socket) {
+      const conn = this.conn as EngineConn;
+      if (conn.readyState === 'open') preAuth.opened(conn, ips.get(conn) ?? UNKNOWN_ADDRESS);
+    };
     io.engine.on('connection', (conn: EngineConn) => {
       const ip = clientAddress(conn.request, hops);
       ips.set(conn, ip);
       releaseRequest(conn);
       preAuth.opened(conn, ip);
-      conn.once('close', () => preAuth.remove(conn));
-      const guard = guardPackets(conn, {
-        limits: config.limits,
-        hasNamespace: (nsp) => io._nsps.has(nsp),
-        connecting: () => preAuth.connecting(conn),
-        violation: (reason) => closeConn(conn, reason),
-        fault: (err) => faultLog.write({ err }),
-      });
-      guards.set(conn, guard);
+      conn.on('close', leftBudget);
+      guard.watch(conn);
     });
     const watch = (nsp: string, socket: Socket) => {
       const conn = socket.conn as EngineConn;
-      guards.get(conn)?.connected(nsp, socket);
+      guard.connected(conn, nsp, socket);
       if (nsp !== '/') return;
       preAuth.remove(conn);
-      // A connection whose socket left, but that stays open, is unauthenticated again.
-      socket.once('disconnect', () => {
-        if (conn.readyState === 'open') preAuth.opened(conn, ips.get(conn) ?? UNKNOWN_ADDRESS);
-      });
+      socket.on('disconnect', unauthenticated);
     };
     for (const nsp of io._nsps.values()) nsp.on('connection', (socket: Socket) => watch(nsp.name, socket));
     io.on('new_namespace', (nsp) => nsp.on('connection', (socket: Socket) => watch(nsp.name, socket)));
