@@ -45,19 +45,19 @@ export interface Figures {
 }
 
 /** Heap bytes per idle connection of the pubsub mode, in KB, from the full run quoted in docs/capacity.md. */
-const HEAP_PER_CONN_KB_DEFAULT = 16.3;
+const HEAP_PER_CONN_KB_DEFAULT = 14.04;
 
 /**
  * Taken from the full run in docs/performance.md (2-core shared x86 dev machine, `npm run
  * bench`): used when no .bench/*.json is at hand.
  */
 export const DEFAULT_FIGURES: Figures = {
-  source: 'defaults: the full run of 2026-11 in docs/performance.md',
+  source: 'defaults: the full run of 2026-11 in docs/performance.md (heap per connection: the run of 2026-12-01)',
   nodeUsPerMessage: 27,
   nodeUsPerReceive: 18,
   nodeUsPerDelivery: 5.3,
   redisUsPerMessage2: 6,
-  // The pubsub mode's heap column in the full run of 2026-12-01 (docs/performance.md, "Memory per connection").
+  // The pubsub mode's heap column, 14 377 B, in the run of 2026-12-01 (docs/performance.md, "Memory per connection").
   heapPerConnKB: HEAP_PER_CONN_KB_DEFAULT,
   baseRssMB: 150,
 };
