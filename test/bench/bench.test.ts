@@ -43,6 +43,9 @@ describe('bench harness', () => {
         expect(w.capacity.deliveredPerS).toBeGreaterThan(0);
         expect(w.capacity.sustainedMsgsPerS).toBeGreaterThan(0);
         isWindow(w.overload);
+        // Shed messages (answered `overloaded`) are counted apart from lost connections, even when there are none.
+        expect(w.overload.shed).toBeGreaterThanOrEqual(0);
+        expect(w.overload.shed).toBeLessThanOrEqual(w.overload.sent);
         expect(w.overload.offeredMsgsPerS).toBeCloseTo(2 * w.capacity.sustainedMsgsPerS, 0);
         expect(w.overload.rssMaxMB).toBeGreaterThanOrEqual(w.overload.rssStartMB);
       }
@@ -60,6 +63,7 @@ describe('bench harness', () => {
       'conn/s',
       'idle connection: heap ours/stock',
       '2x p99',
+      '2x shed %',
     ]) {
       expect(table).toContain(text);
     }
