@@ -19,7 +19,7 @@ export function formatPlan(plan: CapacityPlan): string {
       `ALB ${usd(cost.alb)} + egress ${usd(cost.egress)} = ${usd(cost.total)}`,
     `per-task figures (${f.source}${f === DEFAULT_FIGURES ? '' : ', measured'}): ${f.nodeUsPerMessage} µs/message, ` +
       `${f.nodeUsPerReceive} µs/receive per node, ${f.nodeUsPerDelivery} µs/delivery, redis ${f.redisUsPerMessage2} µs/message, ` +
-      `${f.rssPerConnKB} KB/connection, ${f.baseRssMB} MB base`,
+      `${f.heapPerConnKB} KB heap/connection, ${f.baseRssMB} MB base`,
     'assumptions:',
     ...plan.assumptions.map((a) => `  - ${a}`),
   ].join('\n');

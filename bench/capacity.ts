@@ -39,21 +39,26 @@ export interface Figures {
   readonly nodeUsPerDelivery: number;
   /** redis-server CPU per published message with 2 subscribed nodes. */
   readonly redisUsPerMessage2: number;
-  readonly rssPerConnKB: number;
+  /** Heap per idle connection (heapUsed + external after a full GC), in KB: the bench's heap column, not RSS growth. */
+  readonly heapPerConnKB: number;
   readonly baseRssMB: number;
 }
+
+/** Heap bytes per idle connection of the pubsub mode, in KB, from the full run quoted in docs/capacity.md. */
+const HEAP_PER_CONN_KB_DEFAULT = 14.04;
 
 /**
  * Taken from the full run in docs/performance.md (2-core shared x86 dev machine, `npm run
  * bench`): used when no .bench/*.json is at hand.
  */
 export const DEFAULT_FIGURES: Figures = {
-  source: 'defaults: the full run of 2026-11 in docs/performance.md',
+  source: 'defaults: the full run of 2026-11 in docs/performance.md (heap per connection: the run of 2026-12-01)',
   nodeUsPerMessage: 27,
   nodeUsPerReceive: 18,
   nodeUsPerDelivery: 5.3,
   redisUsPerMessage2: 6,
-  rssPerConnKB: 19,
+  // The pubsub mode's heap column, 14 377 B, in the run of 2026-12-01 (docs/performance.md, "Memory per connection").
+  heapPerConnKB: HEAP_PER_CONN_KB_DEFAULT,
   baseRssMB: 150,
 };
 
@@ -63,8 +68,11 @@ export const ASSUMPTIONS = {
   taskCpuTarget: 0.6,
   /** The stack's connections-per-task scaling target (infra/config.ts targetConnectionsPerTask). */
   connectionsPerTask: 2_000,
-  /** Headroom over measured RSS per connection (send buffers under load, fragmentation). */
-  memoryHeadroom: 1.5,
+  /**
+   * Memory per connection over the measured heap per idle connection: V8 lets its heap grow to about twice the live
+   * size between full GCs, and a busy connection holds send buffers and fragments pages that an idle one does not.
+   */
+  memoryHeadroom: 2,
   /** One Redis main thread, kept at half load so that a failover or a burst fits. */
   redisCpuTarget: 0.5,
   /** cache.m7g.large baseline network, bytes/s, kept at half. */
@@ -166,7 +174,7 @@ function planTasks(inp: Required<CapacityInput>, f: Figures, adapter: Option['ad
       const receivers = adapter === 'pubsub' ? t : nodesPerRoom(t, inp.roomSize);
       return (inp.msgRate * (f.nodeUsPerMessage + receivers * f.nodeUsPerReceive) + d * f.nodeUsPerDelivery) / t;
     };
-    const memGB = (t: number) => (f.baseRssMB + (inp.connections / t) * (f.rssPerConnKB / 1024) * ASSUMPTIONS.memoryHeadroom) / 1024;
+    const memGB = (t: number) => (f.baseRssMB + (inp.connections / t) * (f.heapPerConnKB / 1024) * ASSUMPTIONS.memoryHeadroom) / 1024;
     const byConnections = Math.ceil(inp.connections / inp.connectionsPerTask);
     const floor = Math.max(ASSUMPTIONS.minTasks, byConnections);
     const fits = (t: number) => cpuUs(t) <= budgetUs && memGB(t) <= size.memoryGB.at(-1)!;
@@ -295,7 +303,8 @@ function describeAssumptions(inp: Required<CapacityInput>): string[] {
     `tasks run at <= ${a.taskCpuTarget * 100} % CPU (the stack's autoscaling target) ` +
       `and hold <= ${inp.connectionsPerTask} connections (its connections-per-task target), at least ${a.minTasks}`,
     `a Fargate vCPU (Graviton) does the work of one core of the machine the bench ran on`,
-    `memory per task: base RSS + connections x measured RSS per connection x ${a.memoryHeadroom}`,
+    `memory per task: base RSS + connections x measured heap per idle connection x ${a.memoryHeadroom} ` +
+      `(heap growth between GCs, send buffers, fragmentation)`,
     `with the pubsub adapter every task receives and decodes every message; ` +
       `with the sharded adapter only the tasks holding members of the room (members spread at random)`,
     `redis-server CPU per message grows as (1 + subscribed tasks) / 3 of the 2-node figure; ` +
@@ -346,7 +355,7 @@ export function figuresFromBench(result: BenchResult, source: string): Figures |
     nodeUsPerDelivery: round(pubsub.perDelivery, 2),
     // Redis scaled to its "2 subscribers" reference when the bench ran another node count.
     redisUsPerMessage2: round((redisUs * 3) / (1 + ours.nodes), 2),
-    rssPerConnKB: round(Math.max(1, ours.idle.rssPerConnKB), 2),
+    heapPerConnKB: round(Math.max(1, ours.idle.heapPerConnB / 1024), 2),
     baseRssMB: round(baseRssMB, 0),
   };
 }

@@ -19,6 +19,8 @@ export interface LiteClientOptions {
   /** Each chat delivery, as the raw frame text. */
   readonly onChat?: (frame: string) => void;
   readonly onAck?: () => void;
+  /** A chat message the server answered with `overloaded`: shed, not lost. */
+  readonly onShed?: () => void;
   /** A close this side did not ask for. */
   readonly onLost?: () => void;
 }
@@ -80,6 +82,8 @@ export class LiteClient {
         if (!isSettled() && frame.startsWith(`43${joinAck}[`)) {
           return frame.includes('"ok":true') ? settle() : settle(new Error(`join refused: ${frame.slice(0, 200)}`));
         }
+        // Shed by the server under overload (docs/protocol.md): refused, answered, and not delivered.
+        if (frame.includes('"code":"overloaded"')) return opts.onShed?.();
         return opts.onAck?.();
       }
       if (kind === 52 /* 44: connect error */) settle(new Error(`connect refused: ${frame.slice(0, 200)}`));

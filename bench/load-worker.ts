@@ -13,6 +13,7 @@ let local = new LatencyHistogram();
 let cross = new LatencyHistogram();
 let delivered = 0;
 let acked = 0;
+let shed = 0;
 let sent = 0;
 let lost = 0;
 let lastDeliveryAt = 0;
@@ -44,6 +45,7 @@ async function connect(specs: ClientSpec[], concurrency: number): Promise<Connec
           room: spec.room,
           onChat: (frame) => onChat(frame, spec.node),
           onAck: () => acked++,
+          onShed: () => shed++,
           onLost: () => lost++,
         });
         opened.push({ client, spec });
@@ -64,7 +66,7 @@ function start(msgsPerS: number, textBytes: number): void {
   stopSending();
   local = new LatencyHistogram();
   cross = new LatencyHistogram();
-  delivered = acked = sent = lost = 0;
+  delivered = acked = shed = sent = lost = 0;
   windowStart = clock();
   if (senders.length === 0 || msgsPerS <= 0) return;
   let turn = 0;
@@ -87,7 +89,16 @@ function stopSending(): void {
 
 function stop(): WindowStats {
   stopSending();
-  const stats: WindowStats = { ms: clock() - windowStart, sent, acked, delivered, local: local.snapshot(), cross: cross.snapshot(), lost };
+  const stats: WindowStats = {
+    ms: clock() - windowStart,
+    sent,
+    acked,
+    shed,
+    delivered,
+    local: local.snapshot(),
+    cross: cross.snapshot(),
+    lost,
+  };
   windowStart = 0;
   return stats;
 }

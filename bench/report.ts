@@ -14,6 +14,8 @@ export function nearestTarget(w: WorkloadResult): WindowResult | undefined {
 }
 
 export interface Headline {
+  /** Heap bytes per idle connection, the pubsub mode's over stock Socket.IO's (target <= 0.6). */
+  readonly heapPerConnVsStock: number | null;
   /** The pubsub mode's CPU per delivery over stock Socket.IO's, per workload (target ≤ 1.05). */
   readonly cpuVsStock: Record<string, number | null>;
   /** Cross-node minus local p99 in the pubsub mode, at the kept-up load nearest 100k deliveries/s (target ≤ 3 ms). */
@@ -24,9 +26,19 @@ export interface Headline {
   /** p99 of delivered messages at 2× the sustained load (target < 250 ms), the pubsub mode's ("ours") and stock's. */
   readonly overloadP99Ms: Record<
     string,
-    { ours: number | null; stock: number | null; oursRssGrowthMB: number | null; stockRssGrowthMB: number | null }
+    {
+      ours: number | null;
+      stock: number | null;
+      oursRssGrowthMB: number | null;
+      stockRssGrowthMB: number | null;
+      /** Share of the messages sent in the 2x window that our nodes refused with `overloaded`. */
+      oursShedPct: number | null;
+    }
   >;
 }
+
+/** Messages refused with `overloaded` over those sent, in percent. */
+export const shedPct = (w: WindowResult) => (w.sent > 0 ? round((100 * w.shed) / w.sent, 1) : null);
 
 const find = (r: BenchResult, mode: BenchMode) => r.results.find((m) => m.mode === mode && !m.error);
 const wl = (m: ModeResult | undefined, name: string) => m?.workloads.find((w) => w.name === name);
@@ -58,9 +70,11 @@ export function headline(r: BenchResult): Headline {
       stock: s?.overload.latencyMs.p99 ?? null,
       oursRssGrowthMB: growth(o),
       stockRssGrowthMB: growth(s),
+      oursShedPct: o ? shedPct(o.overload) : null,
     };
   }
-  return { cpuVsStock, crossMinusLocalP99Ms, overloadP99Ms };
+  const heapPerConnVsStock = ratio(ours?.idle?.heapPerConnB, stock?.idle?.heapPerConnB);
+  return { heapPerConnVsStock, cpuVsStock, crossMinusLocalP99Ms, overloadP99Ms };
 }
 
 function fmt(n: number | null | undefined, digits = 1): string {
@@ -91,6 +105,25 @@ export function formatApiRows(rows: ApiBenchRow[], error?: string): string {
   return table(['backend API', 'unit', 'value', 'ratio', 'against'], cells);
 }
 
+/** Memory per idle connection, one row per mode: the heap figure against stock's and raw ws's, and RSS for reference. */
+function memoryTable(r: BenchResult): string {
+  const stock = find(r, 'stock')?.idle;
+  const raw = find(r, 'raw-ws')?.idle;
+  const rows = r.results
+    .filter((m) => !m.error && m.idle)
+    .map((m) => [
+      m.label,
+      String(m.idle!.connections),
+      String(m.idle!.heapPerConnB),
+      x(ratio(m.idle!.heapPerConnB, stock?.heapPerConnB)),
+      x(ratio(m.idle!.heapPerConnB, raw?.heapPerConnB)),
+      fmt(m.idle!.heapBaseMB, 1),
+      fmt(m.idle!.rssPerConnKB, 1),
+      fmt(m.idle!.setupPerS, 0),
+    ]);
+  return table(['mode', 'idle', 'heap B/conn', 'x(stock)', 'x(raw-ws)', 'heap base MB', 'RSS KB/conn', 'conn/s'], rows);
+}
+
 /** The human-readable summary: throughput and latency, then resources, then the targets. */
 export function formatTable(r: BenchResult): string {
   const raw = find(r, 'raw-ws');
@@ -100,7 +133,7 @@ export function formatTable(r: BenchResult): string {
   const res: string[][] = [];
   for (const m of r.results) {
     if (m.error) {
-      perf.push([m.label, 'FAILED', m.error.split('\n')[0].slice(0, 60), ...Array(10).fill('')]);
+      perf.push([m.label, 'FAILED', m.error.split('\n')[0].slice(0, 60), ...Array(11).fill('')]);
       continue;
     }
     for (const w of m.workloads) {
@@ -118,6 +151,7 @@ export function formatTable(r: BenchResult): string {
         fmt(w.fixed.latencyMs.max, 1),
         w.fixed.crossMs ? `${fmt(w.fixed.localMs.p99, 2)}/${fmt(w.fixed.crossMs.p99, 2)}` : '-',
         fmt(w.overload.latencyMs.p99, 1),
+        fmt(shedPct(w.overload), 1),
         `${fmt(w.overload.rssStartMB, 0)}→${fmt(w.overload.rssMaxMB, 0)}`,
         String(w.overload.lostConnections),
       ]);
@@ -130,8 +164,6 @@ export function formatTable(r: BenchResult): string {
         fmt(w.capacity.atSustained.cpuUsPerDelivery, 2),
         fmt(w.fixed.redisCores, 2),
         fmt(w.capacity.atSustained.loadMaxWorkerCores, 2),
-        fmt(m.idle?.rssPerConnKB, 1),
-        fmt(m.idle?.setupPerS, 0),
       ]);
     }
   }
@@ -149,6 +181,7 @@ export function formatTable(r: BenchResult): string {
         'maxms',
         'p99 loc/x',
         '2x p99',
+        '2x shed %',
         '2x RSS MB',
         'lost',
       ],
@@ -156,22 +189,18 @@ export function formatTable(r: BenchResult): string {
     ),
   );
   out.push('');
-  out.push(
-    table(
-      ['mode', 'workload', 'CPU us/dlv', 'x(raw-ws)', 'x(single-node)', 'at sust', 'redis cores', 'load max', 'KB/conn', 'conn/s'],
-      res,
-    ),
-  );
+  out.push(table(['mode', 'workload', 'CPU us/dlv', 'x(raw-ws)', 'x(single-node)', 'at sust', 'redis cores', 'load max'], res));
+  out.push('', memoryTable(r));
   if (r.api) out.push('', formatApiRows(r.api.rows, r.api.error));
   const h = headline(r);
-  out.push('');
+  out.push('', `idle connection: heap ours/stock ${x(h.heapPerConnVsStock)} (target <= 0.6x)`);
   for (const name of Object.keys(h.cpuVsStock)) {
     const c = h.crossMinusLocalP99Ms[name];
     const o = h.overloadP99Ms[name];
     out.push(
       `${name}: CPU/delivery ours/stock ${x(h.cpuVsStock[name])} (target <= 1.05x); ` +
         (c ? `cross-local p99 ${fmt(c.diffMs, 2)} ms at ${fmt(c.deliveriesPerS, 0)} deliveries/s (target <= 3 ms at 100k/s); ` : '') +
-        `2x p99 ours ${fmt(o.ours, 1)} ms, stock ${fmt(o.stock, 1)} ms (target < 250 ms); ` +
+        `2x p99 ours ${fmt(o.ours, 1)} ms (${fmt(o.oursShedPct, 1)} % shed), stock ${fmt(o.stock, 1)} ms (target < 250 ms); ` +
         `RSS growth ours ${fmt(o.oursRssGrowthMB, 1)} MB, stock ${fmt(o.stockRssGrowthMB, 1)} MB`,
     );
   }
@@ -181,8 +210,11 @@ export function formatTable(r: BenchResult): string {
     `ours: the pubsub mode; cap/s: most deliveries/s seen (+: ramp ended first); ` +
       `sust/s: highest load kept up with (>=95 % delivered, p99 < 100 ms); ` +
       `p50/p99/max and loc/x at the fixed load of ${fmt(r.sizes.fixedDeliveriesPerS, 0)} deliveries/s; ` +
-      `2x: twice the sustained load for ${r.sizes.overloadMs / 1000} s; ` +
-      `CPU: all server processes incl. redis-server; load max: busiest load worker in cores (near 1.0 = the load generator was the limit).`,
+      `2x: twice the sustained load for ${r.sizes.overloadMs / 1000} s, shed %: messages answered \`overloaded\` (not lost); ` +
+      `CPU: all server processes incl. redis-server; ` +
+      `load max: busiest load worker in cores (near 1.0 = the load generator was the limit); ` +
+      `heap B/conn: growth of heapUsed + external after a full GC over ${fmt(r.sizes.idleConnections, 0)} idle connections, ` +
+      `RSS KB/conn the RSS growth over them (depends on the pages mapped before: not a per-connection figure).`,
     `machine: ${machine.cpus} cores (${machine.model}), node ${machine.node}, ` +
       `load average ${machine.loadavgStart.join(' ')} → ${machine.loadavgEnd.join(' ')}; ${r.seconds} s`,
   );

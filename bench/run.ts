@@ -3,7 +3,7 @@ import { LatencyHistogram } from '../tools/histogram';
 import { finiteOrNull, round } from '../tools/numbers';
 import { type ProcSample, sampleAll, sum } from '../tools/procstat';
 import { type ApiBenchRow, runApiBench } from './api';
-import { type BenchMode, MODE_LABELS, type RunningServers, startServers } from './servers';
+import { type BenchMode, type HeapSample, MODE_LABELS, type RunningServers, startServers } from './servers';
 import type { Sizes, WorkloadSpec } from './sizes';
 import { Workers } from './workers';
 import type { ClientSpec, ConnectReply, WindowStats } from './worker-protocol';
@@ -22,6 +22,8 @@ export interface WindowResult {
   readonly seconds: number;
   readonly sent: number;
   readonly acked: number;
+  /** Messages the server refused with `overloaded` (shed, answered): not delivered, and not lost either. */
+  readonly shed: number;
   readonly delivered: number;
   readonly lostConnections: number;
   readonly latencyMs: Latency;
@@ -68,14 +70,19 @@ export interface ModeResult {
     readonly connections: number;
     readonly failed: number;
     readonly setupPerS: number;
+    /** Growth of the nodes' RSS over the connections: depends on which pages were mapped before, not only on them. */
     readonly rssPerConnKB: number;
+    /** Growth of the nodes' heapUsed + external after a full GC (bench/heap-probe.cjs) over the connections. */
+    readonly heapPerConnB: number;
+    /** The nodes' heapUsed + external after a full GC, before the connections opened. */
+    readonly heapBaseMB: number;
   } | null;
   readonly workloads: WorkloadResult[];
   readonly error?: string;
 }
 
-/** 2: modes named (raw-ws … sharded); 1 had the letters a, b, c, s, d and a `variant`. */
-export const BENCH_RESULT_VERSION = 2;
+/** 3: idle.heapPerConnB; 2: modes named (raw-ws … sharded); 1 had the letters a, b, c, s, d and a `variant`. */
+export const BENCH_RESULT_VERSION = 3;
 
 export interface BenchResult {
   readonly version: typeof BENCH_RESULT_VERSION;
@@ -200,8 +207,11 @@ async function measureMode(servers: RunningServers, workers: Workers, sizes: Siz
   const label = MODE_LABELS[servers.mode];
   const nodes = servers.urls.length;
   const idle = await measureIdle(servers, workers, sizes);
-  const { connections, setupPerS, rssPerConnKB } = idle;
-  log(`${label}: ${connections} idle connections, ${Math.round(setupPerS)} handshakes/s, ${rssPerConnKB.toFixed(1)} KB RSS each`);
+  const { connections, setupPerS, rssPerConnKB, heapPerConnB } = idle;
+  log(
+    `${label}: ${connections} idle connections, ${Math.round(setupPerS)} handshakes/s, ` +
+      `${Math.round(heapPerConnB)} heap bytes and ${rssPerConnKB.toFixed(1)} KB RSS each`,
+  );
   const workloads: WorkloadResult[] = [];
   for (const spec of sizes.workloads) {
     workloads.push(await measureWorkload(spec, servers, workers, sizes, (l) => log(`${label} ${spec.name}: ${l}`)));
@@ -230,6 +240,7 @@ async function measureIdle(servers: RunningServers, workers: Workers, sizes: Siz
   }));
   // A settled heap first, so that start-up garbage is not counted against the connections.
   await sleep(200);
+  const heapBefore = heapBytes(await servers.heap());
   const before = sum(sampleAll(servers.nodePids), 'rssBytes');
   const replies = await connectAll(workers, servers, specs, sizes.connectConcurrency);
   const opened = replies.reduce((s, r) => s + r.opened, 0);
@@ -237,11 +248,23 @@ async function measureIdle(servers: RunningServers, workers: Workers, sizes: Siz
   const seconds = Math.max(...replies.map((r) => r.ms)) / 1000;
   await sleep(Math.min(1_000, 200 + k / 5));
   const after = sum(sampleAll(servers.nodePids), 'rssBytes');
+  // After the RSS sample: the probe's GC would shrink it.
+  const heapAfter = heapBytes(await servers.heap());
   await workers.all(() => ({ type: 'close' }));
   if (opened === 0)
     throw new Error(`no idle connection could be opened: ${replies.find((r) => r.firstError)?.firstError ?? 'unknown error'}`);
-  return { connections: opened, failed, setupPerS: round(opened / seconds, 1), rssPerConnKB: round((after - before) / 1024 / opened, 2) };
+  return {
+    connections: opened,
+    failed,
+    setupPerS: round(opened / seconds, 1),
+    rssPerConnKB: round((after - before) / 1024 / opened, 2),
+    heapPerConnB: Math.round((heapAfter - heapBefore) / opened),
+    heapBaseMB: round(heapBefore / MB, 1),
+  };
 }
+
+/** What the nodes' JS objects hold after a full GC: V8's heap and the memory outside it (Buffers). */
+const heapBytes = (samples: HeapSample[]) => samples.reduce((s, h) => s + h.heapUsed + h.external, 0);
 
 interface Ctx {
   readonly servers: RunningServers;
@@ -358,7 +381,8 @@ function describe(w: WindowResult): string {
   return (
     `${Math.round(w.offeredMsgsPerS)} msg/s offered → ${Math.round(w.deliveredPerS)} deliveries/s ` +
     `(${Math.round((100 * w.deliveredPerS) / w.expectedDeliveriesPerS)} %), p50 ${w.latencyMs.p50} p99 ${w.latencyMs.p99} ms${cross}, ` +
-    `${w.cpuUsPerDelivery?.toFixed(2)} µs CPU/delivery, load ${w.loadMaxWorkerCores.toFixed(2)} cores max`
+    `${w.cpuUsPerDelivery?.toFixed(2)} µs CPU/delivery, load ${w.loadMaxWorkerCores.toFixed(2)} cores max` +
+    (w.shed > 0 ? `, ${w.shed} of ${w.sent} shed` : '')
   );
 }
 
@@ -393,6 +417,7 @@ async function runWindow(ctx: Ctx, msgsPerS: number, ms: number): Promise<Window
     seconds: round(seconds, 3),
     sent: stats.reduce((s, w) => s + w.sent, 0),
     acked: stats.reduce((s, w) => s + w.acked, 0),
+    shed: stats.reduce((s, w) => s + w.shed, 0),
     delivered,
     lostConnections: stats.reduce((s, w) => s + w.lost, 0),
     latencyMs: latency(all),

@@ -53,7 +53,34 @@ export interface RunningServers {
   readonly urls: string[];
   readonly nodePids: number[];
   readonly redisPids: number[];
+  /** Each node's memory after a full GC (bench/heap-probe.cjs), in node order. */
+  heap(): Promise<HeapSample[]>;
   stop(): Promise<void>;
+}
+
+/** What bench/heap-probe.cjs reports: process.memoryUsage() after a full GC. */
+export interface HeapSample {
+  /** False when the process ran without --expose-gc: the figures then include garbage. */
+  readonly gc: boolean;
+  readonly heapUsed: number;
+  /** Memory outside the V8 heap held by JS objects, ArrayBuffers (socket Buffers) included. */
+  readonly external: number;
+  readonly arrayBuffers: number;
+  readonly rss: number;
+  /** With HEAP_PROBE_SNAPSHOTS set: the heap snapshot written with this sample. */
+  readonly snapshot?: string;
+}
+
+export const HEAP_PROBE = join(ROOT, 'bench', 'heap-probe.cjs');
+/** Every server process runs with these before its script: the probe is the bench's, not the bundle's. */
+const PROBE_ARGS = ['--expose-gc', '--require', HEAP_PROBE];
+const PROBE_MARK = 'heap-probe ';
+// A heap snapshot (HEAP_PROBE_SNAPSHOTS) of a service node takes a minute or more on a busy machine.
+const PROBE_TIMEOUT_MS = 900_000;
+
+interface ServerProcess {
+  readonly child: ChildProcess;
+  heap(): Promise<HeapSample>;
 }
 
 export interface StartOptions {
@@ -69,12 +96,32 @@ export const SERVICE_ENV: NodeJS.ProcessEnv = { ...UNTHROTTLED_ENV, MAX_CONNECTI
 
 const tsxArgs = (file: string) => ['--import', 'tsx', join(ROOT, 'bench', file)];
 
-async function spawnServer(args: string[], env: NodeJS.ProcessEnv, ready: string): Promise<ChildProcess> {
+async function spawnServer(args: string[], env: NodeJS.ProcessEnv, ready: string): Promise<ServerProcess> {
   const merged: NodeJS.ProcessEnv = { ...process.env };
   // The shell's own Redis or adapter settings must not leak into a mode that has none.
   for (const key of ['REDIS_URL', 'ADAPTER', 'LOG_LEVEL']) delete merged[key];
   for (const [key, value] of Object.entries(env)) if (value !== undefined) merged[key] = value;
-  return spawnUntil(process.execPath, args, { env: merged, isReady: (line) => line.includes(ready), timeoutMs: 30_000 });
+  const waiting: Array<(s: HeapSample) => void> = [];
+  const onLine = (line: string) => {
+    const at = line.indexOf(PROBE_MARK);
+    if (at >= 0) waiting.shift()?.(JSON.parse(line.slice(at + PROBE_MARK.length)) as HeapSample);
+  };
+  const child = await spawnUntil(process.execPath, [...PROBE_ARGS, ...args], {
+    env: merged,
+    isReady: (line) => line.includes(ready),
+    timeoutMs: 30_000,
+    onLine,
+  });
+  const heap = () =>
+    new Promise<HeapSample>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`pid ${child.pid} did not answer the heap probe`)), PROBE_TIMEOUT_MS);
+      waiting.push((s) => {
+        clearTimeout(timer);
+        resolve(s);
+      });
+      child.kill('SIGUSR2');
+    });
+  return { child, heap };
 }
 
 async function redisPid(url: string): Promise<number> {
@@ -90,10 +137,10 @@ async function redisPid(url: string): Promise<number> {
 }
 
 export async function startServers(mode: BenchMode, opts: StartOptions): Promise<RunningServers> {
-  const children: ChildProcess[] = [];
+  const children: ServerProcess[] = [];
   const stops: Array<() => Promise<unknown>> = [];
   const stopAll = async () => {
-    await Promise.all(children.map((c) => stopProcess(c, 'SIGTERM', 10_000)));
+    await Promise.all(children.map((c) => stopProcess(c.child, 'SIGTERM', 10_000)));
     for (const s of stops.reverse()) await s();
   };
   try {
@@ -130,8 +177,14 @@ export async function startServers(mode: BenchMode, opts: StartOptions): Promise
       mode,
       protocol: mode === 'raw-ws' ? 'raw' : 'sio',
       urls: ports.map((p) => `http://127.0.0.1:${p}`),
-      nodePids: started.map((c) => c.pid!),
+      nodePids: started.map((c) => c.child.pid!),
       redisPids,
+      // One at a time: a full GC is CPU-bound, and two at once on a 2-core machine would race the rest.
+      heap: async () => {
+        const samples: HeapSample[] = [];
+        for (const c of started) samples.push(await c.heap());
+        return samples;
+      },
       stop: stopAll,
     };
   } catch (err) {

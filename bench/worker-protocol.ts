@@ -27,7 +27,10 @@ export interface ConnectReply {
 export interface WindowStats {
   readonly ms: number;
   readonly sent: number;
+  /** Acks that accepted the message. */
   readonly acked: number;
+  /** Acks that refused it with `overloaded`: shed by the server, counted apart from what was lost. */
+  readonly shed: number;
   readonly delivered: number;
   readonly local: HistogramSnapshot;
   readonly cross: HistogramSnapshot;

@@ -19,6 +19,8 @@ export const SERVICE_METRICS = {
   connectedClients: { name: 'ConnectedClients', unit: 'Count', statistic: 'Average' },
   /** Chat messages accepted from clients. */
   messagesIn: { name: 'MessagesIn', unit: 'Count', statistic: 'Sum' },
+  /** Chat messages refused with `overloaded` while the node was overloaded (SHED_LOAD_LAG_MS): answered, never delivered. */
+  messagesShed: { name: 'MessagesShed', unit: 'Count', statistic: 'Sum' },
   /** Chat messages written to local sockets (one per receiving socket). */
   messagesDelivered: { name: 'MessagesDelivered', unit: 'Count', statistic: 'Sum' },
   /** Failed Redis commands and client errors seen by the adapter's Redis clients. */

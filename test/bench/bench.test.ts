@@ -32,6 +32,9 @@ describe('bench harness', () => {
       expect(mode.idle!.connections).toBe(TINY.idleConnections);
       expect(mode.idle!.setupPerS).toBeGreaterThan(0);
       expect(mode.idle!.rssPerConnKB).toBeTypeOf('number');
+      // Every idle socket holds some heap after a full GC; a probe that did not run would give 0 or NaN.
+      expect(mode.idle!.heapPerConnB).toBeGreaterThan(0);
+      expect(mode.idle!.heapBaseMB).toBeGreaterThan(1);
       expect(mode.workloads.map((w) => w.name)).toEqual(['fanout', 'small']);
       for (const w of mode.workloads) {
         isWindow(w.fixed);
@@ -40,6 +43,9 @@ describe('bench harness', () => {
         expect(w.capacity.deliveredPerS).toBeGreaterThan(0);
         expect(w.capacity.sustainedMsgsPerS).toBeGreaterThan(0);
         isWindow(w.overload);
+        // Shed messages (answered `overloaded`) are counted apart from lost connections, even when there are none.
+        expect(w.overload.shed).toBeGreaterThanOrEqual(0);
+        expect(w.overload.shed).toBeLessThanOrEqual(w.overload.sent);
         expect(w.overload.offeredMsgsPerS).toBeCloseTo(2 * w.capacity.sustainedMsgsPerS, 0);
         expect(w.overload.rssMaxMB).toBeGreaterThanOrEqual(w.overload.rssStartMB);
       }
@@ -52,9 +58,12 @@ describe('bench harness', () => {
       'fanout 1x10',
       'small 3x4',
       'CPU us/dlv',
-      'KB/conn',
+      'heap B/conn',
+      'RSS KB/conn',
       'conn/s',
+      'idle connection: heap ours/stock',
       '2x p99',
+      '2x shed %',
     ]) {
       expect(table).toContain(text);
     }

@@ -5,6 +5,7 @@ import { type App, createApp } from '../../service/src/app';
 import { loadConfig } from '../../service/src/config';
 import { createLogger } from '../../service/src/logger';
 import { LagMonitor } from '../../service/src/admission/overload';
+import { UNTHROTTLED_ENV } from '../../local/service-node';
 import { closeAllClients, openClient } from '../helpers/clients';
 
 describe('LagMonitor', () => {
@@ -28,6 +29,22 @@ describe('LagMonitor', () => {
     tickAt(600);
     expect(m.overloaded()).toBe(false);
     expect(m.lagMs).toBe(100);
+  });
+
+  it('counts as overloaded while the next tick is overdue by more than the threshold, before that tick fires', () => {
+    let t = 0;
+    const m = new LagMonitor(100, 50, () => t);
+    m.start();
+    try {
+      // The tick is due at 50: at 120 it is 70 ms late, at 200 150 ms late, and no tick has run (a loop busy with one batch).
+      t = 120;
+      expect(m.overloaded()).toBe(false);
+      t = 200;
+      expect(m.overloaded()).toBe(true);
+      expect(m.lagMs).toBe(0);
+    } finally {
+      m.stop();
+    }
   });
 
   it('never reports overload with a threshold of 0', () => {
@@ -66,7 +83,54 @@ describe('load shedding in a running node', () => {
       // A stalled event loop, as a CPU-bound node has.
     }
     expect(await during).toEqual({ ok: false, error: { code: 'overloaded', message: expect.any(String) } });
+    // Shed, and counted as shed: not as accepted, and the operator sees it (MessagesShed).
+    expect(app.metrics.snapshot()).toMatchObject({ messagesShed: 1, messagesIn: 1 });
     await expect.poll(() => client.request('chat:message', { text: 'after' }), { timeout: 5_000 }).toMatchObject({ ok: true });
     expect(client.messages.map((m) => m.text)).not.toContain('during');
   });
+});
+
+describe('load shedding under a real overload', () => {
+  let server: Server;
+  let app: App;
+  let url: string;
+  beforeAll(async () => {
+    server = createServer();
+    // The limits are raised so that only the lag decides; 50 ms so that the test's burst is well past it on any machine.
+    const config = loadConfig({ ...UNTHROTTLED_ENV, SHED_LOAD_LAG_MS: '50', LOG_LEVEL: 'silent' });
+    app = createApp(server, config, { logger: createLogger({ level: 'silent', nodeId: 'flood' }), nodeId: 'flood' });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await app.ready;
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    closeAllClients();
+    await app?.close();
+  });
+
+  it(
+    'sheds part of a burst that one node cannot fan out in time, answers each shed message, and counts it',
+    { timeout: 60_000 },
+    async () => {
+      const room = 'flood';
+      const members = await Promise.all(Array.from({ length: 40 }, () => openClient(url)));
+      await Promise.all(members.map((m) => m.join(room)));
+      const [sender] = members;
+      // 1 500 messages at once, each to 40 sockets: more work than the node does before its lag timer is overdue.
+      const acks = await Promise.all(
+        Array.from({ length: 1_500 }, (_, i) => sender.request<{ id: string }>('chat:message', { room, text: `m${i}` })),
+      );
+      const shed = acks.filter((a) => !a.ok && a.error.code === 'overloaded').length;
+      const accepted = acks.filter((a) => a.ok).length;
+      expect(shed).toBeGreaterThan(0);
+      expect(shed + accepted).toBe(acks.length);
+      expect(app.metrics.snapshot()).toMatchObject({ messagesShed: shed, messagesIn: accepted });
+      // What was shed is never delivered; what was accepted is, to every member.
+      const texts = new Set(acks.flatMap((a, i) => (a.ok ? [`m${i}`] : [])));
+      await expect
+        .poll(() => members.every((m) => m.messages.filter((x) => texts.has(x.text)).length === accepted), { timeout: 30_000 })
+        .toBe(true);
+      expect(members.every((m) => m.messages.length === accepted)).toBe(true);
+    },
+  );
 });

@@ -10,7 +10,7 @@ import { limitConnections } from './connection-limits';
 import { authenticateHandshakes } from './handshake-auth';
 import { gateHandshakes } from './handshake-gate';
 import { originPolicy } from './origin-policy';
-import { guardPackets, type PacketGuard } from './packet-guard';
+import { PacketGuards } from './packet-guard';
 import { type EngineConn, PreAuthSessions } from './pre-auth';
 import { SampledLog } from './sampled-log';
 
@@ -33,6 +33,19 @@ export interface AdmissionDeps {
   lifecycle(): Lifecycle;
 }
 
+/** What log lines say for a connection whose address was never read (none that passed the engine's handshake). */
+const UNKNOWN_ADDRESS = 'unknown';
+
+/**
+ * Drops the connection's reference to its handshake request (the Socket.IO docs' memory-usage advice): an IncomingMessage with
+ * its headers, raw headers, parser state and query, about 1 KB per connection that nothing reads after the handshake. What the
+ * node needs of it is taken before: the client address (`ips`), the Origin and the pre-auth budget (allowRequest, earlier).
+ * Socket.IO's handshake, built at the CONNECT, then has empty headers and query; the service reads only its `auth`.
+ */
+function releaseRequest(conn: EngineConn): void {
+  (conn as { request: unknown }).request = null;
+}
+
 /**
  * Everything between a request and a socket with an identity, in the order a request meets it:
  * the handshake gate, the pre-auth budget, the packet guard, the connection limit and the token.
@@ -43,13 +56,14 @@ export function createAdmission(config: Config, deps: AdmissionDeps): Admission 
   const refusedLog = new SampledLog(logger, 'info', 'handshake refused', config.logRefusalsPerS);
   const closedLog = new SampledLog(logger, 'warn', 'connection closed by the guard', config.logRefusalsPerS);
   const faultLog = new SampledLog(logger, 'error', 'packet guard failed', config.logRefusalsPerS);
-  const guards = new WeakMap<EngineConn, PacketGuard>();
   const ips = new WeakMap<EngineConn, string>();
+  // Set at install(): the guard asks the server for its namespaces.
+  let guards: PacketGuards | undefined;
 
   const closeConn = (conn: EngineConn, reason: CloseReason) => {
     metrics.increment('connectionsClosedByGuard');
     closedLog.write({ reason, ip: ips.get(conn) });
-    const socket = guards.get(conn)?.anySocket();
+    const socket = guards?.anySocket(conn);
     // A client with a socket then sees `io server disconnect`, which its library does not retry by itself.
     if (socket) socket.disconnect(true);
     else conn.close();
@@ -73,37 +87,46 @@ export function createAdmission(config: Config, deps: AdmissionDeps): Admission 
     },
   });
 
+  // The address is read once, from the handshake's request, and kept per connection: the request itself is released (below).
+  const addressOf = (socket: Socket) => ips.get(socket.conn as EngineConn) ?? UNKNOWN_ADDRESS;
   const refusedConnect = (socket: Socket, err: Error) => {
     metrics.increment('handshakesRefused');
-    refusedLog.write({ code: err.message, reason: err instanceof Refusal ? err.reason : 'error', ip: clientAddress(socket.request, hops) });
+    refusedLog.write({ code: err.message, reason: err instanceof Refusal ? err.reason : 'error', ip: addressOf(socket) });
   };
 
   function install(io: Server): void {
     io.use(closingOnRefusal(limitConnections(io, config.limits.maxConnections), refusedConnect));
     io.use(closingOnRefusal(authenticateHandshakes(config.auth), refusedConnect));
+    const guard = (guards = new PacketGuards({
+      limits: config.limits,
+      hasNamespace: (nsp) => io._nsps.has(nsp),
+      connecting: (conn) => preAuth.connecting(conn),
+      violation: closeConn,
+      fault: (err) => faultLog.write({ err }),
+    }));
+    // Listeners shared by every connection and socket (called with it as `this`): no closures per connection.
+    const leftBudget = function (this: EngineConn) {
+      preAuth.remove(this);
+    };
+    // A connection whose socket left, but that stays open, is unauthenticated again.
+    const unauthenticated = function (this: Socket) {
+      const conn = this.conn as EngineConn;
+      if (conn.readyState === 'open') preAuth.opened(conn, ips.get(conn) ?? UNKNOWN_ADDRESS);
+    };
     io.engine.on('connection', (conn: EngineConn) => {
       const ip = clientAddress(conn.request, hops);
       ips.set(conn, ip);
+      releaseRequest(conn);
       preAuth.opened(conn, ip);
-      conn.once('close', () => preAuth.remove(conn));
-      const guard = guardPackets(conn, {
-        limits: config.limits,
-        hasNamespace: (nsp) => io._nsps.has(nsp),
-        connecting: () => preAuth.connecting(conn),
-        violation: (reason) => closeConn(conn, reason),
-        fault: (err) => faultLog.write({ err }),
-      });
-      guards.set(conn, guard);
+      conn.on('close', leftBudget);
+      guard.watch(conn);
     });
     const watch = (nsp: string, socket: Socket) => {
       const conn = socket.conn as EngineConn;
-      guards.get(conn)?.connected(nsp, socket);
+      guard.connected(conn, nsp, socket);
       if (nsp !== '/') return;
       preAuth.remove(conn);
-      // A connection whose socket left, but that stays open, is unauthenticated again.
-      socket.once('disconnect', () => {
-        if (conn.readyState === 'open') preAuth.opened(conn, ips.get(conn) ?? clientAddress(conn.request, hops));
-      });
+      socket.on('disconnect', unauthenticated);
     };
     for (const nsp of io._nsps.values()) nsp.on('connection', (socket: Socket) => watch(nsp.name, socket));
     io.on('new_namespace', (nsp) => nsp.on('connection', (socket: Socket) => watch(nsp.name, socket)));
@@ -113,7 +136,7 @@ export function createAdmission(config: Config, deps: AdmissionDeps): Admission 
     allowRequest,
     install,
     preAuthSessions: () => preAuth.size,
-    addressOf: (socket) => clientAddress(socket.request, hops),
+    addressOf,
     close() {
       for (const log of [refusedLog, closedLog, faultLog]) log.flush();
     },

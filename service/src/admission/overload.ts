@@ -40,7 +40,13 @@ export class LagMonitor {
     return this.smoothedMs;
   }
 
+  /**
+   * Overloaded when the smoothed lag is above the threshold, or when the next tick is already that
+   * late: a saturated loop works through one long batch of reads before the timer can fire, and
+   * every message late in that batch is known to be late without waiting for the tick.
+   */
   overloaded(): boolean {
-    return this.thresholdMs > 0 && this.smoothedMs > this.thresholdMs;
+    if (this.thresholdMs <= 0) return false;
+    return this.smoothedMs > this.thresholdMs || (this.timer !== undefined && this.now() - this.expected > this.thresholdMs);
   }
 }

@@ -9,6 +9,7 @@ export interface EngineConn {
   close(): void;
   on(event: 'packet', listener: (packet: { type: string; data?: unknown }) => void): unknown;
   once(event: 'close', listener: () => void): unknown;
+  on(event: 'close', listener: (this: EngineConn) => void): unknown;
 }
 
 interface Session {

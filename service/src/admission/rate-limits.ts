@@ -9,10 +9,19 @@ export type RateLimit = (socket: Socket, user: string) => void;
 
 export function createRateLimits(limits: Config['limits'], logger: Logger, addressOf: (socket: Socket) => string): RateLimit {
   const userBuckets = new SharedBuckets(() => new TokenBucket(limits.perUser.ratePerS, limits.perUser.burst));
+  const users = new WeakMap<Socket, string>();
+  // One listener for every socket (called with it as `this`), instead of a `once` wrapper and a closure each.
+  const release = function (this: Socket) {
+    const user = users.get(this);
+    if (user === undefined) return;
+    users.delete(this);
+    userBuckets.release(user);
+  };
   return (socket, user) => {
     const own = new TokenBucket(limits.perSocket.ratePerS, limits.perSocket.burst);
     const shared = userBuckets.acquire(user);
-    socket.once('disconnect', () => userBuckets.release(user));
+    users.set(socket, user);
+    socket.on('disconnect', release);
     let rejectedInARow = 0;
     socket.use((packet, next) => {
       if (own.take() && shared.take()) {

@@ -8,7 +8,10 @@ export const chatMessage = defineHandler({
   schema: chatPayload,
   handle({ room, text }, { io, socket, config, nodeId, identity, metrics, overloaded }, afterAck) {
     // Refusing costs an ack; accepting would cost a write to every member, and make every message later.
-    if (overloaded()) return failure('overloaded', 'the server is overloaded, retry shortly');
+    if (overloaded()) {
+      metrics.increment('messagesShed');
+      return failure('overloaded', 'the server is overloaded, retry shortly');
+    }
     const bytes = Buffer.byteLength(text, 'utf8');
     if (bytes > config.maxTextBytes) {
       return failure('payload_too_large', `text is ${bytes} bytes, the limit is ${config.maxTextBytes}`);

@@ -1,6 +1,6 @@
 import { failure } from '../../../contract/events';
 import type { HandlerContext } from './context';
-import { type Handler, listen } from './handler';
+import { bindContext, type Handler, listen, type SocketListener } from './handler';
 
 /**
  * The handlers of the client protocol, by event. The set of known events is the set of
@@ -21,13 +21,22 @@ export class EventRouter {
     return new Set(this.handlers.keys());
   }
 
+  /** One listener per handler and one for unknown events, shared by every socket: per-socket closures cost heap per connection. */
+  private readonly listeners = new Map<Handler, SocketListener>();
+  private readonly unknown = (event: string, ...args: unknown[]) => {
+    if (this.handlers.has(event)) return;
+    const ack = args.at(-1);
+    if (typeof ack === 'function') ack(failure('unknown_event', `unknown event ${JSON.stringify(event).slice(0, 80)}`));
+  };
+
   /** Installs every handler on the context's socket, and answers any other event that carries an ack. */
   attach(ctx: HandlerContext): void {
-    for (const handler of this.handlers.values()) listen(handler, ctx);
-    ctx.socket.onAny((event: string, ...args: unknown[]) => {
-      if (this.handlers.has(event)) return;
-      const ack = args.at(-1);
-      if (typeof ack === 'function') ack(failure('unknown_event', `unknown event ${JSON.stringify(event).slice(0, 80)}`));
-    });
+    bindContext(ctx);
+    for (const handler of this.handlers.values()) {
+      let listener = this.listeners.get(handler);
+      if (!listener) this.listeners.set(handler, (listener = listen(handler)));
+      ctx.socket.on(handler.event, listener);
+    }
+    ctx.socket.onAny(this.unknown);
   }
 }

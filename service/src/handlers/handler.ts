@@ -1,3 +1,4 @@
+import type { Socket } from 'socket.io';
 import type { z } from 'zod';
 import { type Ack, type AckFn, failure } from '../../../contract/events';
 import type { HandlerContext } from './context';
@@ -22,13 +23,27 @@ export function defineHandler<S extends z.ZodType, R extends object>(handler: Ha
 
 const noop = () => undefined;
 
+/** A listener Socket.IO calls with the socket as `this`. */
+export type SocketListener = (this: Socket, payload: unknown, ack?: unknown) => Promise<void>;
+
+/** Each socket's handler context, found from the socket a shared listener is called on. */
+const contexts = new WeakMap<Socket, HandlerContext>();
+
+/** Makes `ctx` the context of its socket's listeners; it goes with the socket. */
+export function bindContext(ctx: HandlerContext): void {
+  contexts.set(ctx.socket, ctx);
+}
+
 /**
- * Listens for one handler's event on one socket: validates the payload at the edge, always
- * answers through the ack (when the client sent one), and never lets an exception escape into Socket.IO.
+ * The listener for one handler's event, shared by every socket (bindContext gives each its context):
+ * validates the payload at the edge, always answers through the ack (when the client sent one), and
+ * never lets an exception escape into Socket.IO.
  */
-export function listen(handler: Handler, ctx: HandlerContext): void {
-  const { socket, logger } = ctx;
-  socket.on(handler.event, async (payload: unknown, ack?: unknown) => {
+export function listen(handler: Handler): SocketListener {
+  return async function (this: Socket, payload: unknown, ack?: unknown): Promise<void> {
+    const ctx = contexts.get(this);
+    if (!ctx) return;
+    const { socket, logger } = ctx;
     // A client may omit the ack, or send it in the payload's place.
     const respond: AckFn<object> =
       typeof ack === 'function' ? (ack as AckFn<object>) : typeof payload === 'function' ? (payload as AckFn<object>) : noop;
@@ -48,5 +63,5 @@ export function listen(handler: Handler, ctx: HandlerContext): void {
       logger.error({ err, event: handler.event, sid: socket.id }, 'handler failed');
       if (!answered) respond(failure('internal', 'internal error'));
     }
-  });
+  };
 }

@@ -143,12 +143,13 @@ describe('metrics publisher on the wire', () => {
     expect(first.target).toBe('GraniteServiceVersion20100801.PutMetricData');
     expect(first.contentType).toBe('application/x-amz-json-1.0');
     expect(first.body.Namespace).toBe(METRICS_NAMESPACE);
-    expect(first.body.MetricData).toHaveLength(8);
+    expect(first.body.MetricData).toHaveLength(9);
     const ts = (T0 + INTERVAL) / 1000;
     const got = byName(first.body.MetricData);
     const expectCount = (def: { name: string; unit: string }, value: number) =>
       expect(got.get(def.name)).toEqual({ MetricName: def.name, Dimensions: dims, Timestamp: ts, Value: value, Unit: def.unit });
     expectCount(SERVICE_METRICS.messagesIn, 3);
+    expectCount(SERVICE_METRICS.messagesShed, 0);
     expectCount(SERVICE_METRICS.messagesDelivered, 5);
     expectCount(SERVICE_METRICS.redisAdapterErrors, 1);
     expectCount(SERVICE_METRICS.redisReconnects, 0);
@@ -190,7 +191,8 @@ describe('metrics publisher on the wire', () => {
   it('splits a large backlog into PutMetricData calls of at most 1000 entries, oldest first, nothing lost', async () => {
     const { cw, logs, metrics, tick } = await setup({ mode: 'fail', config: { maxBuffered: 5_000 } });
     metrics.start();
-    for (let i = 0; i < 250; i += 1) {
+    // 200 intervals of 9 datapoints: more than one request's worth, less than two.
+    for (let i = 0; i < 200; i += 1) {
       metrics.increment('messagesIn');
       await tick();
     }
@@ -207,8 +209,8 @@ describe('metrics publisher on the wire', () => {
     const timestamps = all.map((d) => d.Timestamp);
     expect(timestamps).toEqual([...timestamps].sort((a, b) => a - b));
     const messagesIn = all.filter((d) => d.MetricName === SERVICE_METRICS.messagesIn.name);
-    expect(messagesIn).toHaveLength(250);
-    expect(messagesIn.reduce((s, d) => s + d.Value, 0)).toBe(250);
+    expect(messagesIn).toHaveLength(200);
+    expect(messagesIn.reduce((s, d) => s + d.Value, 0)).toBe(200);
     expect(metrics.stats().queued).toBe(0);
     expect(logs.lines.filter((l) => l.msg === OUTAGE_WARN)).toHaveLength(1);
     expect(logs.lines.filter((l) => l.msg === RECOVERED)).toEqual([expect.objectContaining({ level: 'info', droppedDatapoints: 0 })]);
