@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { type Ack, type AckFn, failure } from '../../../contract/events';
+import { holdWrites } from '../delivery/fast-broadcast';
 import type { HandlerContext } from './context';
 
 /** One client event and how it is answered. Registering it (EventRouter) is what makes its event known. */
@@ -42,6 +43,8 @@ export function listen(handler: Handler, ctx: HandlerContext): void {
     try {
       const response = await handler.handle(parsed.data, ctx, (fn) => (deferred = fn));
       answered = true;
+      // The ack and the sender's own copy of the broadcast after it leave in one write.
+      if (response.ok && deferred) holdWrites(socket);
       respond(response);
       if (response.ok) deferred?.();
     } catch (err) {
