@@ -97,6 +97,33 @@ describe('the broadcast fast path', () => {
     expect(got).toEqual(Array.from({ length: 200 }, (_, i) => i));
   });
 
+  it('delivers every broadcast in order across an upgrade from polling, and writes directly once on WebSocket', async () => {
+    installAdapter(io, counter());
+    const c = connect(url, { transports: ['polling', 'websocket'], forceNew: true });
+    clients.push(c);
+    const socket = await new Promise<Socket>((resolve) => io.once('connection', resolve));
+    const written = engineWrites([socket])[0];
+    const got: number[] = [];
+    c.on('seq', (n: number) => got.push(n));
+    const upgraded = new Promise<void>((resolve) => socket.conn.once('upgrade', () => resolve()));
+    // Broadcasts go out before, during and after the upgrade.
+    let n = 0;
+    const timer = setInterval(() => io.emit('seq', n++), 1);
+    await upgraded;
+    const afterUpgrade = n;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    clearInterval(timer);
+    const last = n - 1;
+    await new Promise<void>((resolve) => (got.at(-1) === last ? resolve() : c.on('seq', (x: number) => x === last && resolve())));
+    expect(got).toEqual(Array.from({ length: n }, (_, i) => i));
+    expect(engine(socket).transport.name).toBe('websocket');
+    const viaEngine = written.filter((d) => d.includes('"seq"')).length;
+    expect(viaEngine).toBeGreaterThan(0);
+    // Some broadcasts after the upgrade may still meet packets waiting in Engine.IO's buffer; the rest go direct.
+    expect(viaEngine).toBeLessThan(n);
+    expect(n - afterUpgrade).toBeGreaterThan(5);
+  });
+
   it('leaves acknowledged and volatile broadcasts to Socket.IO', async () => {
     installAdapter(io, counter());
     const sockets = await connectClients(['websocket', 'websocket']);
