@@ -107,7 +107,8 @@ const installed = new WeakSet<object>();
  * Puts the fast path on one adapter instance. `_encode` says whether this broadcast has a pre-encoded
  * frame (not for acknowledged or volatile broadcasts, whose per-socket work is more than a write); the
  * `apply` that follows it writes the frame to each socket that can take it, and calls the library's
- * writer for the others. Wrappers of `apply` installed after this one (the delivery count) see every socket.
+ * writer for the others. The delivery count's wrapper of `apply`, installed before this one, wraps the
+ * per-socket function this passes it, so it counts every socket, written directly or not.
  */
 export function installFastBroadcast(adapter: BroadcastInternals): void {
   if (installed.has(adapter)) return;
