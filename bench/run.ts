@@ -266,7 +266,8 @@ async function measureIdle(servers: RunningServers, workers: Workers, sizes: Siz
 /** What the nodes' JS objects hold after a full GC: V8's heap and the memory outside it (Buffers). */
 const heapBytes = (samples: HeapSample[]) => samples.reduce((s, h) => s + h.heapUsed + h.external, 0);
 
-interface Ctx {
+/** One workload's clients, connected, and what a window needs to drive and count them. */
+export interface Ctx {
   readonly servers: RunningServers;
   readonly workers: Workers;
   readonly sizes: Sizes;
@@ -274,20 +275,18 @@ interface Ctx {
   /** Each worker's share of the senders. */
   readonly shares: number[];
   readonly multiNode: boolean;
+  readonly clients: number;
+  readonly senders: number;
+  /** Connects the workload's clients again (after slow consumers were dropped). */
+  reconnect(): Promise<void>;
 }
 
-async function measureWorkload(
-  spec: WorkloadSpec,
-  servers: RunningServers,
-  workers: Workers,
-  sizes: Sizes,
-  log: (l: string) => void,
-): Promise<WorkloadResult> {
+/** Connects one workload's rooms: members alternate over the nodes, so that every room has local and cross-node receivers. */
+export async function openWorkload(spec: WorkloadSpec, servers: RunningServers, workers: Workers, sizes: Sizes): Promise<Ctx> {
   const n = servers.urls.length;
   const specs: ClientSpec[] = [];
   for (let r = 0; r < spec.rooms; r++) {
     for (let m = 0; m < spec.members; m++) {
-      // Members alternate over the nodes, so that every room has local and cross-node receivers.
       const node = (r + m) % n;
       specs.push({ url: servers.urls[node], node, room: `bench-${r}`, sender: m < spec.sendersPerRoom });
     }
@@ -304,7 +303,31 @@ async function measureWorkload(
     { length: workers.count },
     (_, i) => specs.filter((s, j) => s.sender && j % workers.count === i).length / senders,
   );
-  const ctx: Ctx = { servers, workers, sizes, roomSize: spec.members, shares, multiNode: n > 1 };
+  return {
+    servers,
+    workers,
+    sizes,
+    roomSize: spec.members,
+    shares,
+    multiNode: n > 1,
+    clients: specs.length,
+    senders,
+    reconnect: async () => {
+      await workers.all(() => ({ type: 'close' }));
+      await connect();
+    },
+  };
+}
+
+async function measureWorkload(
+  spec: WorkloadSpec,
+  servers: RunningServers,
+  workers: Workers,
+  sizes: Sizes,
+  log: (l: string) => void,
+): Promise<WorkloadResult> {
+  const ctx = await openWorkload(spec, servers, workers, sizes);
+  const { senders } = ctx;
   try {
     const fixedMsgs = sizes.fixedDeliveriesPerS / spec.members;
     await runWindow(ctx, fixedMsgs, sizes.warmupMs);
@@ -333,10 +356,8 @@ async function measureWorkload(
     const atSustained = sustained ?? fixed;
     const overloadMsgs = 2 * atSustained.offeredMsgsPerS;
     // Fresh clients when the ramp had slow consumers dropped.
-    if ([fixed, ...ramp].some((w) => w.lostConnections > 0)) {
-      await workers.all(() => ({ type: 'close' }));
-      await connect();
-    } else await drain(ctx);
+    if ([fixed, ...ramp].some((w) => w.lostConnections > 0)) await ctx.reconnect();
+    else await drain(ctx);
     const rss: number[] = [];
     const sampler = setInterval(() => rss.push(sum(sampleAll(servers.nodePids), 'rssBytes')), 250);
     const rssStart = sum(sampleAll(servers.nodePids), 'rssBytes');
@@ -354,7 +375,7 @@ async function measureWorkload(
       name: spec.name,
       rooms: spec.rooms,
       roomSize: spec.members,
-      clients: specs.length,
+      clients: ctx.clients,
       senders,
       fixed,
       ramp,
@@ -386,11 +407,12 @@ function describe(w: WindowResult): string {
   );
 }
 
-async function drain(ctx: Ctx): Promise<void> {
+export async function drain(ctx: Ctx): Promise<void> {
   await ctx.workers.all(() => ({ type: 'drain', quietMs: 100, maxMs: ctx.sizes.drainMaxMs }));
 }
 
-async function runWindow(ctx: Ctx, msgsPerS: number, ms: number): Promise<WindowResult> {
+/** Offers `msgsPerS` for `ms`; measures what was delivered, how soon, and the servers' CPU. */
+export async function runWindow(ctx: Ctx, msgsPerS: number, ms: number): Promise<WindowResult> {
   const { servers, workers } = ctx;
   const serverPids = [...servers.nodePids, ...servers.redisPids];
   const before = sampleAll([...serverPids, ...workers.pids]);

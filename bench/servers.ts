@@ -89,6 +89,8 @@ export interface StartOptions {
   readonly bundle?: string;
   /** Extra environment for every server process. */
   readonly env?: NodeJS.ProcessEnv;
+  /** Node options for each node process, before its script (e.g. --cpu-prof); not for Redis. @default none */
+  readonly nodeArgs?: readonly string[];
 }
 
 /** Rate limits are the service's defence, not what is measured: raised far above the offered load. */
@@ -161,12 +163,13 @@ export async function startServers(mode: BenchMode, opts: StartOptions): Promise
     const ports = await freePorts(count);
     const settled = await Promise.allSettled(
       ports.map((port, i) => {
+        const pre = opts.nodeArgs ?? [];
         const base = { PORT: String(port), HOST: '127.0.0.1', NODE_ID: `node-${i + 1}`, ...opts.env };
-        if (mode === 'raw-ws') return spawnServer(tsxArgs('raw-ws-server.ts'), base, 'listening');
-        if (mode === 'stock') return spawnServer(tsxArgs('stock-server.ts'), { ...base, REDIS_URL: redisUrl }, 'ready');
+        if (mode === 'raw-ws') return spawnServer([...pre, ...tsxArgs('raw-ws-server.ts')], base, 'listening');
+        if (mode === 'stock') return spawnServer([...pre, ...tsxArgs('stock-server.ts')], { ...base, REDIS_URL: redisUrl }, 'ready');
         // single-node runs without Redis, on the in-memory adapter; the others are ADAPTER modes.
         const redis: NodeJS.ProcessEnv = mode === 'single-node' ? {} : { REDIS_URL: redisUrl, ADAPTER: mode };
-        return spawnServer([opts.bundle ?? SERVICE_BUNDLE], { ...SERVICE_ENV, ...base, ...redis }, '"msg":"ready"');
+        return spawnServer([...pre, opts.bundle ?? SERVICE_BUNDLE], { ...SERVICE_ENV, ...base, ...redis }, '"msg":"ready"');
       }),
     );
     for (const r of settled) if (r.status === 'fulfilled') children.push(r.value);

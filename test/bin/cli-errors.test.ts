@@ -26,6 +26,18 @@ describe('every CLI: a bad command line is one message (and the usage, or where 
     ['bench.ts', ['--modes', 'c'], 'bench: --modes c was renamed: use --modes pubsub', 'usage: npm run bench'],
     ['bench.ts', ['--modes', 'raw-ws,d'], 'bench: --modes d was renamed: use --modes streams,sharded', 'usage: npm run bench'],
     [
+      'bench-ab.ts',
+      ['--rounds', '2'],
+      'bench:ab: --a FILE is required: the bundle to compare with (e.g. one built from main)',
+      'usage: npm run bench:ab',
+    ],
+    [
+      'bench-ab.ts',
+      ['--a', 'x.js', '--rounds', '0'],
+      'bench:ab: --rounds must be an integer from 1 to 50, got "0"',
+      'usage: npm run bench:ab',
+    ],
+    [
       'soak.ts',
       ['--connections', '1', '--minutes', '1'],
       'soak: --connections must be an integer from 2 to 20000, got "1"',

@@ -1,5 +1,6 @@
 import type { Server, ServerOptions, Socket } from 'socket.io';
 import type { Metrics } from '../metrics/publisher';
+import { type BroadcastInternals, installFastBroadcast } from './fast-broadcast';
 
 /** `apply` is private in the adapter's types; it is what every broadcast walks its target sockets with. */
 interface Walker {
@@ -12,7 +13,8 @@ const counted = new WeakSet<object>();
  * Installs `adapter` on the server (without one, keeps the in-memory adapter Socket.IO made) and
  * counts its deliveries. The count wraps the adapter instance, and io.adapter() replaces that
  * instance (once Redis is connected), so every install goes through here: it is the app's only
- * call to io.adapter(). Installing the same instance twice counts it once.
+ * call to io.adapter(). Installing the same instance twice counts it once. The broadcast fast path
+ * (fast-broadcast.ts) goes on the same instance.
  */
 export function installAdapter(io: Server, metrics: Pick<Metrics, 'increment'>, adapter?: ServerOptions['adapter']): void {
   if (adapter) io.adapter(adapter);
@@ -20,6 +22,8 @@ export function installAdapter(io: Server, metrics: Pick<Metrics, 'increment'>, 
   if (counted.has(instance)) return;
   counted.add(instance);
   countDeliveries(instance, metrics);
+  // After the count: the fast path's writer is what the count's wrapper of `apply` calls, so fast writes are counted too.
+  installFastBroadcast(instance as unknown as BroadcastInternals);
 }
 
 /**

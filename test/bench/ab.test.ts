@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { median, roundOrder, summarize, type AbRound, type AbSample } from '../../bench/ab';
+import { parseAbArgs } from '../../bench/ab-options';
+import { UsageError } from '../../tools/cli';
+
+const sample = (cpu: number, p99: number): AbSample => ({
+  cpuUsPerDelivery: cpu,
+  p99Ms: p99,
+  localP99Ms: p99,
+  crossP99Ms: p99,
+  deliveredPerS: 1,
+  deliveredShare: 1,
+  window: {} as AbSample['window'],
+});
+
+describe('bench:ab', () => {
+  it('alternates the order of the setups, so that over two rounds each has the same mean position', () => {
+    expect([roundOrder(0), roundOrder(1), roundOrder(2)]).toEqual([
+      ['A', 'B', 'stock'],
+      ['stock', 'B', 'A'],
+      ['A', 'B', 'stock'],
+    ]);
+  });
+
+  it('takes medians of the per-round ratios, leaving out rounds without a figure', () => {
+    expect(median([3, null, 1, 2])).toBe(2);
+    expect(median([4, 1, 2, 3])).toBe(2.5);
+    expect(median([null])).toBeNull();
+    const round = (a: number, b: number, s: number): AbRound => ({
+      order: roundOrder(0),
+      samples: { A: sample(a, 10), B: sample(b, 20), stock: sample(s, 10) },
+      ratios: {
+        'B/stock': { cpu: b / s, p99: 2, localP99: 2, crossP99: 2 },
+        'A/stock': { cpu: a / s, p99: 1, localP99: 1, crossP99: 1 },
+        'B/A': { cpu: b / a, p99: 2, localP99: 2, crossP99: 2 },
+      },
+    });
+    const m = summarize([round(10, 8, 10), round(10, 6, 10), round(12, 9, 10)]);
+    expect(m.ratios['B/stock'].cpu).toBe(0.8);
+    expect(m.samples.A.cpuUsPerDelivery).toBe(10);
+    expect(m.ratios['B/A'].crossP99).toBe(2);
+  });
+
+  it('needs --a, and names the option it refuses', () => {
+    expect(() => parseAbArgs([])).toThrow(UsageError);
+    expect(() => parseAbArgs([])).toThrow(/--a FILE is required/);
+    expect(() => parseAbArgs(['--a', 'x.js', '--workload', 'huge'])).toThrow(/--workload takes one of fanout, small, got huge/);
+    const opts = parseAbArgs(['--a', 'x.js', '--quick', '--workload', 'small']);
+    expect(opts).toMatchObject({ bundleA: 'x.js', workload: 'small', rounds: 4, deliveriesPerS: 10_000, windowMs: 1_500 });
+  });
+});
