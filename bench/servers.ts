@@ -73,7 +73,9 @@ export interface HeapSample {
 
 export const HEAP_PROBE = join(ROOT, 'bench', 'heap-probe.cjs');
 /** Every server process runs with these before its script: the probe is the bench's, not the bundle's. */
-const PROBE_ARGS = ['--expose-gc', '--require', HEAP_PROBE];
+// --no-flush-bytecode: V8 drops the bytecode of functions unused over several GCs, and the probe's own GCs
+// age them, so start-up code freed between the two samples made a small idle count come out negative.
+const PROBE_ARGS = ['--expose-gc', '--no-flush-bytecode', '--require', HEAP_PROBE];
 const PROBE_MARK = 'heap-probe ';
 // A heap snapshot (HEAP_PROBE_SNAPSHOTS) of a service node takes a minute or more on a busy machine.
 const PROBE_TIMEOUT_MS = 900_000;
