@@ -64,10 +64,13 @@ describe('bench harness', () => {
       'idle connection: heap ours/stock',
       '2x p99',
       '2x shed %',
+      'fanout: CPU/delivery ours/stock - (target <= 0.7x); p99 ours/stock local -, cross - (target <= 1.1x)',
+      'small: CPU/delivery ours/stock - (target <= 0.85x)',
     ]) {
       expect(table).toContain(text);
     }
     expect(headline(result).cpuVsStock).toEqual({ fanout: null, small: null });
+    expect(headline(result).p99VsStock).toEqual({ fanout: { local: null, cross: null }, small: { local: null, cross: null } });
   });
 
   it('measures the backend API at a room of 1 000 sockets and reports every figure', { timeout: 120_000 }, async () => {
