@@ -183,6 +183,25 @@ export async function apiCall(
   return { status: res.status, headers: res.headers, body: parsed };
 }
 
+/**
+ * apiCall as a backend makes it: a 503 (`unavailable`, with Retry-After) is retried after the
+ * delay it asks for, up to `withinMs`. A node that has just started may still be connecting its Redis clients.
+ */
+export async function apiCallRetrying(
+  base: string,
+  method: string,
+  path: string,
+  opts: Parameters<typeof apiCall>[3] = {},
+  withinMs = 10_000,
+) {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    const answer = await apiCall(base, method, path, opts);
+    if (answer.status !== 503 || Date.now() >= deadline) return answer;
+    await new Promise((r) => setTimeout(r, Number(answer.headers.get('retry-after') ?? 1) * 1_000));
+  }
+}
+
 export const publish = (base: string, body: unknown, key?: string | null) => apiCall(base, 'POST', '/api/v1/publish', { body, key });
 
 /** Publishes and returns its id; throws unless it was accepted. */
