@@ -1,12 +1,9 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type App, createApp } from '../../service/src/app';
-import { loadConfig } from '../../service/src/config';
-import { createLogger } from '../../service/src/logger';
+import type { App } from '../../service/src/app';
 import { LagMonitor } from '../../service/src/admission/overload';
 import { UNTHROTTLED_ENV } from '../../local/service-node';
 import { closeAllClients, openClient } from '../helpers/clients';
+import { startInProcessApp } from '../helpers/in-process-app';
 
 describe('LagMonitor', () => {
   it('counts as overloaded only while the smoothed timer drift is above the threshold', () => {
@@ -57,16 +54,10 @@ describe('LagMonitor', () => {
 });
 
 describe('load shedding in a running node', () => {
-  let server: Server;
   let app: App;
   let url: string;
   beforeAll(async () => {
-    server = createServer();
-    const config = loadConfig({ SHED_LOAD_LAG_MS: '150', LOG_LEVEL: 'silent' });
-    app = createApp(server, config, { logger: createLogger({ level: 'silent', nodeId: 'shed' }), nodeId: 'shed' });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    await app.ready;
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ app, url } = await startInProcessApp({ SHED_LOAD_LAG_MS: '150' }, 'shed'));
   });
   afterAll(async () => {
     closeAllClients();
@@ -91,17 +82,11 @@ describe('load shedding in a running node', () => {
 });
 
 describe('load shedding under a real overload', () => {
-  let server: Server;
   let app: App;
   let url: string;
   beforeAll(async () => {
-    server = createServer();
     // The limits are raised so that only the lag decides; 50 ms so that the test's burst is well past it on any machine.
-    const config = loadConfig({ ...UNTHROTTLED_ENV, SHED_LOAD_LAG_MS: '50', LOG_LEVEL: 'silent' });
-    app = createApp(server, config, { logger: createLogger({ level: 'silent', nodeId: 'flood' }), nodeId: 'flood' });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    await app.ready;
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ app, url } = await startInProcessApp({ ...UNTHROTTLED_ENV, SHED_LOAD_LAG_MS: '50' }, 'flood'));
   });
   afterAll(async () => {
     closeAllClients();

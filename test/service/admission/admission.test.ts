@@ -1,25 +1,14 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type App, createApp } from '../../../service/src/app';
-import { loadConfig } from '../../../service/src/config';
-import { createLogger } from '../../../service/src/logger';
+import type { App } from '../../../service/src/app';
 import { BROWSER_LIKE, closeAllClients, openClient } from '../../helpers/clients';
+import { startInProcessApp } from '../../helpers/in-process-app';
 
 // What a connection keeps of its handshake: the client address, not the HTTP request (docs/performance.md, memory per connection).
 describe('admission keeps the address of a connection, not its request', () => {
-  let server: Server;
   let app: App;
   let url: string;
   beforeAll(async () => {
-    server = createServer();
-    app = createApp(server, loadConfig({ LOG_LEVEL: 'silent' }), {
-      logger: createLogger({ level: 'silent', nodeId: 'adm' }),
-      nodeId: 'adm',
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    await app.ready;
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ app, url } = await startInProcessApp({}, 'adm'));
   });
   afterAll(async () => {
     closeAllClients();
