@@ -83,8 +83,10 @@ export const QUICK: Sizes = {
 export const TINY: Sizes = {
   ...QUICK,
   workers: 1,
-  idleConnections: 10,
-  connectConcurrency: 5,
+  // Enough that their heap (~2 KB each on raw ws) outweighs what a server frees on its own between the two samples
+  // (an idle HTTP keep-alive socket, pending log writes: up to ~150 KB seen under a loaded test run).
+  idleConnections: 200,
+  connectConcurrency: 20,
   workloads: [
     { name: 'fanout', rooms: 1, members: 10, sendersPerRoom: 2 },
     { name: 'small', rooms: 3, members: 4, sendersPerRoom: 1 },
