@@ -4,7 +4,8 @@
 // order alternates (A B stock, then stock B A), so that over two rounds each setup's mean position is the same.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { finiteOrNull, round } from '../tools/numbers';
+import { finiteOrNull, ratio, round } from '../tools/numbers';
+import { table } from './report';
 import { openWorkload, runWindow, type WindowResult } from './run';
 import { type RunningServers, startServers } from './servers';
 import type { Sizes, WorkloadSpec } from './sizes';
@@ -80,14 +81,12 @@ export function median(values: ReadonlyArray<number | null>): number | null {
   return round(xs.length % 2 ? xs[mid] : (xs[mid - 1] + xs[mid]) / 2, 3);
 }
 
-const ratioOf = (a: number | null, b: number | null) => (a !== null && b !== null && b > 0 ? round(a / b, 3) : null);
-
 export function ratios(a: AbSample, b: AbSample): AbRatio {
   return {
-    cpu: ratioOf(a.cpuUsPerDelivery, b.cpuUsPerDelivery),
-    p99: ratioOf(a.p99Ms, b.p99Ms),
-    localP99: ratioOf(a.localP99Ms, b.localP99Ms),
-    crossP99: ratioOf(a.crossP99Ms, b.crossP99Ms),
+    cpu: ratio(a.cpuUsPerDelivery, b.cpuUsPerDelivery),
+    p99: ratio(a.p99Ms, b.p99Ms),
+    localP99: ratio(a.localP99Ms, b.localP99Ms),
+    crossP99: ratio(a.crossP99Ms, b.crossP99Ms),
   };
 }
 
@@ -223,9 +222,6 @@ export function formatAb(r: AbResult): string {
     ...AB_PAIRS.map(([, , key]) => fmt(m.ratios[key].cpu, 3)),
     ...AB_PAIRS.map(([, , key]) => `${fmt(m.ratios[key].localP99)}/${fmt(m.ratios[key].crossP99)}`),
   ]);
-  const all = [[...head, ...p99Head], ...rows];
-  const widths = all[0].map((_, c) => Math.max(...all.map((row) => row[c].length)));
-  const line = (row: string[]) => row.map((cell, c) => cell.padStart(widths[c])).join('  ');
   const p99s = AB_VARIANTS.map(
     (v) => `${v} p99 ${fmt(m.samples[v].p99Ms)} ms (local ${fmt(m.samples[v].localP99Ms)}, cross ${fmt(m.samples[v].crossP99Ms)})`,
   );
@@ -233,8 +229,7 @@ export function formatAb(r: AbResult): string {
   return [
     `${o.workload} ${o.rooms}x${o.roomSize}, ${o.nodes} nodes, ${o.deliveriesPerS} deliveries/s offered, ` +
       `${o.windowMs} ms windows, ${r.rounds.length} rounds`,
-    line(all[0]),
-    ...all.slice(1).map(line),
+    table([...head, ...p99Head], rows),
     `medians: ${p99s.join('; ')}`,
     'us/dlv: CPU of every server process (nodes + redis-server) per delivery; ratios are within a round;',
     'p99 loc/x: the ratios of local and of cross-node p99',

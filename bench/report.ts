@@ -1,4 +1,4 @@
-import { round } from '../tools/numbers';
+import { ratio, round } from '../tools/numbers';
 import type { ApiBenchRow } from './api';
 import { type BenchResult, keptUp, type ModeResult, type WindowResult, type WorkloadResult } from './run';
 import type { BenchMode } from './servers';
@@ -56,7 +56,6 @@ export const shedPct = (w: WindowResult) => (w.sent > 0 ? round((100 * w.shed) /
 
 const find = (r: BenchResult, mode: BenchMode) => r.results.find((m) => m.mode === mode && !m.error);
 const wl = (m: ModeResult | undefined, name: string) => m?.workloads.find((w) => w.name === name);
-const ratio = (a: number | null | undefined, b: number | null | undefined) => (a != null && b != null && b !== 0 ? round(a / b, 3) : null);
 
 export function headline(r: BenchResult): Headline {
   const ours = find(r, 'pubsub');
@@ -105,7 +104,8 @@ function fmt(n: number | null | undefined, digits = 1): string {
 
 const x = (n: number | null) => (n == null ? '-' : `${n.toFixed(2)}x`);
 
-function table(header: string[], rows: string[][]): string {
+/** Columns padded to their widest cell, the first two left-aligned, a rule under the header. */
+export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
