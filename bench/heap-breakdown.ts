@@ -6,11 +6,16 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { numberOption, parseCommandLine } from '../tools/args';
+import { choiceOption, numberOption, parseCommandLine } from '../tools/args';
+import { runMain } from '../tools/cli';
+import { connectAll } from './run';
 import { QUICK } from './sizes';
-import { type BenchMode, startServers } from './servers';
+import { startServers } from './servers';
 import { Workers } from './workers';
 import type { ClientSpec } from './worker-protocol';
+
+const MODES = ['single-node', 'stock', 'raw-ws', 'pubsub'] as const;
+const USAGE = `usage: npx tsx bench/heap-breakdown.ts [--mode ${MODES.join('|')}] [--connections K] [--bundle FILE] [--top N]`;
 
 interface Snapshot {
   snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
@@ -64,7 +69,7 @@ async function main(): Promise<void> {
     bundle: { type: 'string' },
     top: { type: 'string' },
   });
-  const mode = (values.mode ?? 'single-node') as BenchMode;
+  const mode = choiceOption('--mode', values.mode ?? 'single-node', { choices: MODES });
   const k = numberOption('--connections', values.connections, { integer: true, min: 1, default: 1_000 });
   const top = numberOption('--top', values.top, { integer: true, min: 1, default: 25 });
   const dir = mkdtempSync(join(tmpdir(), 'heap-breakdown-'));
@@ -73,13 +78,8 @@ async function main(): Promise<void> {
   try {
     const [before] = await servers.heap();
     const clients: ClientSpec[] = Array.from({ length: k }, () => ({ url: servers.urls[0], node: 0, sender: false }));
-    const [reply] = await workers.all(() => ({
-      type: 'connect',
-      protocol: servers.protocol,
-      clients,
-      concurrency: QUICK.connectConcurrency,
-    }));
-    if (reply.type !== 'connect' || reply.result.opened !== k) throw new Error(`opened ${JSON.stringify(reply)}`);
+    const [reply] = await connectAll(workers, servers, clients, QUICK.connectConcurrency);
+    if (reply.opened !== k) throw new Error(`opened ${reply.opened} of ${k} connections: ${reply.firstError ?? 'no error reported'}`);
     await new Promise((r) => setTimeout(r, 1_000));
     const [after] = await servers.heap();
     const rows = perConnection(tally(before.snapshot!), tally(after.snapshot!), k);
@@ -98,9 +98,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (require.main === module) {
-  main().catch((err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  });
-}
+if (require.main === module) runMain({ name: 'heap-breakdown', usage: USAGE }, main);

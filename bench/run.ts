@@ -219,7 +219,8 @@ async function measureMode(servers: RunningServers, workers: Workers, sizes: Siz
   return { mode: servers.mode, label, nodes, idle, workloads };
 }
 
-function connectAll(workers: Workers, servers: RunningServers, specs: ClientSpec[], concurrency: number): Promise<ConnectReply[]> {
+/** Opens `specs`' clients, spread over the load workers; one reply per worker. */
+export function connectAll(workers: Workers, servers: RunningServers, specs: ClientSpec[], concurrency: number): Promise<ConnectReply[]> {
   const perWorker = Math.max(1, Math.floor(concurrency / workers.count));
   return workers
     .all((i) => ({
