@@ -26,6 +26,9 @@ export interface ProfileSummary {
   readonly byModule: SelfTime[];
 }
 
+/** The npm package a path lies in (`@scope/name` or `name`), or undefined outside node_modules. */
+const packageOf = (path: string) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1];
+
 /**
  * An esbuild bundle (not minified) marks where each source file begins with a `// path` comment line:
  * the line ranges map a bundle's line numbers back to the package they came from.
@@ -37,8 +40,7 @@ function bundleModules(file: string): (line: number) => string {
     .forEach((text, line) => {
       const m = /^\/\/ (\S+)\/[^/ ]+\.[cm]?[jt]s$/.exec(text);
       if (!m) return;
-      const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(m[1]);
-      starts.push({ line, module: pkg ? pkg[1] : m[1] });
+      starts.push({ line, module: packageOf(m[1]) ?? m[1] });
     });
   return (line) => {
     let lo = 0;
@@ -61,8 +63,8 @@ function moduleOf(url: string, line: number): string {
   if (!url) return '(native)';
   if (url.startsWith('node:')) return url;
   const path = url.startsWith('file://') ? fileURLToPath(url) : url;
-  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
-  if (pkg) return pkg[1];
+  const pkg = packageOf(path);
+  if (pkg) return pkg;
   // A bundle (the service's): its own comments say which package each line came from.
   if (path.endsWith('.js') && existsSync(path)) {
     if (!modulesOfBundle.has(path)) modulesOfBundle.set(path, bundleModules(path));
