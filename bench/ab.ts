@@ -6,10 +6,13 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { finiteOrNull, ratio, round } from '../tools/numbers';
 import { table } from './report';
-import { openWorkload, runWindow, type WindowResult } from './run';
+import { connectAll, openWorkload, runWindow, type WindowResult } from './run';
 import { type RunningServers, startServers } from './servers';
 import type { Sizes, WorkloadSpec } from './sizes';
+import type { ClientSpec } from './worker-protocol';
 import { Workers } from './workers';
+import { type Haproxy, startHaproxy } from '../local/haproxy';
+import { freePorts } from '../tools/processes';
 
 export const AB_VARIANTS = ['A', 'B', 'stock'] as const;
 export type AbVariant = (typeof AB_VARIANTS)[number];
@@ -29,6 +32,14 @@ export interface AbOptions {
   readonly windowMs: number;
   /** Writes a --cpu-prof of every node here, one directory per variant; the profiles appear when the nodes stop. */
   readonly profileDir?: string;
+  /** Idle sockets held open on each setup for the whole run, spread over its nodes, by load workers of their own. @default 0 */
+  readonly idlePerSetup?: number;
+  /** Node flags for A's nodes (e.g. `--enable-source-maps`, as `npm start` and the image run them). @default none */
+  readonly nodeArgsA?: readonly string[];
+  /** Node flags for B's nodes. @default none */
+  readonly nodeArgsB?: readonly string[];
+  /** Puts an HAProxy, configured as `npm start`'s, in front of every node of every setup. @default false */
+  readonly viaHaproxy?: boolean;
   readonly progress?: (line: string) => void;
 }
 
@@ -137,10 +148,51 @@ export async function stopAb(): Promise<void> {
 }
 
 async function startVariant(v: AbVariant, opts: AbOptions): Promise<RunningServers> {
-  const nodeArgs = opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(opts.profileDir, v)}`] : [];
+  const profile = opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(opts.profileDir, v)}`] : [];
   if (opts.profileDir) mkdirSync(join(opts.profileDir, v), { recursive: true });
   const bundle = v === 'A' ? opts.bundleA : v === 'B' ? opts.bundleB : undefined;
-  return startServers(v === 'stock' ? 'stock' : 'pubsub', { nodes: opts.nodes, bundle, nodeArgs });
+  const flags = (v === 'A' ? opts.nodeArgsA : v === 'B' ? opts.nodeArgsB : undefined) ?? [];
+  const servers = await startServers(v === 'stock' ? 'stock' : 'pubsub', { nodes: opts.nodes, bundle, nodeArgs: [...flags, ...profile] });
+  return opts.viaHaproxy ? behindHaproxy(servers) : servers;
+}
+
+/**
+ * The same servers, each node reached through an HAProxy of its own with the local cluster's configuration
+ * (the hop `npm start`'s clients take), so that clients still know which node they are on. The proxies'
+ * CPU is not counted: it is the load balancer's, the same for every setup.
+ */
+export async function behindHaproxy(servers: RunningServers): Promise<RunningServers> {
+  const proxies: Haproxy[] = [];
+  const stop = async () => {
+    await Promise.allSettled(proxies.map((p) => p.stop()));
+    await servers.stop();
+  };
+  try {
+    const ports = await freePorts(servers.urls.length);
+    for (const [i, url] of servers.urls.entries()) {
+      proxies.push(await startHaproxy({ port: ports[i], nodes: [{ name: `node-${i + 1}`, port: Number(new URL(url).port) }] }));
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { ...servers, urls: proxies.map((p) => p.url), stop };
+}
+
+/** Opens `count` idle sockets on a setup, round-robin over its nodes; they stay open until `holders` stop. */
+export async function openIdle(holders: Workers, servers: RunningServers, count: number, concurrency: number): Promise<number> {
+  const specs: ClientSpec[] = Array.from({ length: count }, (_, i) => ({
+    url: servers.urls[i % servers.urls.length],
+    node: i % servers.urls.length,
+    sender: false,
+  }));
+  const replies = await connectAll(holders, servers, specs, concurrency);
+  const opened = replies.reduce((s, r) => s + r.opened, 0);
+  if (opened < count) {
+    const why = replies.find((r) => r.firstError)?.firstError ?? 'unknown error';
+    throw new Error(`opened ${opened} of ${count} idle sockets on ${servers.mode}: ${why}`);
+  }
+  return opened;
 }
 
 export async function runAb(opts: AbOptions): Promise<AbResult> {
@@ -151,10 +203,19 @@ export async function runAb(opts: AbOptions): Promise<AbResult> {
   const workers = await Workers.start(opts.sizes.workers);
   running.add(workers);
   const servers = {} as Record<AbVariant, RunningServers>;
+  let holders: Workers | undefined;
   try {
     for (const v of AB_VARIANTS) {
       servers[v] = await startVariant(v, opts);
       running.add(servers[v]);
+    }
+    const idle = opts.idlePerSetup ?? 0;
+    if (idle > 0) {
+      // Their own workers: a visit's `close` ends only its workload's clients.
+      holders = await Workers.start(opts.sizes.workers);
+      running.add(holders);
+      for (const v of AB_VARIANTS) await openIdle(holders, servers[v], idle, opts.sizes.connectConcurrency);
+      log(`${idle} idle sockets open on each setup`);
     }
     const msgsPerS = opts.deliveriesPerS / spec.members;
     const visit = async (v: AbVariant, ms: number) => {
@@ -196,8 +257,11 @@ export async function runAb(opts: AbOptions): Promise<AbResult> {
       running.delete(servers[v]);
       await servers[v].stop();
     }
-    running.delete(workers);
-    await workers.stop();
+    for (const w of [holders, workers]) {
+      if (!w) continue;
+      running.delete(w);
+      await w.stop();
+    }
   }
 }
 
@@ -228,6 +292,10 @@ export function formatAb(r: AbResult): string {
   const o = r.options;
   return [
     `${o.workload} ${o.rooms}x${o.roomSize}, ${o.nodes} nodes, ${o.deliveriesPerS} deliveries/s offered, ` +
+      (o.idlePerSetup ? `${o.idlePerSetup} idle sockets on each setup, ` : '') +
+      (o.nodeArgsA?.length ? `A's nodes with ${o.nodeArgsA.join(' ')}, ` : '') +
+      (o.nodeArgsB?.length ? `B's nodes with ${o.nodeArgsB.join(' ')}, ` : '') +
+      (o.viaHaproxy ? 'each node behind an HAProxy, ' : '') +
       `${o.windowMs} ms windows, ${r.rounds.length} rounds`,
     table([...head, ...p99Head], rows),
     `medians: ${p99s.join('; ')}`,

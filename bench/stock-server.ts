@@ -13,7 +13,10 @@ const nodeId = env.NODE_ID ?? `stock-${env.PORT}`;
 const jsonParser = { encode: (v: unknown) => JSON.stringify(v), decode: (v: unknown) => JSON.parse(String(v)) as unknown };
 
 async function main(): Promise<void> {
-  const httpServer = createServer();
+  // /readyz answers as the service's does, for a load balancer's health check (bench:ab --via-haproxy).
+  const httpServer = createServer((req, res) => {
+    if (req.url === '/readyz') res.end('ok');
+  });
   const io = new Server(httpServer, { perMessageDeflate: env.STOCK_DEFLATE === '1', serveClient: false });
   if (env.REDIS_URL) {
     const pub = createClient({ url: env.REDIS_URL });

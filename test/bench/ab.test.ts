@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { median, roundOrder, summarize, type AbRound, type AbSample } from '../../bench/ab';
+import { behindHaproxy, median, openIdle, roundOrder, summarize, type AbRound, type AbSample } from '../../bench/ab';
 import { parseAbArgs } from '../../bench/ab-options';
+import { startServers } from '../../bench/servers';
+import { Workers } from '../../bench/workers';
 import { UsageError } from '../../tools/cli';
 
 const sample = (cpu: number, p99: number): AbSample => ({
@@ -47,5 +49,43 @@ describe('bench:ab', () => {
     expect(() => parseAbArgs(['--a', 'x.js', '--workload', 'huge'])).toThrow(/--workload takes one of fanout, small, got huge/);
     const opts = parseAbArgs(['--a', 'x.js', '--quick', '--workload', 'small']);
     expect(opts).toMatchObject({ bundleA: 'x.js', workload: 'small', rounds: 4, deliveriesPerS: 10_000, windowMs: 1_500 });
+  });
+
+  it('takes Node flags for each bundle and an idle-socket count, and refuses a flag list that is not flags', () => {
+    const opts = parseAbArgs(['--a', 'x.js', '--a-node-args=--enable-source-maps --max-semi-space-size=16', '--idle', '500']);
+    expect(opts).toMatchObject({ nodeArgsA: ['--enable-source-maps', '--max-semi-space-size=16'], nodeArgsB: [], idlePerSetup: 500 });
+    expect(parseAbArgs(['--a', 'x.js']).idlePerSetup).toBe(0);
+    expect(() => parseAbArgs(['--a', 'x.js', '--b-node-args=server.js'])).toThrow(/--b-node-args takes Node flags .*not "server.js"/);
+    expect(() => parseAbArgs(['--a', 'x.js', '--idle', '-1'])).toThrow(/--idle/);
+  });
+
+  it("holds idle sockets on a setup's nodes, and says how many of them it could not open", { timeout: 30_000 }, async () => {
+    const servers = await startServers('stock', { nodes: 2 });
+    const holders = await Workers.start(1);
+    try {
+      expect(await openIdle(holders, servers, 40, 8)).toBe(40);
+      await servers.stop();
+      await expect(openIdle(holders, servers, 10, 8)).rejects.toThrow(/opened 0 of 10 idle sockets on stock/);
+    } finally {
+      await holders.stop();
+      await servers.stop();
+    }
+  });
+
+  it('puts each node behind an HAProxy of its own, and stops both', { timeout: 30_000 }, async () => {
+    const direct = await startServers('stock', { nodes: 2 });
+    const proxied = await behindHaproxy(direct);
+    const holders = await Workers.start(1);
+    try {
+      expect(proxied.urls).toHaveLength(2);
+      expect(proxied.urls.some((u) => direct.urls.includes(u))).toBe(false);
+      // The stock server's /readyz passes HAProxy's check, and a Socket.IO session opens through each proxy.
+      expect(await openIdle(holders, proxied, 4, 2)).toBe(4);
+    } finally {
+      await holders.stop();
+      await proxied.stop();
+    }
+    await expect(fetch(`${proxied.urls[0]}/readyz`)).rejects.toThrow();
+    await expect(fetch(`${direct.urls[0]}/readyz`)).rejects.toThrow();
   });
 });
