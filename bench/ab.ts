@@ -6,10 +6,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { finiteOrNull, ratio, round } from '../tools/numbers';
 import { table } from './report';
-import { connectAll, openWorkload, runWindow, type WindowResult } from './run';
+import { connectAll, idleSpecs, openWorkload, runWindow, type WindowResult } from './run';
 import { type RunningServers, startServers } from './servers';
 import type { Sizes, WorkloadSpec } from './sizes';
-import type { ClientSpec } from './worker-protocol';
 import { Workers } from './workers';
 import { type Haproxy, startHaproxy } from '../local/haproxy';
 import { freePorts } from '../tools/processes';
@@ -181,12 +180,7 @@ export async function behindHaproxy(servers: RunningServers): Promise<RunningSer
 
 /** Opens `count` idle sockets on a setup, round-robin over its nodes; they stay open until `holders` stop. */
 export async function openIdle(holders: Workers, servers: RunningServers, count: number, concurrency: number): Promise<number> {
-  const specs: ClientSpec[] = Array.from({ length: count }, (_, i) => ({
-    url: servers.urls[i % servers.urls.length],
-    node: i % servers.urls.length,
-    sender: false,
-  }));
-  const replies = await connectAll(holders, servers, specs, concurrency);
+  const replies = await connectAll(holders, servers, idleSpecs(servers, count), concurrency);
   const opened = replies.reduce((s, r) => s + r.opened, 0);
   if (opened < count) {
     const why = replies.find((r) => r.firstError)?.firstError ?? 'unknown error';

@@ -232,13 +232,18 @@ export function connectAll(workers: Workers, servers: RunningServers, specs: Cli
     .then((replies) => replies.map((r) => (r.type === 'connect' ? r.result : { opened: 0, failed: 0, ms: 0 })));
 }
 
-async function measureIdle(servers: RunningServers, workers: Workers, sizes: Sizes): Promise<NonNullable<ModeResult['idle']>> {
-  const k = sizes.idleConnections;
-  const specs: ClientSpec[] = Array.from({ length: k }, (_, i) => ({
+/** `count` idle clients (no room, not sending), round-robin over the nodes. */
+export function idleSpecs(servers: RunningServers, count: number): ClientSpec[] {
+  return Array.from({ length: count }, (_, i) => ({
     url: servers.urls[i % servers.urls.length],
     node: i % servers.urls.length,
     sender: false,
   }));
+}
+
+async function measureIdle(servers: RunningServers, workers: Workers, sizes: Sizes): Promise<NonNullable<ModeResult['idle']>> {
+  const k = sizes.idleConnections;
+  const specs = idleSpecs(servers, k);
   // A settled heap first, so that start-up garbage is not counted against the connections.
   await sleep(200);
   const heapBefore = heapBytes(await servers.heap());

@@ -14,8 +14,10 @@ const jsonParser = { encode: (v: unknown) => JSON.stringify(v), decode: (v: unkn
 
 async function main(): Promise<void> {
   // /readyz answers as the service's does, for a load balancer's health check (bench:ab --via-haproxy).
+  // Engine.IO hands this listener only the requests outside /socket.io/.
   const httpServer = createServer((req, res) => {
-    if (req.url === '/readyz') res.end('ok');
+    res.statusCode = req.url === '/readyz' ? 200 : 404;
+    res.end();
   });
   const io = new Server(httpServer, { perMessageDeflate: env.STOCK_DEFLATE === '1', serveClient: false });
   if (env.REDIS_URL) {
