@@ -44,9 +44,6 @@ export interface Figures {
   readonly baseRssMB: number;
 }
 
-/** Heap bytes per idle connection of the pubsub mode, in KB, from the full run quoted in docs/capacity.md. */
-const HEAP_PER_CONN_KB_DEFAULT = 14.04;
-
 /**
  * Taken from the full run in docs/performance.md (2-core shared x86 dev machine, `npm run
  * bench`): used when no .bench/*.json is at hand.
@@ -58,7 +55,7 @@ export const DEFAULT_FIGURES: Figures = {
   nodeUsPerDelivery: 5.3,
   redisUsPerMessage2: 6,
   // The pubsub mode's heap column, 14 377 B, in the run of 2026-12-01 (docs/performance.md, "Memory per connection").
-  heapPerConnKB: HEAP_PER_CONN_KB_DEFAULT,
+  heapPerConnKB: 14.04,
   baseRssMB: 150,
 };
 

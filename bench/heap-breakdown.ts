@@ -8,11 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { choiceOption, numberOption, parseCommandLine } from '../tools/args';
 import { runMain } from '../tools/cli';
-import { connectAll } from './run';
+import { connectAll, idleSpecs } from './run';
 import { QUICK } from './sizes';
 import { startServers } from './servers';
 import { Workers } from './workers';
-import type { ClientSpec } from './worker-protocol';
 
 const MODES = ['single-node', 'stock', 'raw-ws', 'pubsub'] as const;
 const USAGE = `usage: npx tsx bench/heap-breakdown.ts [--mode ${MODES.join('|')}] [--connections K] [--bundle FILE] [--top N]`;
@@ -35,15 +34,11 @@ export function tally(file: string): Map<string, { count: number; bytes: number 
   const fields = s.snapshot.meta.node_fields;
   const types = s.snapshot.meta.node_types[0];
   const [typeAt, nameAt, sizeAt] = ['type', 'name', 'self_size'].map((f) => fields.indexOf(f));
-  const named = new Set(['object', 'closure', 'native']);
+  const named = new Set(['object', 'closure', 'native', 'array']);
   const out = new Map<string, { count: number; bytes: number }>();
   for (let i = 0; i < s.nodes.length; i += fields.length) {
     const type = types[s.nodes[i + typeAt]];
-    const key = named.has(type)
-      ? `${type}:${s.strings[s.nodes[i + nameAt]]}`
-      : type === 'array'
-        ? `array:${s.strings[s.nodes[i + nameAt]]}`
-        : type;
+    const key = named.has(type) ? `${type}:${s.strings[s.nodes[i + nameAt]]}` : type;
     const entry = out.get(key) ?? { count: 0, bytes: 0 };
     entry.count++;
     entry.bytes += s.nodes[i + sizeAt];
@@ -77,8 +72,7 @@ async function main(): Promise<void> {
   const workers = await Workers.start(1);
   try {
     const [before] = await servers.heap();
-    const clients: ClientSpec[] = Array.from({ length: k }, () => ({ url: servers.urls[0], node: 0, sender: false }));
-    const [reply] = await connectAll(workers, servers, clients, QUICK.connectConcurrency);
+    const [reply] = await connectAll(workers, servers, idleSpecs(servers, k), QUICK.connectConcurrency);
     if (reply.opened !== k) throw new Error(`opened ${reply.opened} of ${k} connections: ${reply.firstError ?? 'no error reported'}`);
     await new Promise((r) => setTimeout(r, 1_000));
     const [after] = await servers.heap();

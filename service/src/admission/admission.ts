@@ -88,7 +88,8 @@ export function createAdmission(config: Config, deps: AdmissionDeps): Admission 
   });
 
   // The address is read once, from the handshake's request, and kept per connection: the request itself is released (below).
-  const addressOf = (socket: Socket) => ips.get(socket.conn as EngineConn) ?? UNKNOWN_ADDRESS;
+  const addressOfConn = (conn: EngineConn) => ips.get(conn) ?? UNKNOWN_ADDRESS;
+  const addressOf = (socket: Socket) => addressOfConn(socket.conn as EngineConn);
   const refusedConnect = (socket: Socket, err: Error) => {
     metrics.increment('handshakesRefused');
     refusedLog.write({ code: err.message, reason: err instanceof Refusal ? err.reason : 'error', ip: addressOf(socket) });
@@ -111,7 +112,7 @@ export function createAdmission(config: Config, deps: AdmissionDeps): Admission 
     // A connection whose socket left, but that stays open, is unauthenticated again.
     const unauthenticated = function (this: Socket) {
       const conn = this.conn as EngineConn;
-      if (conn.readyState === 'open') preAuth.opened(conn, ips.get(conn) ?? UNKNOWN_ADDRESS);
+      if (conn.readyState === 'open') preAuth.opened(conn, addressOfConn(conn));
     };
     io.engine.on('connection', (conn: EngineConn) => {
       const ip = clientAddress(conn.request, hops);

@@ -1,14 +1,5 @@
 /** The counters the service increments; each one is a Sum per interval (contract/metrics.ts). */
-export type CounterKey =
-  | 'messagesIn'
-  | 'messagesShed'
-  | 'messagesDelivered'
-  | 'redisAdapterErrors'
-  | 'redisReconnects'
-  | 'handshakesRefused'
-  | 'connectionsClosedByGuard';
-
-export const COUNTER_KEYS: readonly CounterKey[] = [
+export const COUNTER_KEYS = [
   'messagesIn',
   'messagesShed',
   'messagesDelivered',
@@ -16,14 +7,9 @@ export const COUNTER_KEYS: readonly CounterKey[] = [
   'redisReconnects',
   'handshakesRefused',
   'connectionsClosedByGuard',
-];
+] as const;
 
-export const zeroCounters = (): Record<CounterKey, number> => ({
-  messagesIn: 0,
-  messagesShed: 0,
-  messagesDelivered: 0,
-  redisAdapterErrors: 0,
-  redisReconnects: 0,
-  handshakesRefused: 0,
-  connectionsClosedByGuard: 0,
-});
+export type CounterKey = (typeof COUNTER_KEYS)[number];
+
+export const zeroCounters = (): Record<CounterKey, number> =>
+  Object.fromEntries(COUNTER_KEYS.map((key) => [key, 0])) as Record<CounterKey, number>;
