@@ -122,6 +122,11 @@ export async function openRaw(baseUrl: string, opts: RawOptions = {}): Promise<R
   return socket;
 }
 
+/** Whether the server closes `raw` within `ms`. */
+export function closedWithin(raw: RawSocket, ms: number): Promise<boolean> {
+  return Promise.race([raw.closed.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms))]);
+}
+
 function upgradeError(ws: WebSocket): string {
   const reason = (ws as unknown as { _req?: { res?: { statusCode?: number } } })._req?.res?.statusCode;
   return reason ? `, HTTP ${reason}` : '';

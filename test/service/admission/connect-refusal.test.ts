@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ServiceNode, startServiceNode } from '../../../local/service-node';
 import { SERVICE_METRICS } from '../../../contract/metrics';
-import { closeRawSockets, JWT_ENV, linesWith, openRaw } from '../../helpers/abuse';
+import { closedWithin, closeRawSockets, JWT_ENV, linesWith, openRaw } from '../../helpers/abuse';
 import { startFakeCloudWatch, publishingTo } from '../../helpers/fake-cloudwatch';
 
 const LOG_LINES_PER_S = 5;
@@ -31,7 +31,7 @@ describe('refused CONNECTs: one per connection, and their log lines are sampled'
     const raw = await openRaw(node.url, { auth: false });
     const logsBefore = linesWith(node.logs, 'handshake refused').length;
     for (let i = 0; i < 50; i++) raw.send(`40${JSON.stringify({ token: `not-a-jwt-${i}` })}`);
-    const closed = await Promise.race([raw.closed.then(() => true), new Promise((r) => setTimeout(() => r(false), 5_000))]);
+    const closed = await closedWithin(raw, 5_000);
     const refusals = raw.frames.filter((f) => f.startsWith('44')).length;
     console.log(`50 bad CONNECTs on one connection: ${JSON.stringify({ closed, refusals })}`);
     expect(closed).toBe(true);

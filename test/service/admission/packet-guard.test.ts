@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ServiceNode, startServiceNode } from '../../../local/service-node';
-import { closeRawSockets, httpRequest, JWT_ENV, openRaw, percentiles, type RawSocket, signToken } from '../../helpers/abuse';
+import { closedWithin, closeRawSockets, httpRequest, JWT_ENV, openRaw, percentiles, type RawSocket, signToken } from '../../helpers/abuse';
 import { closeAllClients, getJson, joinRoom, openClient, unique, waitFor } from '../../helpers/clients';
 
 const BIG = 'x'.repeat(60_000);
@@ -13,7 +13,7 @@ async function flood(raw: RawSocket, frame: string | (() => string), maxFrames: 
     // Lets the socket drain and the close arrive; bounded by the loop's own limits.
     if (raw.ws.bufferedAmount > 1_000_000 || raw.sent % 20 === 0) await new Promise((resolve) => setImmediate(resolve));
   }
-  const outcome = await Promise.race([raw.closed.then(() => 'closed'), new Promise((r) => setTimeout(() => r('still open'), 5_000))]);
+  const outcome = (await closedWithin(raw, 5_000)) ? 'closed' : 'still open';
   return { outcome, framesSent: raw.sent, ms: Date.now() - started };
 }
 
@@ -91,7 +91,7 @@ describe('a budget for every packet: floods of ACKs, pongs, namespaces and noise
     // A broadcast to everyone: once the sender has its own copy, every socket on this node has been written to.
     await listener.request('chat:message', { text: 'to everyone, once' });
     await listener.nextMessage((m) => m.text === 'to everyone, once');
-    const closed = await Promise.race([racing.closed.then(() => true), new Promise((r) => setTimeout(() => r(false), 3_000))]);
+    const closed = await closedWithin(racing, 3_000);
     const connects = racing.frames.filter((f) => f.startsWith('40{')).length;
     const copies = racing.frames.filter((f) => f.includes('to everyone, once')).length;
     console.log(`racing CONNECTs: ${JSON.stringify({ closed, connects, copies, frames: racing.frames.map((f) => f.slice(0, 30)) })}`);
@@ -103,7 +103,9 @@ describe('a budget for every packet: floods of ACKs, pongs, namespaces and noise
     const spaced = await openRaw(node.url, { auth: false });
     spaced.send(`40${JSON.stringify({ token })}`);
     spaced.send(`4 ${JSON.stringify({ token })}`);
-    expect(await spaced.next((f) => f.startsWith('40{'), 5_000)).toBe('closed');
+    // The first may be answered before the second arrives (a loaded machine reads them apart): then the second closes an open socket.
+    expect(await closedWithin(spaced, 5_000)).toBe(true);
+    expect(spaced.frames.filter((f) => f.startsWith('40{')).length).toBeLessThanOrEqual(1);
 
     // After the first is answered, a second one ends the connection too.
     const open = await openRaw(node.url, { auth: { token } });
