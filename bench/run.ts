@@ -370,6 +370,8 @@ async function measureWorkload(
     const overloadWindow = await runWindow(ctx, overloadMsgs, sizes.overloadMs);
     clearInterval(sampler);
     const rssEnd = sum(sampleAll(servers.nodePids), 'rssBytes');
+    // The 2x window leaves a backlog in the servers and the kernel; the next workload's fixed window must not measure it.
+    await drain(ctx);
     const overload = {
       ...overloadWindow,
       rssStartMB: round(rssStart / MB, 1),

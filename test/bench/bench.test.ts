@@ -1,19 +1,27 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { runApiBench } from '../../bench/api';
 import { parseBenchArgs } from '../../bench/options';
 import { formatTable, headline } from '../../bench/report';
 import { runBench, type WindowResult } from '../../bench/run';
 import { SERVICE_BUNDLE } from '../../bench/servers';
 import { TINY } from '../../bench/sizes';
+import { Workers } from '../../bench/workers';
 import { UsageError } from '../../tools/cli';
 
 // A smoke test of the harness at a tiny size: every figure is there; no speed is asserted.
 describe('bench harness', () => {
   it('measures raw ws and one node and reports every figure', { timeout: 40_000 }, async () => {
     if (!existsSync(SERVICE_BUNDLE)) execFileSync(process.execPath, ['bin/build.mjs'], { stdio: 'inherit' });
+    const call = vi.spyOn(Workers.prototype, 'call');
     const result = await runBench({ modes: ['raw-ws', 'single-node'], nodes: 1, sizes: TINY, quick: true });
+    // The commands the load workers got, one per step: a window's backlog is drained before its clients close,
+    // so that what the servers still owe the 2x window is not measured in the next workload's fixed window.
+    const steps = call.mock.calls.map(([, cmd]) => cmd.type).filter((t, i, all) => t !== all[i - 1]);
+    call.mockRestore();
+    expect(steps.join(' ')).not.toMatch(/stop close/);
+    expect(steps.join(' ').match(/stop drain close/g)).toHaveLength(4);
     expect(result.results.map((m) => [m.mode, m.error])).toEqual([
       ['raw-ws', undefined],
       ['single-node', undefined],
