@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Server, ServerOptions, Socket } from 'socket.io';
 import type { CloseReason } from '../../../contract/events';
 import type { Config } from '../config';
@@ -38,13 +39,27 @@ const UNKNOWN_ADDRESS = 'unknown';
 
 /**
  * Drops the connection's reference to its handshake request (the Socket.IO docs' memory-usage advice): an IncomingMessage with
- * its headers, raw headers, parser state and query, about 1 KB per connection that nothing reads after the handshake. What the
- * node needs of it is taken before: the client address (`ips`), the Origin and the pre-auth budget (allowRequest, earlier).
- * Socket.IO's handshake, built at the CONNECT, then has empty headers and query; the service reads only its `auth`.
+ * its headers, raw headers, parser state and query, that nothing reads after the handshake. What the node needs of it is taken
+ * before: the client address (`ips`), the Origin and the pre-auth budget (allowRequest, earlier). Socket.IO's handshake, built
+ * at the CONNECT, then has empty headers and query; the service reads only its `auth`.
  */
 function releaseRequest(conn: EngineConn): void {
+  emptyHeaders(conn.request);
   (conn as { request: unknown }).request = null;
 }
+
+/**
+ * Empties a request's headers. engine.io's response to a WebSocket upgrade holds its request until the TCP socket closes
+ * (a `close` listener), so on the websocket path dropping the reference frees nothing: emptying the request does.
+ */
+function emptyHeaders(request: IncomingMessage | null): void {
+  if (!request) return;
+  request.headers = {};
+  request.rawHeaders = [];
+}
+
+/** The query engine.io parsed onto each request. */
+type EngineRequest = IncomingMessage & { readonly _query?: { readonly sid?: string; readonly transport?: string } };
 
 /**
  * Everything between a request and a socket with an identity, in the order a request meets it:
@@ -121,6 +136,10 @@ export function createAdmission(config: Config, deps: AdmissionDeps): Admission 
       preAuth.opened(conn, ip);
       conn.on('close', leftBudget);
       guard.watch(conn);
+    });
+    // An upgrade of an open session to WebSocket: engine.io reads nothing of its headers after these (allowRequest has run).
+    io.engine.on('headers', (_headers: unknown, req: EngineRequest) => {
+      if (req._query?.sid !== undefined && req._query.transport === 'websocket') emptyHeaders(req);
     });
     const watch = (nsp: string, socket: Socket) => {
       const conn = socket.conn as EngineConn;

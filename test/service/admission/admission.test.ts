@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../../service/src/app';
 import { BROWSER_LIKE, closeAllClients, openClient } from '../../helpers/clients';
@@ -28,5 +29,33 @@ describe('admission keeps the address of a connection, not its request', () => {
     await client.join('adm-room');
     expect(await client.request('chat:message', { room: 'adm-room', text: 'still here' })).toMatchObject({ ok: true });
     await client.nextMessage((m) => m.text === 'still here');
+  });
+
+  // engine.io's response to a WebSocket upgrade keeps its request until the connection closes: the headers must go anyway.
+  it('empties the headers of the requests a WebSocket connection keeps (the first and the upgrade); the sockets still work', async () => {
+    const kept: { name: string; request: IncomingMessage }[] = [];
+    const record = (_headers: unknown, request: IncomingMessage & { _query?: Record<string, string> }) => {
+      if (request._query?.transport === 'websocket') kept.push({ name: request._query.sid ? 'upgrade' : 'first', request });
+    };
+    app.io.engine.on('headers', record);
+    const big = 'x'.repeat(4_000);
+    const direct = await openClient(url, { transports: ['websocket'], extraHeaders: { 'x-padding': big } });
+    const upgraded = await openClient(url, { ...BROWSER_LIKE, extraHeaders: { 'x-padding': big } });
+    if (upgraded.socket.io.engine.transport.name !== 'websocket')
+      await new Promise((resolve) => upgraded.socket.io.engine.once('upgrade', resolve));
+    app.io.engine.off('headers', record);
+    expect(kept.map((k) => k.name).sort()).toEqual(['first', 'upgrade']);
+    for (const { request } of kept) {
+      expect(request.headers).toEqual({});
+      expect(request.rawHeaders).toEqual([]);
+    }
+    for (const [client, room] of [
+      [direct, 'adm-direct'],
+      [upgraded, 'adm-upgraded'],
+    ] as const) {
+      await client.join(room);
+      expect(await client.request('chat:message', { room, text: `after ${room}` })).toMatchObject({ ok: true });
+      await client.nextMessage((m) => m.text === `after ${room}`);
+    }
   });
 });
