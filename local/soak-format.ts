@@ -20,7 +20,8 @@ export function formatSoakSummary(r: SoakReport): string {
   return [
     `soak: ${o.connections} connections on ${o.nodes} nodes (${o.adapter} adapter), ${r.rooms} rooms of ~${o.roomSize}, ` +
       `${o.ratePerS} msgs/s for ${r.elapsedMs / 1000} s (seed ${o.seed})`,
-    `sent ${r.sent} (rejected ${r.rejected}); delivered ${r.delivered} of ${r.expected} expected = ${r.deliveredPct} %; ` +
+    `sent ${r.sent} (rejected ${r.rejected}${rejectedCodes(r)}); ` +
+      `delivered ${r.delivered} of ${r.expected} expected = ${r.deliveredPct} %; ` +
       `duplicates ${r.duplicates}, unexpected ${r.unexpected}, disconnects ${r.disconnects}`,
     `latency p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms`,
     `memory (RSS per node, ${r.memory.length} samples):`,
@@ -29,4 +30,10 @@ export function formatSoakSummary(r: SoakReport): string {
         `  ${n}: ${mb(first?.rssKb[n] ?? null)} -> ${mb(last?.rssKb[n] ?? null)}; samples ${r.memory.map((m) => mb(m.rssKb[n])).join(' ')}`,
     ),
   ].join('\n');
+}
+
+/** `: overloaded 3, no answer 1`, the rejections by code; empty when there were none. */
+function rejectedCodes(r: SoakReport): string {
+  const codes = Object.entries(r.rejectedBy);
+  return codes.length === 0 ? '' : `: ${codes.map(([code, n]) => `${code} ${n}`).join(', ')}`;
 }

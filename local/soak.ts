@@ -28,6 +28,8 @@ export interface SoakOptions {
   readonly onProgress?: (p: SoakProgress) => void;
   /** Stops sending early (Ctrl-C); the report still covers what was sent. */
   readonly signal?: AbortSignal;
+  /** More environment for the nodes (the adapter's ADAPTER wins). @default none */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export interface SoakProgress {
@@ -56,6 +58,8 @@ export interface SoakReport {
   readonly sent: number;
   /** Sends answered with an error or not answered. */
   readonly rejected: number;
+  /** The rejected sends by the error code of their answer (`no answer` past the 10 s timeout). */
+  readonly rejectedBy: Record<string, number>;
   /** Sum over accepted messages of the room's members when it was sent. */
   readonly expected: number;
   /** Distinct (message, receiver) pairs that arrived. */
@@ -91,7 +95,7 @@ const SEND_TICK_MS = 10;
  */
 export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
   const settings = settle(opts);
-  const localCluster = await startLocalCluster({ ports: await freePorts(settings.nodes), env: { ADAPTER: settings.adapter } });
+  const localCluster = await startLocalCluster({ ports: await freePorts(settings.nodes), env: { ...opts.env, ADAPTER: settings.adapter } });
   const sockets: Socket[] = [];
   try {
     checkAdapter(localCluster, settings.adapter);
@@ -223,6 +227,7 @@ class Sender {
   private seq = 0;
   sent = 0;
   rejected = 0;
+  readonly rejectedBy: Record<string, number> = {};
   expected = 0;
   inFlight = 0;
   readonly accepted = new Set<number>();
@@ -244,15 +249,20 @@ class Sender {
       .timeout(10_000)
       .emitWithAck('chat:message', { room: member.room, text: `soak:${n}` })
       .then(
-        (ack: { ok?: boolean }) => {
-          if (!ack?.ok) return void this.rejected++;
+        (ack: { ok?: boolean; error?: { code?: string } }) => {
+          if (!ack?.ok) return this.reject(ack?.error?.code ?? 'no code');
           this.sent++;
           this.expected += size;
           this.accepted.add(n);
         },
-        () => this.rejected++,
+        () => this.reject('no answer'),
       )
       .finally(() => this.inFlight--);
+  }
+
+  private reject(code: string): void {
+    this.rejected++;
+    this.rejectedBy[code] = (this.rejectedBy[code] ?? 0) + 1;
   }
 }
 
@@ -327,7 +337,7 @@ function report(
   memory: SoakReport['memory'],
 ): SoakReport {
   const { connections, durationMs, nodes, adapter, ratePerS, roomSize, seed } = settings;
-  const { sent, rejected, expected } = sender;
+  const { sent, rejected, rejectedBy, expected } = sender;
   const { delivered, duplicates, unexpected, disconnects, latency } = ledger;
   return {
     options: { connections, durationMs, nodes, adapter, ratePerS, roomSize, seed },
@@ -335,6 +345,7 @@ function report(
     elapsedMs: Math.round(elapsedMs),
     sent,
     rejected,
+    rejectedBy,
     expected,
     delivered,
     deliveredPct: expected === 0 ? 100 : round((delivered / expected) * 100, 3),
