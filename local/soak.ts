@@ -28,8 +28,6 @@ export interface SoakOptions {
   readonly onProgress?: (p: SoakProgress) => void;
   /** Stops sending early (Ctrl-C); the report still covers what was sent. */
   readonly signal?: AbortSignal;
-  /** More environment for the nodes (the adapter's ADAPTER wins). @default none */
-  readonly env?: NodeJS.ProcessEnv;
 }
 
 export interface SoakProgress {
@@ -95,7 +93,7 @@ const SEND_TICK_MS = 10;
  */
 export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
   const settings = settle(opts);
-  const localCluster = await startLocalCluster({ ports: await freePorts(settings.nodes), env: { ...opts.env, ADAPTER: settings.adapter } });
+  const localCluster = await startLocalCluster({ ports: await freePorts(settings.nodes), env: { ADAPTER: settings.adapter } });
   const sockets: Socket[] = [];
   try {
     checkAdapter(localCluster, settings.adapter);
