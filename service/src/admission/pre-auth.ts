@@ -8,7 +8,6 @@ export interface EngineConn {
   readonly request: IncomingMessage;
   close(): void;
   on(event: 'packet', listener: (packet: { type: string; data?: unknown }) => void): unknown;
-  once(event: 'close', listener: () => void): unknown;
   on(event: 'close', listener: (this: EngineConn) => void): unknown;
 }
 

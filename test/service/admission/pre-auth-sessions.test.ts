@@ -9,7 +9,6 @@ const conn = (name: string): EngineConn & { name: string } => ({
   request: {} as IncomingMessage,
   close: () => undefined,
   on: () => undefined,
-  once: () => undefined,
 });
 
 function table(maxSessions: number, maxSessionsPerIp: number) {
