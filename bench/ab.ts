@@ -180,12 +180,8 @@ export async function behindHaproxy(servers: RunningServers): Promise<RunningSer
 
 /** Opens `count` idle sockets on a setup, round-robin over its nodes; they stay open until `holders` stop. */
 export async function openIdle(holders: Workers, servers: RunningServers, count: number, concurrency: number): Promise<number> {
-  const replies = await connectAll(holders, servers, idleSpecs(servers, count), concurrency);
-  const opened = replies.reduce((s, r) => s + r.opened, 0);
-  if (opened < count) {
-    const why = replies.find((r) => r.firstError)?.firstError ?? 'unknown error';
-    throw new Error(`opened ${opened} of ${count} idle sockets on ${servers.mode}: ${why}`);
-  }
+  const { opened, firstError } = await connectAll(holders, servers, idleSpecs(servers, count), concurrency);
+  if (opened < count) throw new Error(`opened ${opened} of ${count} idle sockets on ${servers.mode}: ${firstError ?? 'unknown error'}`);
   return opened;
 }
 

@@ -72,8 +72,8 @@ async function main(): Promise<void> {
   const workers = await Workers.start(1);
   try {
     const [before] = await servers.heap();
-    const [reply] = await connectAll(workers, servers, idleSpecs(servers, k), QUICK.connectConcurrency);
-    if (reply.opened !== k) throw new Error(`opened ${reply.opened} of ${k} connections: ${reply.firstError ?? 'no error reported'}`);
+    const { opened, firstError } = await connectAll(workers, servers, idleSpecs(servers, k), QUICK.connectConcurrency);
+    if (opened !== k) throw new Error(`opened ${opened} of ${k} connections: ${firstError ?? 'no error reported'}`);
     await new Promise((r) => setTimeout(r, 1_000));
     const [after] = await servers.heap();
     const rows = perConnection(tally(before.snapshot!), tally(after.snapshot!), k);

@@ -219,17 +219,31 @@ async function measureMode(servers: RunningServers, workers: Workers, sizes: Siz
   return { mode: servers.mode, label, nodes, idle, workloads };
 }
 
-/** Opens `specs`' clients, spread over the load workers; one reply per worker. */
-export function connectAll(workers: Workers, servers: RunningServers, specs: ClientSpec[], concurrency: number): Promise<ConnectReply[]> {
+/**
+ * Opens `specs`' clients, spread over the load workers: what they opened and failed to open together,
+ * the slowest worker's time, and the first error any of them met.
+ */
+export async function connectAll(
+  workers: Workers,
+  servers: RunningServers,
+  specs: ClientSpec[],
+  concurrency: number,
+): Promise<ConnectReply> {
   const perWorker = Math.max(1, Math.floor(concurrency / workers.count));
-  return workers
-    .all((i) => ({
+  const replies = (
+    await workers.all((i) => ({
       type: 'connect',
       protocol: servers.protocol,
       clients: specs.filter((_, j) => j % workers.count === i),
       concurrency: perWorker,
     }))
-    .then((replies) => replies.map((r) => (r.type === 'connect' ? r.result : { opened: 0, failed: 0, ms: 0 })));
+  ).map((r) => (r.type === 'connect' ? r.result : { opened: 0, failed: 0, ms: 0 }));
+  return {
+    opened: replies.reduce((s, r) => s + r.opened, 0),
+    failed: replies.reduce((s, r) => s + r.failed, 0),
+    firstError: replies.find((r) => r.firstError)?.firstError,
+    ms: Math.max(0, ...replies.map((r) => r.ms)),
+  };
 }
 
 /** `count` idle clients (no room, not sending), round-robin over the nodes. */
@@ -248,17 +262,14 @@ async function measureIdle(servers: RunningServers, workers: Workers, sizes: Siz
   await sleep(200);
   const heapBefore = heapBytes(await servers.heap());
   const before = sum(sampleAll(servers.nodePids), 'rssBytes');
-  const replies = await connectAll(workers, servers, specs, sizes.connectConcurrency);
-  const opened = replies.reduce((s, r) => s + r.opened, 0);
-  const failed = replies.reduce((s, r) => s + r.failed, 0);
-  const seconds = Math.max(...replies.map((r) => r.ms)) / 1000;
+  const { opened, failed, firstError, ms } = await connectAll(workers, servers, specs, sizes.connectConcurrency);
+  const seconds = ms / 1000;
   await sleep(Math.min(1_000, 200 + k / 5));
   const after = sum(sampleAll(servers.nodePids), 'rssBytes');
   // After the RSS sample: the probe's GC would shrink it.
   const heapAfter = heapBytes(await servers.heap());
   await workers.all(() => ({ type: 'close' }));
-  if (opened === 0)
-    throw new Error(`no idle connection could be opened: ${replies.find((r) => r.firstError)?.firstError ?? 'unknown error'}`);
+  if (opened === 0) throw new Error(`no idle connection could be opened: ${firstError ?? 'unknown error'}`);
   return {
     connections: opened,
     failed,
@@ -298,10 +309,8 @@ export async function openWorkload(spec: WorkloadSpec, servers: RunningServers, 
     }
   }
   const connect = async () => {
-    const replies = await connectAll(workers, servers, specs, sizes.connectConcurrency);
-    const failed = replies.reduce((s, r) => s + r.failed, 0);
-    if (failed > 0)
-      throw new Error(`${failed} of ${specs.length} clients could not connect: ${replies.find((r) => r.firstError)?.firstError}`);
+    const { failed, firstError } = await connectAll(workers, servers, specs, sizes.connectConcurrency);
+    if (failed > 0) throw new Error(`${failed} of ${specs.length} clients could not connect: ${firstError ?? 'unknown error'}`);
   };
   await connect();
   const senders = specs.filter((s) => s.sender).length;
