@@ -261,21 +261,16 @@ const fmt = (x: number | null, digits = 2) => (x === null ? '-' : x.toFixed(digi
 export function formatAb(r: AbResult): string {
   const head = ['round', 'order', ...AB_VARIANTS.map((v) => `${v} us/dlv`), ...AB_PAIRS.map(([, , key]) => `${key} cpu`)];
   const p99Head = AB_PAIRS.map(([, , key]) => `${key} p99 loc/x`);
-  const rows = r.rounds.map((round, i) => [
-    String(i + 1),
-    round.order.join(' '),
-    ...AB_VARIANTS.map((v) => fmt(round.samples[v].cpuUsPerDelivery)),
-    ...AB_PAIRS.map(([, , key]) => fmt(round.ratios[key].cpu, 3)),
-    ...AB_PAIRS.map(([, , key]) => `${fmt(round.ratios[key].localP99)}/${fmt(round.ratios[key].crossP99)}`),
-  ]);
+  // A round's row and the medians' row: each setup's CPU, then the ratios' CPU, then their p99s.
+  const row = (label: string, order: string, figures: AbResult['median']) => [
+    label,
+    order,
+    ...AB_VARIANTS.map((v) => fmt(figures.samples[v].cpuUsPerDelivery)),
+    ...AB_PAIRS.map(([, , key]) => fmt(figures.ratios[key].cpu, 3)),
+    ...AB_PAIRS.map(([, , key]) => `${fmt(figures.ratios[key].localP99)}/${fmt(figures.ratios[key].crossP99)}`),
+  ];
   const m = r.median;
-  rows.push([
-    'median',
-    '',
-    ...AB_VARIANTS.map((v) => fmt(m.samples[v].cpuUsPerDelivery)),
-    ...AB_PAIRS.map(([, , key]) => fmt(m.ratios[key].cpu, 3)),
-    ...AB_PAIRS.map(([, , key]) => `${fmt(m.ratios[key].localP99)}/${fmt(m.ratios[key].crossP99)}`),
-  ]);
+  const rows = [...r.rounds.map((round, i) => row(String(i + 1), round.order.join(' '), round)), row('median', '', m)];
   const p99s = AB_VARIANTS.map(
     (v) => `${v} p99 ${fmt(m.samples[v].p99Ms)} ms (local ${fmt(m.samples[v].localP99Ms)}, cross ${fmt(m.samples[v].crossP99Ms)})`,
   );
