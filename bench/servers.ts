@@ -163,15 +163,17 @@ export async function startServers(mode: BenchMode, opts: StartOptions): Promise
     }
     const count = mode === 'raw-ws' || mode === 'single-node' ? 1 : opts.nodes;
     const ports = await freePorts(count);
+    // The node options go before each server's script.
+    const spawn = (script: string[], env: NodeJS.ProcessEnv, ready: string) =>
+      spawnServer([...(opts.nodeArgs ?? []), ...script], env, ready);
     const settled = await Promise.allSettled(
       ports.map((port, i) => {
-        const pre = opts.nodeArgs ?? [];
         const base = { PORT: String(port), HOST: '127.0.0.1', NODE_ID: `node-${i + 1}`, ...opts.env };
-        if (mode === 'raw-ws') return spawnServer([...pre, ...tsxArgs('raw-ws-server.ts')], base, 'listening');
-        if (mode === 'stock') return spawnServer([...pre, ...tsxArgs('stock-server.ts')], { ...base, REDIS_URL: redisUrl }, 'ready');
+        if (mode === 'raw-ws') return spawn(tsxArgs('raw-ws-server.ts'), base, 'listening');
+        if (mode === 'stock') return spawn(tsxArgs('stock-server.ts'), { ...base, REDIS_URL: redisUrl }, 'ready');
         // single-node runs without Redis, on the in-memory adapter; the others are ADAPTER modes.
         const redis: NodeJS.ProcessEnv = mode === 'single-node' ? {} : { REDIS_URL: redisUrl, ADAPTER: mode };
-        return spawnServer([...pre, opts.bundle ?? SERVICE_BUNDLE], { ...SERVICE_ENV, ...base, ...redis }, '"msg":"ready"');
+        return spawn([opts.bundle ?? SERVICE_BUNDLE], { ...SERVICE_ENV, ...base, ...redis }, '"msg":"ready"');
       }),
     );
     for (const r of settled) if (r.status === 'fulfilled') children.push(r.value);
