@@ -34,13 +34,13 @@ function common(config: DeploymentConfig) {
     tags: { app: config.appName, stage: config.stage },
     // Unset: each construct's own default.
     logRetention: config.logRetentionDays as logs.RetentionDays | undefined,
-    logRemovalPolicy: config.stage === 'prod' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    logRemovalPolicy: removalPolicy(config.stage === 'prod'),
   };
 }
 
-/** The cache's fate, shared by what it references: its group, secret, subnets and the VPC. */
-function cacheRemovalPolicy(config: DeploymentConfig): RemovalPolicy {
-  return config.retainCache ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+/** A config's keep-on-delete switch as the removal policy its resources take. */
+function removalPolicy(retain: boolean): RemovalPolicy {
+  return retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 }
 
 function networkProps(config: DeploymentConfig): NetworkStackProps {
@@ -54,8 +54,8 @@ function networkProps(config: DeploymentConfig): NetworkStackProps {
     natGateways: config.natGateways,
     flowLogRetention: logRetention,
     logRemovalPolicy,
-    // What a retained cache sits in is retained with it (docs/deploy.md, Teardown).
-    cacheRemovalPolicy: cacheRemovalPolicy(config),
+    // What a retained cache sits in (its subnets and the VPC) is retained with it (docs/deploy.md, Teardown).
+    cacheRemovalPolicy: removalPolicy(config.retainCache),
   };
 }
 
@@ -80,7 +80,7 @@ function cacheProps(config: DeploymentConfig, network: NetworkStack, lock: Cache
     maintenanceWindow: config.cacheMaintenanceWindow,
     snapshotWindow: config.cacheSnapshotWindow,
     snapshotRetentionDays: config.cacheSnapshotRetentionDays,
-    removalPolicy: cacheRemovalPolicy(config),
+    removalPolicy: removalPolicy(config.retainCache),
     logRetention,
     lockedCreateOnlyValues: locked,
     lockName: config.stage,
@@ -130,7 +130,7 @@ function serviceProps(config: DeploymentConfig, network: NetworkStack, cache: Ca
     scaleOutCooldown: Duration.seconds(config.scaleOutCooldownSeconds),
     scaleInCooldown: Duration.seconds(config.scaleInCooldownSeconds),
     healthCheckGracePeriod: Duration.seconds(config.healthCheckGracePeriodSeconds),
-    secretsRemovalPolicy: config.retainSecrets ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    secretsRemovalPolicy: removalPolicy(config.retainSecrets),
     certificateArn: config.certificateArn,
     idleTimeout: Duration.seconds(config.albIdleTimeoutSeconds),
     stickinessDuration: Duration.seconds(config.stickinessDurationSeconds),
