@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../infra/config';
 import { Network } from '../../infra/network';
 import { SocketService } from '../../infra/socket-service';
-import { cleanup, PROD, ROOT, synth, Synthesized } from './helpers';
+import { cleanup, onlyResource, PROD, ROOT, synth, Synthesized } from './helpers';
 
 // The tasks' egress: dev has no NAT gateway, so its tasks run in the public subnets with public IPs;
 // prod keeps them in private subnets behind NAT gateways.
@@ -27,8 +27,8 @@ const resources = (t: Template) => Object.entries(t.toJSON().Resources as Record
 
 /** The imports of the subnets the ECS service runs its tasks in, and whether they get public IPs. */
 function taskPlacement(s: Synthesized) {
-  const service = Object.values(s.service.findResources('AWS::ECS::Service'))[0] as Resource;
-  const vpcConfig = (service.Properties?.NetworkConfiguration as { AwsvpcConfiguration: Record<string, unknown> }).AwsvpcConfiguration;
+  const service = onlyResource(s.service, 'AWS::ECS::Service');
+  const vpcConfig = (service.Properties.NetworkConfiguration as { AwsvpcConfiguration: Record<string, unknown> }).AwsvpcConfiguration;
   const subnets = (vpcConfig.Subnets as { 'Fn::ImportValue': string }[]).map((s) => s['Fn::ImportValue']);
   return { assignPublicIp: vpcConfig.AssignPublicIp, subnets };
 }
