@@ -121,6 +121,33 @@ function httpsProblems(c: DeploymentConfig): Problem[] {
       c.certificateArn !== undefined && c.insecureHttpReason !== undefined,
       'certificateArn and insecureHttpReason exclude each other: insecureHttpReason only explains a missing certificateArn',
     ),
+    certificateRegionProblem(c),
+  ];
+}
+
+/**
+ * ACM certificates are regional, and a load balancer's listener takes one of its own region
+ * (https://docs.aws.amazon.com/acm/latest/userguide/acm-regions.html): another region's ARN fails only at deploy.
+ */
+function certificateRegionProblem(c: DeploymentConfig): Problem {
+  const certificateRegion = c.certificateArn?.split(':')[3];
+  return when(
+    certificateRegion !== undefined && certificateRegion !== c.region,
+    `certificateArn is a certificate of ${certificateRegion}, but the stacks deploy to ${c.region} (region): an ALB takes a ` +
+      `certificate of its own region; request or import one in ${c.region}`,
+  );
+}
+
+/** Prod's alarms page someone, or the deployer says why not: a paging topic without subscribers pages nobody, silently. */
+function pagingProblems(c: DeploymentConfig): Problem[] {
+  const subscribed = c.alarmEmails.length > 0 || c.alarmHttpsEndpoints.length > 0;
+  return [
+    when(
+      c.stage === 'prod' && !subscribed && !c.pagingUnsetReason,
+      "prod needs a paging subscriber: alarmEmails or alarmHttpsEndpoints (a pager's integration URL), or pagingUnsetReason " +
+        "saying why prod pages nobody; set them in cdk.json's deployments.prod, so that every release keeps them",
+    ),
+    when(c.pagingUnsetReason !== undefined && subscribed, 'pagingUnsetReason only applies without alarmEmails and alarmHttpsEndpoints'),
   ];
 }
 
@@ -150,5 +177,6 @@ export function configProblems(c: DeploymentConfig): Problem[] {
     ...httpsProblems(c),
     ...authProblems(c),
     ...monitoringProblems(c),
+    ...pagingProblems(c),
   ];
 }

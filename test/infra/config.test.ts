@@ -353,9 +353,7 @@ describe('deployment config: unknown keys and bad values', () => {
     const context = {
       '@aws-cdk/core:defaultCrossStackReferences': 'strong',
       'aws:cdk:version-reporting': false,
-      stage: 'prod',
-      corsOrigins: 'https://app.example.com',
-      certificateArn: CERT_ARN,
+      ...PROD,
       minTask: 3,
       tags: 'x',
     };

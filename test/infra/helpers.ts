@@ -10,13 +10,24 @@ import { addSystem, SystemStacks } from '../../infra/system';
 export const ROOT = join(__dirname, '..', '..');
 /** The placeholder certificate of .ci/run and the README's prod commands (a real deploy gives its own). */
 export const CERT_ARN = 'arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000';
-/** What prod requires besides the preset: browser origins (or a reason for none) and a certificate (or a reason for none). */
-export const PROD = { stage: 'prod', corsOrigins: 'https://app.example.com', certificateArn: CERT_ARN } as const;
+/** Why the tests' prod pages nobody: a subscriber would add resources every prod template in the tests would then carry. */
+export const PAGING_UNSET_REASON = 'a test synth: nobody to page';
+/**
+ * What prod requires besides the preset: browser origins (or a reason for none), a certificate (or a reason for none)
+ * and a paging subscriber (or a reason for none).
+ */
+export const PROD = {
+  stage: 'prod',
+  corsOrigins: 'https://app.example.com',
+  certificateArn: CERT_ARN,
+  pagingUnsetReason: PAGING_UNSET_REASON,
+} as const;
 /** Prod over plain HTTP: no certificate, and the reason prod then needs. */
 export const PROD_HTTP = {
   stage: 'prod',
   corsOrigins: 'https://app.example.com',
   insecureHttpReason: 'TLS ends in front of the ALB',
+  pagingUnsetReason: PAGING_UNSET_REASON,
 } as const;
 
 export function loadCacheLock(): CacheLockFile {
