@@ -5,8 +5,8 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { CacheLockFile } from '../infra/cache-replacement-guard';
-import { resolveConfig, throwConfigError } from '../infra/config';
-import { configSources, describeSources } from '../infra/config-settings';
+import { throwConfigError } from '../infra/config';
+import { deploymentConfig, describeSources } from '../infra/config-settings';
 import { addSystem } from '../infra/system';
 import { AppPathError, stageImage } from '../tools/bundle';
 
@@ -14,8 +14,7 @@ const ROOT = join(__dirname, '..');
 const app = new App();
 const cdkJson = JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
 // A misspelt key (-c minTask=3) fails naming the key it resembles; other context is the CDK's own.
-const sources = configSources(app.node.getAllContext(), cdkJson.context ?? {});
-const config = resolveConfig(sources.context, process.env);
+const { sources, config } = deploymentConfig(app.node.getAllContext(), cdkJson.context ?? {}, process.env);
 process.stderr.write(`${describeSources(sources)}\n`);
 const cacheLock = JSON.parse(readFileSync(join(ROOT, 'infra', 'replication-group.lock.json'), 'utf8')) as CacheLockFile;
 

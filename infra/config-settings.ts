@@ -5,7 +5,16 @@
  * config key at the top of that context came from the command line, and synth says which.
  */
 import { DEPLOYMENT_SETTINGS_KEY, STAGES } from '../contract/stack';
-import { CONFIG_KEYS, CONFIG_SHAPE, configContext, throwConfigError, unknownKeyProblem } from './config';
+import {
+  CONFIG_KEYS,
+  CONFIG_SHAPE,
+  ConfigEnvironment,
+  configContext,
+  DeploymentConfig,
+  resolveConfig,
+  throwConfigError,
+  unknownKeyProblem,
+} from './config';
 
 export interface ConfigSources {
   /** The stage, as the command line gives it (the default stage when it gives none). */
@@ -63,4 +72,17 @@ export function describeSources(sources: ConfigSources): string {
     sources.commandLine.length > 0 ? `from the command line: ${sources.commandLine.join(', ')}` : 'nothing from the command line';
   const warning = overrides.length > 0 ? ` (for this run only: a later deploy without them changes the stack; keep them in cdk.json)` : '';
   return `deployment config (stage ${sources.stage}): ${where(sources.stage)}; ${given}${warning}`;
+}
+
+/**
+ * The config of one synth, as bin/app.ts builds it: `context` is the CDK's (cdk.json's context and -c merged),
+ * `fileContext` cdk.json's own. Throws one DeploymentConfigError naming every problem.
+ */
+export function deploymentConfig(
+  context: Readonly<Record<string, unknown>>,
+  fileContext: Readonly<Record<string, unknown>>,
+  env: ConfigEnvironment = {},
+): { readonly sources: ConfigSources; readonly config: DeploymentConfig } {
+  const sources = configSources(context, fileContext);
+  return { sources, config: resolveConfig(sources.context, env) };
 }

@@ -85,4 +85,29 @@ describe('config rules', () => {
       expect.stringMatching(/^scaleInCooldownSeconds \(30 s\) must be longer than scaleOutCooldownSeconds \(60 s\)/),
     ]);
   });
+
+  it('prod pages someone, or says why not, naming the keys', () => {
+    const { pagingUnsetReason: _reason, ...unpaged } = PROD;
+    expect(() => resolveConfig(unpaged)).toThrow(
+      /prod needs a paging subscriber: alarmEmails or alarmHttpsEndpoints \(a pager's integration URL\), or pagingUnsetReason/,
+    );
+    expect(resolveConfig({ ...unpaged, alarmEmails: 'oncall@example.com' }).alarmEmails).toEqual(['oncall@example.com']);
+    expect(resolveConfig({ ...unpaged, alarmHttpsEndpoints: 'https://events.pagerduty.com/x' }).alarmHttpsEndpoints).toHaveLength(1);
+    expect(() => resolveConfig({ ...PROD, alarmEmails: 'oncall@example.com' })).toThrow(
+      /pagingUnsetReason only applies without alarmEmails and alarmHttpsEndpoints/,
+    );
+    // Dev may page nobody.
+    expect(problems({})).toEqual([]);
+  });
+
+  it("a certificate of another region than the stacks' fails synth, naming certificateArn and region", () => {
+    const euCertificate = CERT_ARN.replace(':us-east-1:', ':eu-west-1:');
+    const message =
+      'certificateArn is a certificate of eu-west-1, but the stacks deploy to us-east-1 (region): an ALB takes a certificate ' +
+      'of its own region; request or import one in us-east-1';
+    expect(problems({ certificateArn: euCertificate })).toEqual([message]);
+    expect(problems({ certificateArn: euCertificate }, 'prod')).toEqual([message]);
+    expect(() => resolveConfig({ ...PROD, certificateArn: euCertificate })).toThrow(message);
+    expect(resolveConfig({ ...PROD, certificateArn: euCertificate, region: 'eu-west-1' }).certificateArn).toBe(euCertificate);
+  });
 });

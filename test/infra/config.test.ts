@@ -16,7 +16,9 @@ import { LoadBalancer } from '../../infra/load-balancer';
 import { MONITORING_THRESHOLDS } from '../../infra/monitoring-thresholds';
 import { Network } from '../../infra/network';
 import { SocketService } from '../../infra/socket-service';
+import { SERVICE_LIMITS } from '../../infra/service-limits';
 import { PropsValidationError } from '../../infra/validation';
+import { DEFAULT_APP } from '../../tools/bundle';
 import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_PING_INTERVAL_MS, DEFAULT_PING_TIMEOUT_MS, DEFAULT_PORT } from '../../contract/env';
 import { STAGES } from '../../contract/stack';
 import { CERT_ARN, docTable, docValue, ROOT, PROD } from './helpers';
@@ -297,6 +299,14 @@ describe('docs/deploy.md', () => {
         expect(row[stage], `${stage}.${key}`).toBe(key in preset ? docValue(preset[key]) : '');
       }
     }
+  });
+
+  it("gives each platform limit the service's variable and default, and the app key the default app", () => {
+    const rows = new Map(docTable('deploy.md', '### Configuration').map((row) => [row.key.replace(/^`|`$/g, ''), row]));
+    for (const [key, spec] of Object.entries(SERVICE_LIMITS)) {
+      expect(rows.get(key)?.default, key).toBe(`unset: the service's \`${spec.variable}\`, ${spec.default}`);
+    }
+    expect(rows.get('app')?.default).toContain(`\`${DEFAULT_APP}\``);
   });
 });
 

@@ -77,6 +77,17 @@ export function synth(context: Readonly<Record<string, unknown>>, options: Synth
   };
 }
 
+/** What the tests read of the service's container definition. */
+export interface ContainerDefinition {
+  readonly Environment: { Name: string; Value: unknown }[];
+  readonly Secrets: { Name: string }[];
+}
+
+/** The environment and secrets of the service's one container. */
+export function containerEnv(s: Pick<Synthesized, 'service'>): ContainerDefinition {
+  return (onlyResource(s.service, 'AWS::ECS::TaskDefinition').Properties.ContainerDefinitions as ContainerDefinition[])[0];
+}
+
 /** Removes the cloud assemblies written so far. */
 export function cleanup(): void {
   for (const dir of outdirs.splice(0)) rmSync(dir, { recursive: true, force: true });
