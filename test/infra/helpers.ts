@@ -58,10 +58,14 @@ export interface SynthOptions {
  * the region pinned so templates do not depend on the machine.
  */
 export function synth(context: Readonly<Record<string, unknown>>, options: SynthOptions = {}): Synthesized {
+  return synthConfig(resolveConfig(context, { CDK_DEFAULT_REGION: 'us-east-1' }), options);
+}
+
+/** Builds and synthesizes the app of a resolved config, as bin/app.ts does (its image from service/, not bundled). */
+export function synthConfig(config: DeploymentConfig, options: SynthOptions = {}): Synthesized {
   const outdir = mkdtempSync(join(tmpdir(), 'infra-test-'));
   outdirs.push(outdir);
   const app = new App({ outdir });
-  const config = resolveConfig(context, { CDK_DEFAULT_REGION: 'us-east-1' });
   const lock = options.lock === undefined ? loadCacheLock() : (options.lock ?? undefined);
   const stacks = addSystem(app, config, { imageDirectory: join(ROOT, 'service'), cacheLock: lock });
   options.mutate?.(stacks);
