@@ -32,7 +32,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
-    files: ['service/public/**/*.js'],
+    files: ['apps/*/public/**/*.js'],
     languageOptions: {
       globals: {
         window: 'readonly',

@@ -142,12 +142,13 @@ export const envSchema = z.object({
   NODE_ID: z.string().min(1).max(128).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   REDIS_URL: redisUrl.optional(),
+  /** The app's module (docs/apps.md); the bundle's own app/index.js, beside server.js, when unset. */
+  APP_MODULE: z.string().min(1).optional(),
   REDIS_USERNAME: z.string().min(1).optional(),
   REDIS_PASSWORD: z.string().min(1).optional(),
   REDIS_CONNECT_TIMEOUT_MS: int(100, 60_000).default(5_000),
   REDIS_RECONNECT_MAX_DELAY_MS: int(50, 60_000).default(2_000),
   REDIS_REQUESTS_TIMEOUT_MS: int(100, 60_000).default(3_000),
-  MAX_TEXT_BYTES: int(1, 1_048_576).default(4_096),
   MAX_HTTP_BUFFER_BYTES: int(1_024, 10_485_760).default(65_536),
   PING_INTERVAL_MS: int(1_000, 300_000).default(DEFAULT_PING_INTERVAL_MS),
   PING_TIMEOUT_MS: int(1_000, 300_000).default(DEFAULT_PING_TIMEOUT_MS),
@@ -179,22 +180,30 @@ export const envSchema = z.object({
   PREAUTH_MAX_SESSIONS: int(1, 1_000_000).default(2_000),
   PREAUTH_MAX_SESSIONS_PER_IP: int(1, 1_000_000).default(64),
   PREAUTH_TIMEOUT_MS: int(100, 60_000).default(5_000),
-  /** Every packet a connection sends (events, ACKs, pings, pongs, CONNECTs, noise) spends from these buckets. */
-  CONNECTION_PACKETS_PER_S: int(1, 1_000_000).default(50),
-  CONNECTION_PACKETS_BURST: int(1, 1_000_000).default(100),
+  /**
+   * Every packet a connection sends (events, ACKs, pings, pongs, CONNECTs, attachments, noise) spends from these buckets.
+   * They sit above the per-socket event limits (checked at start), so that a fast client is answered `rate_limited`
+   * before this outer budget closes its connection.
+   */
+  CONNECTION_PACKETS_PER_S: int(1, 1_000_000).default(400),
+  CONNECTION_PACKETS_BURST: int(1, 1_000_000).default(1_000),
   CONNECTION_BYTES_PER_S: int(1_024, 1_073_741_824).default(131_072),
   CONNECTION_BURST_BYTES: int(1_024, 1_073_741_824).default(524_288),
   /** Log lines a second for each kind of refusal (refused handshakes, connections closed by the guard); the rest are counted. */
   LOG_REFUSALS_PER_S: int(0, 10_000).default(10),
   /** A Bearer token that gets /healthz's details through the load balancer; loopback callers get them without. */
   HEALTH_DETAILS_TOKEN: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
-  MAX_ROOMS_PER_SOCKET: int(1, 10_000).default(50),
   MAX_CONNECTIONS: int(1, 1_000_000).default(20_000),
-  RATE_LIMIT_PER_SOCKET: int(1, 100_000).default(20),
-  RATE_LIMIT_PER_SOCKET_BURST: int(1, 100_000).default(40),
-  RATE_LIMIT_PER_USER: int(1, 1_000_000).default(50),
-  RATE_LIMIT_PER_USER_BURST: int(1, 1_000_000).default(100),
-  RATE_LIMIT_DISCONNECT_AFTER: int(1, 1_000_000).default(100),
+  /**
+   * Events a socket may send, and all of one user's sockets on a node together: a canvas, a game or a cursor stream
+   * sends 100 a second. Past them an event is answered `rate_limited` (dropped and counted without an ack);
+   * RATE_LIMIT_DISCONNECT_AFTER refusals in a row end the connection.
+   */
+  RATE_LIMIT_PER_SOCKET: int(1, 100_000).default(120),
+  RATE_LIMIT_PER_SOCKET_BURST: int(1, 100_000).default(240),
+  RATE_LIMIT_PER_USER: int(1, 1_000_000).default(300),
+  RATE_LIMIT_PER_USER_BURST: int(1, 1_000_000).default(600),
+  RATE_LIMIT_DISCONNECT_AFTER: int(1, 1_000_000).default(500),
   SLOW_CONSUMER_MAX_BUFFERED_BYTES: int(1_024, 1_073_741_824).default(1_048_576),
   SLOW_CONSUMER_MAX_PACKETS: int(10, 1_000_000).default(250),
   SHED_LOAD_LAG_MS: int(0, 60_000).default(200),
@@ -212,8 +221,6 @@ export const envSchema = z.object({
   API_IDEMPOTENCY_WINDOW_MS: int(1_000, 86_400_000).default(300_000),
   PRESENCE_TIMEOUT_MS: int(100, 60_000).default(2_000),
   PRESENCE_MAX_USERS: int(1, 100_000).default(1_000),
-  RATE_LIMIT_PRESENCE_PER_SOCKET: int(1, 100_000).default(1),
-  RATE_LIMIT_PRESENCE_PER_SOCKET_BURST: int(1, 100_000).default(5),
 });
 
 export type Env = z.infer<typeof envSchema>;

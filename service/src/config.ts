@@ -7,6 +7,8 @@ export interface Config {
   /** Overrides the node id derived from ECS task metadata or host:port. */
   readonly nodeId?: string;
   readonly logLevel: Env['LOG_LEVEL'];
+  /** The app's module (APP_MODULE); undefined: the bundle's own app/index.js. */
+  readonly appModule?: string;
   readonly redis?: {
     readonly url: string;
     readonly username?: string;
@@ -43,7 +45,6 @@ export interface Config {
   /** Log lines a second for each kind of refusal; the rest are counted in a summary line. */
   readonly logRefusalsPerS: number;
   readonly limits: {
-    readonly maxRoomsPerSocket: number;
     readonly maxConnections: number;
     readonly perSocket: { readonly ratePerS: number; readonly burst: number };
     readonly perUser: { readonly ratePerS: number; readonly burst: number };
@@ -51,7 +52,7 @@ export interface Config {
     readonly disconnectAfterRejected: number;
     readonly slowConsumerMaxBufferedBytes: number;
     readonly slowConsumerMaxPackets: number;
-    /** Event-loop lag past which new chat messages are refused (`overloaded`); 0: never. */
+    /** Event-loop lag past which the app's events are refused (`overloaded`); 0: never. */
     readonly shedLoadLagMs: number;
     /** Sessions without an authenticated CONNECT: per node, per client IP, and their deadline. */
     readonly preAuth: { readonly maxSessions: number; readonly maxSessionsPerIp: number; readonly timeoutMs: number };
@@ -59,7 +60,6 @@ export interface Config {
     readonly packets: { readonly ratePerS: number; readonly burst: number };
     readonly bytes: { readonly ratePerS: number; readonly burst: number };
   };
-  readonly maxTextBytes: number;
   /** Largest Engine.IO message accepted; bigger ones close the connection. */
   readonly maxHttpBufferBytes: number;
   readonly pingIntervalMs: number;
@@ -111,6 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     nodeId: e.NODE_ID,
     logLevel: e.LOG_LEVEL,
+    appModule: e.APP_MODULE,
     redis: e.REDIS_URL
       ? {
           url: e.REDIS_URL,
@@ -142,7 +143,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     healthDetailsToken: e.HEALTH_DETAILS_TOKEN,
     logRefusalsPerS: e.LOG_REFUSALS_PER_S,
     limits: limitsFrom(e),
-    maxTextBytes: e.MAX_TEXT_BYTES,
     maxHttpBufferBytes: e.MAX_HTTP_BUFFER_BYTES,
     pingIntervalMs: e.PING_INTERVAL_MS,
     pingTimeoutMs: e.PING_TIMEOUT_MS,
@@ -179,10 +179,18 @@ function checkCombinations(e: Env): void {
     fail('AUTH_MODE=jwt needs exactly one of AUTH_JWT_SECRET (HS256) or AUTH_JWKS_URL (RS256/ES256)');
   }
   if (e.ADAPTER !== 'pubsub' && !e.REDIS_URL) fail(`ADAPTER=${e.ADAPTER} needs REDIS_URL`);
-  if (e.MAX_HTTP_BUFFER_BYTES < e.MAX_TEXT_BYTES + 512) {
+  // The limits nest: the outer packet budget must let the inner event limits answer `rate_limited` first.
+  if (e.CONNECTION_PACKETS_PER_S < e.RATE_LIMIT_PER_SOCKET) {
     fail(
-      `MAX_HTTP_BUFFER_BYTES (${e.MAX_HTTP_BUFFER_BYTES}) must be at least ` +
-        `MAX_TEXT_BYTES + 512 (${e.MAX_TEXT_BYTES + 512}) so that a message at the text limit fits`,
+      `CONNECTION_PACKETS_PER_S (${e.CONNECTION_PACKETS_PER_S}) must be at least RATE_LIMIT_PER_SOCKET (${e.RATE_LIMIT_PER_SOCKET}) ` +
+        'so that a fast client is answered rate_limited before its connection is closed',
+    );
+  }
+  if (e.CONNECTION_PACKETS_BURST < e.RATE_LIMIT_PER_SOCKET_BURST + e.RATE_LIMIT_DISCONNECT_AFTER) {
+    fail(
+      `CONNECTION_PACKETS_BURST (${e.CONNECTION_PACKETS_BURST}) must be at least RATE_LIMIT_PER_SOCKET_BURST + ` +
+        `RATE_LIMIT_DISCONNECT_AFTER (${e.RATE_LIMIT_PER_SOCKET_BURST + e.RATE_LIMIT_DISCONNECT_AFTER}) so that a flood is ` +
+        'answered rate_limited, and then disconnected for it, before the packet budget closes the connection',
     );
   }
   if (e.CONNECTION_BURST_BYTES < e.MAX_HTTP_BUFFER_BYTES) {
@@ -207,7 +215,6 @@ function checkCombinations(e: Env): void {
 
 function limitsFrom(e: Env): Config['limits'] {
   return {
-    maxRoomsPerSocket: e.MAX_ROOMS_PER_SOCKET,
     maxConnections: e.MAX_CONNECTIONS,
     perSocket: { ratePerS: e.RATE_LIMIT_PER_SOCKET, burst: e.RATE_LIMIT_PER_SOCKET_BURST },
     perUser: { ratePerS: e.RATE_LIMIT_PER_USER, burst: e.RATE_LIMIT_PER_USER_BURST },
