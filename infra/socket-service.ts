@@ -11,7 +11,7 @@ import { Construct } from 'constructs';
 import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_PING_INTERVAL_MS, DEFAULT_PING_TIMEOUT_MS, DEFAULT_PORT, envSchema } from '../contract/env';
 import type { AdapterMode, ContainerEnv } from '../contract/env';
 import { METRICS_NAMESPACE, SERVICE_DIMENSION, SERVICE_METRICS } from '../contract/metrics';
-import { DEFAULT_DRAIN_SPREAD, taskDrainEnv } from './task-drain';
+import { DEFAULT_DRAIN_SPREAD, DEPLOY_MAX_HEALTHY_PERCENT, taskDrainEnv } from './task-drain';
 import { intRangeProblem, Problem, Range, throwPropsProblems } from './validation';
 
 /** Defaults of the props: SocketService settles each with `??`; the deployment config's defaults read them too. */
@@ -387,7 +387,7 @@ export class SocketService extends Construct {
       assignPublicIp: s.assignPublicIp,
       circuitBreaker: { enable: true, rollback: true },
       minHealthyPercent: 100,
-      maxHealthyPercent: 200,
+      maxHealthyPercent: DEPLOY_MAX_HEALTHY_PERCENT,
       enableExecuteCommand: s.enableExecuteCommand,
       healthCheckGracePeriod: s.healthCheckGracePeriod,
       propagateTags: ecs.PropagatedTagSource.SERVICE,

@@ -143,8 +143,9 @@ describe('cache stack', () => {
 });
 
 describe.each([
-  ['dev', () => dev, { cpu: '256', memory: '512', exec: true, min: 1, max: 2, retention: 7, publicIp: 'ENABLED' }],
-  ['prod', () => prod, { cpu: '512', memory: '1024', exec: false, min: 2, max: 10, retention: 90, publicIp: 'DISABLED' }],
+  // delay: the deregistration delay of maxTasks' poll interval (test/infra/task-drain.test.ts).
+  ['dev', () => dev, { cpu: '256', memory: '512', exec: true, min: 1, max: 2, retention: 7, publicIp: 'ENABLED', delay: '84' }],
+  ['prod', () => prod, { cpu: '512', memory: '1024', exec: false, min: 2, max: 10, retention: 90, publicIp: 'DISABLED', delay: '124' }],
 ] as const)('service stack (%s)', (stage, get, e) => {
   it('runs the cluster with Container Insights', () => {
     get().service.hasResourceProperties('AWS::ECS::Cluster', {
@@ -265,7 +266,7 @@ describe.each([
       HealthCheckPath: '/readyz',
       Matcher: { HttpCode: '200' },
       TargetGroupAttributes: Match.arrayWith([
-        { Key: 'deregistration_delay.timeout_seconds', Value: '43' },
+        { Key: 'deregistration_delay.timeout_seconds', Value: e.delay },
         { Key: 'stickiness.enabled', Value: 'true' },
         { Key: 'stickiness.type', Value: 'lb_cookie' },
         { Key: 'stickiness.lb_cookie.duration_seconds', Value: '86400' },
@@ -387,8 +388,8 @@ describe('overrides reach the templates', () => {
     });
     t.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
       TargetGroupAttributes: Match.arrayWith([
-        // The delay follows the drain's spread (default 30 s), not the SIGTERM bound: see test/infra/task-drain.test.ts.
-        { Key: 'deregistration_delay.timeout_seconds', Value: '43' },
+        // The delay follows the drain's poll and spread (default 30 s), not the SIGTERM bound: see test/infra/task-drain.test.ts.
+        { Key: 'deregistration_delay.timeout_seconds', Value: '84' },
         { Key: 'stickiness.lb_cookie.duration_seconds', Value: '3600' },
       ]),
     });
