@@ -172,6 +172,11 @@ export const envSchema = z.object({
   REDIS_URL: redisUrl.optional(),
   REDIS_USERNAME: z.string().min(1).optional(),
   REDIS_PASSWORD: z.string().min(1).optional(),
+  /**
+   * The AUTH token Redis takes after the next rotation (docs/runbooks/redis-auth-rotation.md): sent when Redis rejects
+   * REDIS_PASSWORD, so that the tasks connect before, during and after the change. May equal REDIS_PASSWORD.
+   */
+  REDIS_PASSWORD_NEXT: z.string().min(1).optional(),
   REDIS_CONNECT_TIMEOUT_MS: int(100, 60_000).default(5_000),
   REDIS_RECONNECT_MAX_DELAY_MS: int(50, 60_000).default(2_000),
   REDIS_REQUESTS_TIMEOUT_MS: int(100, 60_000).default(3_000),
