@@ -175,6 +175,8 @@ export interface SocketServiceProps {
   readonly redisUrl: string;
   /** Secret whose value becomes REDIS_PASSWORD. @default - no password */
   readonly redisPasswordSecret?: secretsmanager.ISecret;
+  /** Secret whose value becomes REDIS_PASSWORD_NEXT, the token after the next AUTH rotation. @default - none */
+  readonly redisPasswordNextSecret?: secretsmanager.ISecret;
   /** Stable METRICS_SERVICE_NAME; also the dimension value autoscaling reads. */
   readonly metricsServiceName: string;
   /** ADAPTER of the tasks; 'sharded' needs a cluster-mode cache. @default 'pubsub' */
@@ -449,6 +451,7 @@ export class SocketService extends Construct {
       // Typed by the same contract: a secret is one of the service's variables, delivered by ECS.
       secrets: {
         ...(props.redisPasswordSecret ? { REDIS_PASSWORD: ecs.Secret.fromSecretsManager(props.redisPasswordSecret) } : {}),
+        ...(props.redisPasswordNextSecret ? { REDIS_PASSWORD_NEXT: ecs.Secret.fromSecretsManager(props.redisPasswordNextSecret) } : {}),
         ...(props.auth?.signingSecret ? { AUTH_JWT_SECRET: ecs.Secret.fromSecretsManager(props.auth.signingSecret) } : {}),
         ...(props.apiKeysSecret ? { API_KEYS: ecs.Secret.fromSecretsManager(props.apiKeysSecret) } : {}),
       } satisfies { [K in keyof ContainerEnv]?: ecs.Secret },

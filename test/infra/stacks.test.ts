@@ -79,8 +79,9 @@ describe('cache stack', () => {
     });
   });
 
-  it('generates the AUTH token within ElastiCache rules (no punctuation, no spaces, 64 chars)', () => {
-    dev.cache.hasResourceProperties('AWS::SecretsManager::Secret', {
+  it('generates the AUTH token and the next one within ElastiCache rules (no punctuation, no spaces, 64 chars)', () => {
+    dev.cache.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    dev.cache.allResourcesProperties('AWS::SecretsManager::Secret', {
       GenerateSecretString: Match.objectLike({ ExcludePunctuation: true, IncludeSpace: false, PasswordLength: 64 }),
     });
   });
@@ -108,15 +109,16 @@ describe('cache stack', () => {
 
   it('retains the group and its secret in prod, deletes them in dev', () => {
     prod.cache.hasResource('AWS::ElastiCache::ReplicationGroup', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
-    prod.cache.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain' });
+    prod.cache.allResources('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain' });
     dev.cache.hasResource('AWS::ElastiCache::ReplicationGroup', { DeletionPolicy: 'Delete' });
   });
 
-  it('outputs the primary endpoint and the secret ARN', () => {
+  it('outputs the primary endpoint and the ARNs of the two AUTH token secrets', () => {
     prod.cache.hasOutput('RedisPrimaryEndpoint', {
       Value: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [Match.anyValue(), 'PrimaryEndPoint.Address'] }, ':', Match.anyValue()]] },
     });
-    prod.cache.hasOutput('AuthSecretArn', { Value: { Ref: Match.anyValue() } });
+    prod.cache.hasOutput('AuthSecretArn', { Value: { Ref: Match.stringLikeRegexp('^CacheAuthToken(?!Next)') } });
+    prod.cache.hasOutput('AuthNextSecretArn', { Value: { Ref: Match.stringLikeRegexp('^CacheAuthTokenNext') } });
   });
 
   it('is stateful and alone: no service resources, and service settings leave its template untouched', () => {
@@ -186,7 +188,9 @@ describe.each([
             env('LOG_LEVEL', 'info'),
           ]),
           Secrets: Match.arrayWith([
-            { Name: 'REDIS_PASSWORD', ValueFrom: { 'Fn::ImportValue': Match.stringLikeRegexp('CacheAuthToken') } },
+            { Name: 'REDIS_PASSWORD', ValueFrom: { 'Fn::ImportValue': Match.stringLikeRegexp('CacheAuthToken(?!Next)') } },
+            // The token after the next rotation (docs/runbooks/redis-auth-rotation.md).
+            { Name: 'REDIS_PASSWORD_NEXT', ValueFrom: { 'Fn::ImportValue': Match.stringLikeRegexp('CacheAuthTokenNext') } },
           ]),
           LogConfiguration: Match.objectLike({ LogDriver: 'awslogs', Options: Match.objectLike({ mode: 'non-blocking' }) }),
         }),
