@@ -13,6 +13,8 @@ export interface Config {
     readonly url: string;
     readonly username?: string;
     readonly password?: string;
+    /** The AUTH token to send when Redis rejects `password`: the next one of a rotation. */
+    readonly passwordNext?: string;
     readonly connectTimeoutMs: number;
     readonly reconnectMaxDelayMs: number;
     readonly requestsTimeoutMs: number;
@@ -117,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           url: e.REDIS_URL,
           username: e.REDIS_USERNAME,
           password: e.REDIS_PASSWORD,
+          passwordNext: e.REDIS_PASSWORD_NEXT,
           connectTimeoutMs: e.REDIS_CONNECT_TIMEOUT_MS,
           reconnectMaxDelayMs: e.REDIS_RECONNECT_MAX_DELAY_MS,
           requestsTimeoutMs: e.REDIS_REQUESTS_TIMEOUT_MS,
@@ -179,6 +182,9 @@ function checkCombinations(e: Env): void {
     fail('AUTH_MODE=jwt needs exactly one of AUTH_JWT_SECRET (HS256) or AUTH_JWKS_URL (RS256/ES256)');
   }
   if (e.ADAPTER !== 'pubsub' && !e.REDIS_URL) fail(`ADAPTER=${e.ADAPTER} needs REDIS_URL`);
+  if (e.REDIS_PASSWORD_NEXT && !e.REDIS_PASSWORD) {
+    fail('REDIS_PASSWORD_NEXT is the token after REDIS_PASSWORD in a rotation: set REDIS_PASSWORD too (the token Redis takes now)');
+  }
   // The limits nest: the outer packet budget must let the inner event limits answer `rate_limited` first.
   if (e.CONNECTION_PACKETS_PER_S < e.RATE_LIMIT_PER_SOCKET) {
     fail(
