@@ -21,15 +21,25 @@ export const isReservedRoom = (room: string) => RESERVED_ROOM_PREFIXES.some((p) 
  * and guest ids. A socket whose `sub` falls outside still joins its user room, but the API cannot name it.
  */
 export const USER_PATTERN = /^[A-Za-z0-9_.:@|+=-]{1,128}$/;
+
+/**
+ * The API's error messages say what a value must be, without the field's name: the service puts the name
+ * (`rooms[1]`, `event`, `the user in the path`) and the value it got around them (service/src/api/invalid.ts).
+ * A wrong type and a missing value are told apart: `event is missing: …` reads better than `event must be a string`.
+ */
+const typeError =
+  (expected: string) =>
+  (issue: { input?: unknown }): string =>
+    issue.input === undefined ? `is missing: it must be ${expected}` : `must be ${expected}`;
 export const userId = z
-  .string({ message: 'user must be a string' })
-  .regex(USER_PATTERN, { message: 'user must be 1-128 characters of A-Z a-z 0-9 _ . : @ | + = -' });
+  .string({ error: typeError('a string (a user id)') })
+  .regex(USER_PATTERN, { error: 'must be 1-128 characters of A-Z a-z 0-9 _ . : @ | + = -' });
 
 /** A room the API may target or exclude: a room name, or a user room `user:<user>` (whose user part may be longer). */
 export const targetRoom = z
-  .string({ message: 'room must be a string' })
+  .string({ error: typeError('a string (a room name)') })
   .refine((r) => ROOM_PATTERN.test(r) || (r.startsWith(USER_ROOM_PREFIX) && USER_PATTERN.test(r.slice(USER_ROOM_PREFIX.length))), {
-    message: 'room must be 1-64 characters of A-Z a-z 0-9 _ . : - (or user:<user>)',
+    error: 'must be 1-64 characters of A-Z a-z 0-9 _ . : - (or user:<user>)',
   });
 
 /**
@@ -48,36 +58,35 @@ export const RESERVED_EVENTS: ReadonlySet<string> = new Set([
 export const RESERVED_EVENT_PREFIXES = ['sys:'] as const;
 
 export const eventName = z
-  .string({ message: 'event must be a string' })
-  .regex(ROOM_PATTERN, { message: 'event must be 1-64 characters of A-Z a-z 0-9 _ . : -' })
+  .string({ error: typeError('a string (the name of the event to emit)') })
+  .regex(ROOM_PATTERN, { error: 'must be 1-64 characters of A-Z a-z 0-9 _ . : -' })
   .refine((e) => !RESERVED_EVENTS.has(e) && !RESERVED_EVENT_PREFIXES.some((p) => e.startsWith(p)), {
-    message: 'event is reserved: the server emits it itself (session, chat:message, room:*, sys:*, connect, disconnect …)',
+    error: 'is reserved: the server emits it itself (session, chat:message, room:*, sys:*, connect, disconnect …)',
   });
 
 export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 
-const list = <T extends z.ZodType>(item: T, name: string) => z.array(item, { message: `${name} must be an array` });
+const list = <T extends z.ZodType>(item: T, what: string) => z.array(item, { error: typeError(`an array of strings (${what})`) });
 
 /**
  * POST /api/v1/publish. Unknown fields are refused, so that a misspelt `room` cannot turn a
  * publish to one room into a publish to everyone.
  */
-export const publishRequest = z
-  .object(
-    {
-      event: eventName,
-      data: z.unknown().optional(),
-      rooms: list(targetRoom, 'rooms').optional(),
-      users: list(userId, 'users').optional(),
-      except: list(targetRoom, 'except').optional(),
-      idempotencyKey: z
-        .string({ message: 'idempotencyKey must be a string' })
-        .regex(IDEMPOTENCY_KEY_PATTERN, { message: 'idempotencyKey must be 1-128 characters of A-Z a-z 0-9 _ . : -' })
-        .optional(),
-    },
-    { message: 'the body must be a JSON object' },
-  )
-  .strict();
+export const publishRequest = z.strictObject(
+  {
+    event: eventName,
+    data: z.unknown().optional(),
+    rooms: list(targetRoom, 'room names').optional(),
+    users: list(userId, 'user ids').optional(),
+    except: list(targetRoom, 'room names or user:<user>').optional(),
+    idempotencyKey: z
+      .string({ error: typeError('a string of 1-128 characters of A-Z a-z 0-9 _ . : -') })
+      .regex(IDEMPOTENCY_KEY_PATTERN, { error: 'must be 1-128 characters of A-Z a-z 0-9 _ . : -' })
+      .optional(),
+  },
+  // An unknown field keeps zod's issue (with its keys), which the service turns into `unknown field "room": did you mean rooms?`.
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'must be a JSON object') },
+);
 export type PublishRequest = z.infer<typeof publishRequest>;
 
 /** The second argument of every event published through the API, after `data`. */
