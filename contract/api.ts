@@ -72,21 +72,23 @@ const list = <T extends z.ZodType>(item: T, what: string) => z.array(item, { err
  * POST /api/v1/publish. Unknown fields are refused, so that a misspelt `room` cannot turn a
  * publish to one room into a publish to everyone.
  */
-export const publishRequest = z.strictObject(
-  {
-    event: eventName,
-    data: z.unknown().optional(),
-    rooms: list(targetRoom, 'room names').optional(),
-    users: list(userId, 'user ids').optional(),
-    except: list(targetRoom, 'room names or user:<user>').optional(),
-    idempotencyKey: z
-      .string({ error: typeError('a string of 1-128 characters of A-Z a-z 0-9 _ . : -') })
-      .regex(IDEMPOTENCY_KEY_PATTERN, { error: 'must be 1-128 characters of A-Z a-z 0-9 _ . : -' })
-      .optional(),
-  },
-  // An unknown field keeps zod's issue (with its keys), which the service turns into `unknown field "room": did you mean rooms?`.
-  { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'must be a JSON object') },
-);
+export const publishRequest = z
+  .object(
+    {
+      event: eventName,
+      data: z.unknown().optional(),
+      rooms: list(targetRoom, 'room names').optional(),
+      users: list(userId, 'user ids').optional(),
+      except: list(targetRoom, 'room names or user:<user>').optional(),
+      idempotencyKey: z
+        .string({ error: typeError('a string of 1-128 characters of A-Z a-z 0-9 _ . : -') })
+        .regex(IDEMPOTENCY_KEY_PATTERN, { error: 'must be 1-128 characters of A-Z a-z 0-9 _ . : -' })
+        .optional(),
+    },
+    // An unknown field keeps zod's own issue (with its keys): the service answers `unknown field "room": did you mean rooms?`.
+    { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'must be a JSON object') },
+  )
+  .strict();
 export type PublishRequest = z.infer<typeof publishRequest>;
 
 /** The second argument of every event published through the API, after `data`. */
