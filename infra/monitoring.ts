@@ -11,7 +11,7 @@ import { Construct } from 'constructs';
 import { cacheMemberIds } from '../contract/stack';
 import { CACHE_DEFAULTS, CACHE_LIMITS, CacheEngine, PINNED_ENGINE_VERSIONS } from './cache';
 import { AlarmDefinition, NODE_ALARMS, PAGING_CHILDREN, SERVICE_ALARMS, ServiceAlarmMetrics } from './monitoring-alarms';
-import { cacheNodeVcpus, hasRequestLatencyMetrics, hostCpuThresholdPercent } from './monitoring-cache';
+import { cacheNodeVcpus, hasRequestLatencyMetrics, hostCpuThresholdPercent, replicaCapableMembers } from './monitoring-cache';
 import { alarmDescription, Severity, STORIES } from './monitoring-descriptions';
 import { albMetrics, CacheNodeMetrics, cacheNodeMetrics, ecsServiceMetrics, METRIC_PERIOD, serviceMetrics } from './monitoring-metrics';
 import {
@@ -203,7 +203,10 @@ export class Monitoring extends Construct {
     this.warningTopic = this.topic('WarningTopic', 'warnings', props.warningEmails ?? [], props.warningHttpsEndpoints ?? []);
 
     const requestLatency = hasRequestLatencyMetrics(s.cacheEngine, s.cacheEngineVersion);
-    for (const member of this.memberIds) this.addNodeAlarms(member, props.replicationGroupId, requestLatency);
+    const replicaCapable = replicaCapableMembers(this.memberIds);
+    for (const member of this.memberIds) {
+      this.addNodeAlarms(member, props.replicationGroupId, { requestLatency, replicaCapable: replicaCapable.has(member) });
+    }
     const metrics: ServiceAlarmMetrics = {
       ecs: ecsServiceMetrics(props.ecsCluster.clusterName, props.service.serviceName),
       alb: albMetrics(props.loadBalancer.loadBalancerFullName, props.targetGroup.targetGroupFullName),
@@ -239,19 +242,17 @@ export class Monitoring extends Construct {
     return (threshold === 'minTasks' ? minTasks : this.thresholds[threshold]) * scale;
   }
 
-  /** The per-node alarms of one member. */
-  private addNodeAlarms(member: string, replicationGroupId: string, requestLatency: boolean): void {
-    const node = cacheNodeMetrics(member);
+  /** The per-node alarms of one member: those whose `only` the node meets. */
+  private addNodeAlarms(member: string, replicationGroupId: string, node: Record<'requestLatency' | 'replicaCapable', boolean>): void {
+    const metrics = cacheNodeMetrics(member);
     const n = nodeSuffix(member, replicationGroupId);
-    // Replicas are node 002+ of a group or shard.
-    const replica = !member.endsWith('-001');
     for (const { metric, only, ...definition } of NODE_ALARMS) {
-      if ((only === 'replicas' && !replica) || (only === 'requestLatency' && !requestLatency)) continue;
+      if (only !== undefined && !node[only]) continue;
       this.alarm({
         ...definition,
         id: `${definition.id}-${n}`,
-        metric: metric(node),
-        where: `${only === 'replicas' ? 'replica' : 'node'} ${member}`,
+        metric: metric(metrics),
+        where: `node ${member}`,
         threshold: this.level(definition, 0),
       });
     }
