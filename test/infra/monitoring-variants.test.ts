@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -94,8 +94,8 @@ describe('monitoring variants (synthesized)', () => {
 });
 
 describe('Monitoring construct props', () => {
-  function props(overrides: Partial<MonitoringProps> = {}): { stack: Stack; props: MonitoringProps } {
-    const stack = new Stack(new App(), 'Bare', { env: { region: 'eu-west-1' } });
+  function props(overrides: Partial<MonitoringProps> = {}, env = { region: 'eu-west-1' }): { stack: Stack; props: MonitoringProps } {
+    const stack = new Stack(new App(), 'Bare', { env });
     const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0 });
     const ecsCluster = new ecs.Cluster(stack, 'Cluster', { vpc });
     const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task');
@@ -135,6 +135,18 @@ describe('Monitoring construct props', () => {
       alarmCacheConnectionsMax: 2 * 2 * 3 + 50,
     });
     Template.fromStack(stack).resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
+  it('names the stack and its region in the on-call commands, and needs a region to name', () => {
+    const { stack, props: p } = props();
+    const m = new Monitoring(stack, 'Monitoring', p);
+    const description = Template.fromStack(stack).toJSON().Resources[stack.getLogicalId(m.serviceImpaired.node.defaultChild as CfnElement)]
+      .Properties.AlarmDescription as string;
+    expect(description).toContain('`npm run oncall -- status --stack Bare --region eu-west-1`: which child alarm fired');
+    const agnostic = props({}, {} as { region: string });
+    expect(() => new Monitoring(agnostic.stack, 'Monitoring', agnostic.props)).toThrow(
+      /Monitoring: the stack needs a concrete region \(env\.region\): alarm descriptions name it/,
+    );
   });
 
   it.each([

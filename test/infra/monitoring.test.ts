@@ -412,6 +412,24 @@ describe.each(STAGES)('monitoring (%s)', (stage, get, members) => {
     }
   });
 
+  it('sends on-call to this stack: every on-call command in an alarm description names its --stack and --region', () => {
+    const s = get();
+    const commands: string[] = [];
+    for (const t of [s.network, s.cache, s.service]) {
+      const all = [...resources(t, 'AWS::CloudWatch::Alarm'), ...resources(t, 'AWS::CloudWatch::CompositeAlarm')];
+      for (const [, r] of all) {
+        const description = r.Properties.AlarmDescription as string;
+        const found = [...description.matchAll(/npm run oncall[^`\n]*/g)].map((m) => m[0]);
+        // Each command is quoted whole, so that the page shows where it ends.
+        expect(found.length, description).toBe([...description.matchAll(/`npm run oncall -- [^`]+`/g)].length);
+        commands.push(...found);
+      }
+    }
+    // The paging alarm's first checks run the CLI.
+    expect(commands.length).toBeGreaterThanOrEqual(2);
+    for (const c of commands) expect(c).toMatch(new RegExp(`^npm run oncall -- \\S.* --stack ${prefix} --region us-east-1$`));
+  });
+
   it('outputs what the on-call CLI reads', () => {
     const outputs = get().service.toJSON().Outputs as Record<string, { Value: unknown }>;
     for (const key of Object.values(OUTPUT_KEYS)) expect(Object.keys(outputs)).toContain(key);
