@@ -268,7 +268,7 @@ describe.each([
         { Key: 'deregistration_delay.timeout_seconds', Value: '43' },
         { Key: 'stickiness.enabled', Value: 'true' },
         { Key: 'stickiness.type', Value: 'lb_cookie' },
-        { Key: 'stickiness.lb_cookie.duration_seconds', Value: '86400' },
+        { Key: 'stickiness.lb_cookie.duration_seconds', Value: '345' },
       ]),
     });
   });
