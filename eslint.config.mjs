@@ -32,7 +32,16 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
-    files: ['service/public/**/*.js'],
+    // Apps written in plain CommonJS, as a team's would be (test fixtures of the app contract).
+    files: ['test/fixtures/apps/**/*.js'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    files: ['apps/*/public/**/*.js'],
     languageOptions: {
       globals: {
         window: 'readonly',

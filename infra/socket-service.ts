@@ -12,7 +12,7 @@ import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_PING_INTERVAL_MS, DEFAULT_PING_TIMEOU
 import type { AdapterMode, ContainerEnv } from '../contract/env';
 import { METRICS_NAMESPACE, SERVICE_DIMENSION, SERVICE_METRICS } from '../contract/metrics';
 import { envInteger, serviceLimitProblems, ServiceLimits, serviceLimitsEnv } from './service-limits';
-import { DEFAULT_DRAIN_SPREAD, taskDrainEnv } from './task-drain';
+import { DEFAULT_DRAIN_SPREAD, DEPLOY_MAX_HEALTHY_PERCENT, taskDrainEnv } from './task-drain';
 import { intRangeProblem, Problem, Range, throwPropsProblems } from './validation';
 
 /** Defaults of the props: SocketService settles each with `??`; the deployment config's defaults read them too. */
@@ -169,6 +169,8 @@ export interface SocketServiceProps {
   readonly redisUrl: string;
   /** Secret whose value becomes REDIS_PASSWORD. @default - no password */
   readonly redisPasswordSecret?: secretsmanager.ISecret;
+  /** Secret whose value becomes REDIS_PASSWORD_NEXT, the token after the next AUTH rotation. @default - none */
+  readonly redisPasswordNextSecret?: secretsmanager.ISecret;
   /** Stable METRICS_SERVICE_NAME; also the dimension value autoscaling reads. */
   readonly metricsServiceName: string;
   /** ADAPTER of the tasks; 'sharded' needs a cluster-mode cache. @default 'pubsub' */
@@ -343,7 +345,9 @@ export class SocketService extends Construct {
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: s.logRetention, removalPolicy: s.logRemovalPolicy });
     this.ecsCluster = new ecs.Cluster(this, 'Cluster', {
       vpc: props.vpc,
-      containerInsightsV2: ecs.ContainerInsights.ENHANCED,
+      // Standard, not enhanced: on-call reads only the service's task counts (RunningTaskCount, DesiredTaskCount),
+      // which the standard level publishes; enhanced adds per-task metrics, a new set with every deploy (docs/deploy.md).
+      containerInsightsV2: ecs.ContainerInsights.ENABLED,
       // ECS Exec uploads a session's transcript only where the image has `script` and `cat`; the
       // distroless image has neither, so nothing would be logged and no log grant is asked for.
       // CloudTrail still records each ExecuteCommand call (docs/runbooks/README.md).
@@ -384,7 +388,7 @@ export class SocketService extends Construct {
       assignPublicIp: s.assignPublicIp,
       circuitBreaker: { enable: true, rollback: true },
       minHealthyPercent: 100,
-      maxHealthyPercent: 200,
+      maxHealthyPercent: DEPLOY_MAX_HEALTHY_PERCENT,
       enableExecuteCommand: s.enableExecuteCommand,
       healthCheckGracePeriod: s.healthCheckGracePeriod,
       propagateTags: ecs.PropagatedTagSource.SERVICE,
@@ -448,6 +452,7 @@ export class SocketService extends Construct {
       // Typed by the same contract: a secret is one of the service's variables, delivered by ECS.
       secrets: {
         ...(props.redisPasswordSecret ? { REDIS_PASSWORD: ecs.Secret.fromSecretsManager(props.redisPasswordSecret) } : {}),
+        ...(props.redisPasswordNextSecret ? { REDIS_PASSWORD_NEXT: ecs.Secret.fromSecretsManager(props.redisPasswordNextSecret) } : {}),
         ...(props.auth?.signingSecret ? { AUTH_JWT_SECRET: ecs.Secret.fromSecretsManager(props.auth.signingSecret) } : {}),
         ...(props.apiKeysSecret ? { API_KEYS: ecs.Secret.fromSecretsManager(props.apiKeysSecret) } : {}),
       } satisfies { [K in keyof ContainerEnv]?: ecs.Secret },

@@ -79,8 +79,9 @@ describe('cache stack', () => {
     });
   });
 
-  it('generates the AUTH token within ElastiCache rules (no punctuation, no spaces, 64 chars)', () => {
-    dev.cache.hasResourceProperties('AWS::SecretsManager::Secret', {
+  it('generates the AUTH token and the next one within ElastiCache rules (no punctuation, no spaces, 64 chars)', () => {
+    dev.cache.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    dev.cache.allResourcesProperties('AWS::SecretsManager::Secret', {
       GenerateSecretString: Match.objectLike({ ExcludePunctuation: true, IncludeSpace: false, PasswordLength: 64 }),
     });
   });
@@ -108,15 +109,16 @@ describe('cache stack', () => {
 
   it('retains the group and its secret in prod, deletes them in dev', () => {
     prod.cache.hasResource('AWS::ElastiCache::ReplicationGroup', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
-    prod.cache.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain' });
+    prod.cache.allResources('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain' });
     dev.cache.hasResource('AWS::ElastiCache::ReplicationGroup', { DeletionPolicy: 'Delete' });
   });
 
-  it('outputs the primary endpoint and the secret ARN', () => {
+  it('outputs the primary endpoint and the ARNs of the two AUTH token secrets', () => {
     prod.cache.hasOutput('RedisPrimaryEndpoint', {
       Value: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [Match.anyValue(), 'PrimaryEndPoint.Address'] }, ':', Match.anyValue()]] },
     });
-    prod.cache.hasOutput('AuthSecretArn', { Value: { Ref: Match.anyValue() } });
+    prod.cache.hasOutput('AuthSecretArn', { Value: { Ref: Match.stringLikeRegexp('^CacheAuthToken(?!Next)') } });
+    prod.cache.hasOutput('AuthNextSecretArn', { Value: { Ref: Match.stringLikeRegexp('^CacheAuthTokenNext') } });
   });
 
   it('is stateful and alone: no service resources, and service settings leave its template untouched', () => {
@@ -143,12 +145,13 @@ describe('cache stack', () => {
 });
 
 describe.each([
-  ['dev', () => dev, { cpu: '256', memory: '512', exec: true, min: 1, max: 2, retention: 7, publicIp: 'ENABLED' }],
-  ['prod', () => prod, { cpu: '512', memory: '1024', exec: false, min: 2, max: 10, retention: 90, publicIp: 'DISABLED' }],
+  // delay: the deregistration delay of maxTasks' poll interval (test/infra/task-drain.test.ts).
+  ['dev', () => dev, { cpu: '256', memory: '512', exec: true, min: 1, max: 2, retention: 7, publicIp: 'ENABLED', delay: '84' }],
+  ['prod', () => prod, { cpu: '512', memory: '1024', exec: false, min: 2, max: 10, retention: 90, publicIp: 'DISABLED', delay: '124' }],
 ] as const)('service stack (%s)', (stage, get, e) => {
-  it('runs the cluster with Container Insights', () => {
+  it('runs the cluster with Container Insights at the standard level: the service-level task counts on-call reads', () => {
     get().service.hasResourceProperties('AWS::ECS::Cluster', {
-      ClusterSettings: [{ Name: 'containerInsights', Value: 'enhanced' }],
+      ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }],
     });
   });
 
@@ -185,7 +188,9 @@ describe.each([
             env('LOG_LEVEL', 'info'),
           ]),
           Secrets: Match.arrayWith([
-            { Name: 'REDIS_PASSWORD', ValueFrom: { 'Fn::ImportValue': Match.stringLikeRegexp('CacheAuthToken') } },
+            { Name: 'REDIS_PASSWORD', ValueFrom: { 'Fn::ImportValue': Match.stringLikeRegexp('CacheAuthToken(?!Next)') } },
+            // The token after the next rotation (docs/runbooks/redis-auth-rotation.md).
+            { Name: 'REDIS_PASSWORD_NEXT', ValueFrom: { 'Fn::ImportValue': Match.stringLikeRegexp('CacheAuthTokenNext') } },
           ]),
           LogConfiguration: Match.objectLike({ LogDriver: 'awslogs', Options: Match.objectLike({ mode: 'non-blocking' }) }),
         }),
@@ -265,10 +270,10 @@ describe.each([
       HealthCheckPath: '/readyz',
       Matcher: { HttpCode: '200' },
       TargetGroupAttributes: Match.arrayWith([
-        { Key: 'deregistration_delay.timeout_seconds', Value: '43' },
+        { Key: 'deregistration_delay.timeout_seconds', Value: e.delay },
         { Key: 'stickiness.enabled', Value: 'true' },
         { Key: 'stickiness.type', Value: 'lb_cookie' },
-        { Key: 'stickiness.lb_cookie.duration_seconds', Value: '86400' },
+        { Key: 'stickiness.lb_cookie.duration_seconds', Value: '345' },
       ]),
     });
   });
@@ -387,8 +392,8 @@ describe('overrides reach the templates', () => {
     });
     t.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
       TargetGroupAttributes: Match.arrayWith([
-        // The delay follows the drain's spread (default 30 s), not the SIGTERM bound: see test/infra/task-drain.test.ts.
-        { Key: 'deregistration_delay.timeout_seconds', Value: '43' },
+        // The delay follows the drain's poll and spread (default 30 s), not the SIGTERM bound: see test/infra/task-drain.test.ts.
+        { Key: 'deregistration_delay.timeout_seconds', Value: '84' },
         { Key: 'stickiness.lb_cookie.duration_seconds', Value: '3600' },
       ]),
     });
@@ -426,15 +431,66 @@ describe('public properties for the monitoring construct', () => {
   });
 });
 
+/** A cell of the cost table's row for `item`: 1 = what drives the cost, 2 = dev, 3 = prod. */
+function costCell(item: string, column: 1 | 2 | 3): string {
+  const row = readFileSync(join(ROOT, 'docs', 'deploy.md'), 'utf8')
+    .split('\n')
+    .find((line) => line.startsWith(`| ${item} |`));
+  if (!row) throw new Error(`docs/deploy.md has no cost row "${item}"`);
+  return row.split('|').map((cell) => cell.trim())[column + 1];
+}
+
+const count = (s: Synthesized, type: string) =>
+  [s.network, s.cache, s.service].reduce((n, t) => n + Object.keys(t.findResources(type)).length, 0);
+
 describe('docs/deploy.md cost table', () => {
+  it('prices the alarms the templates create and the Container Insights level the cluster runs', () => {
+    const drives = costCell('CloudWatch', 1);
+    expect(drives).toContain(`${count(dev, 'AWS::CloudWatch::Alarm')} in dev, ${count(prod, 'AWS::CloudWatch::Alarm')} in prod`);
+    expect(drives).toContain(`$0.50 for the composite`);
+    expect(count(prod, 'AWS::CloudWatch::CompositeAlarm')).toBe(1);
+    expect(drives).toContain(`custom metrics (${Object.keys(SERVICE_METRICS).length} × $0.30)`);
+    const level = (s: Synthesized) =>
+      (onlyResource(s.service, 'AWS::ECS::Cluster').Properties.ClusterSettings as { Value: string }[])[0].Value;
+    // The standard level is priced as what it is, custom metrics; the enhanced one would need its own pricing.
+    expect([level(dev), level(prod)]).toEqual(['enabled', 'enabled']);
+    expect(drives).toMatch(/Container Insights \(standard, not enhanced: (\d+) metrics × \$0\.30 = \$(\d+\.\d\d) per cluster\)/);
+    const [, metrics, dollars] = /Container Insights \(standard, not enhanced: (\d+) metrics × \$0\.30 = \$(\d+\.\d\d)/.exec(drives)!;
+    expect((Number(metrics) * 0.3).toFixed(2)).toBe(dollars);
+  });
+
+  it("prices prod's cross-AZ transfer of the Redis fan-out from the template's zones and task range", () => {
+    const range = (s: Synthesized) => {
+      const t = onlyResource(s.service, 'AWS::ApplicationAutoScaling::ScalableTarget').Properties;
+      return [t.MinCapacity as number, t.MaxCapacity as number];
+    };
+    const zones = (s: Synthesized) =>
+      new Set(
+        Object.values(s.network.findResources('AWS::EC2::Subnet')).map((r) =>
+          JSON.stringify((r as { Properties: { AvailabilityZone: unknown } }).Properties.AvailabilityZone),
+        ),
+      ).size;
+    // Per million 200-byte messages: to the primary from the tasks outside its zone, and back to every such task,
+    // $0.01 per GB on each side of a zone boundary.
+    const perMillion = (azs: number, tasks: number) => (((0.2 * (azs - 1)) / azs) * (1 + tasks) * 0.02).toFixed(3);
+    const [prodMin, prodMax] = range(prod);
+    expect(zones(prod)).toBe(3);
+    expect(costCell('Cross-AZ transfer (Redis fan-out)', 3)).toBe(
+      `≈ $${perMillion(3, prodMin)} per million 200-byte messages at ${prodMin} tasks, $${perMillion(3, prodMax)} at ${prodMax}`,
+    );
+    const [devMin] = range(dev);
+    expect(costCell('Cross-AZ transfer (Redis fan-out)', 2)).toBe(
+      `≈ $${perMillion(zones(dev), devMin)} per million 200-byte messages at ${devMin} task`,
+    );
+  });
+
   it('counts the Secrets Manager secrets each stage creates', () => {
     const row = readFileSync(join(ROOT, 'docs', 'deploy.md'), 'utf8')
       .split('\n')
       .find((line) => line.startsWith('| Secrets Manager |'));
     const [, , , devCell, prodCell] = (row ?? '').split('|').map((cell) => cell.trim());
-    const count = (s: Synthesized) =>
-      [s.network, s.cache, s.service].reduce((n, t) => n + Object.keys(t.findResources('AWS::SecretsManager::Secret')).length, 0);
-    expect(devCell).toMatch(new RegExp(`^${count(dev)} secrets .*≈ \\$${(count(dev) * 0.4).toFixed(2)}$`));
-    expect(prodCell).toMatch(new RegExp(`^${count(prod)} secrets .*≈ \\$${(count(prod) * 0.4).toFixed(2)}$`));
+    const secrets = (s: Synthesized) => count(s, 'AWS::SecretsManager::Secret');
+    expect(devCell).toMatch(new RegExp(`^${secrets(dev)} secrets .*≈ \\$${(secrets(dev) * 0.4).toFixed(2)}$`));
+    expect(prodCell).toMatch(new RegExp(`^${secrets(prod)} secrets .*≈ \\$${(secrets(prod) * 0.4).toFixed(2)}$`));
   });
 });
