@@ -6,6 +6,8 @@ import { configProblems } from '../../infra/config-rules';
 import { CERT_ARN, PROD } from './helpers';
 import { LoadBalancer } from '../../infra/load-balancer';
 import { Network } from '../../infra/network';
+import { SERVICE_LIMITS, ServiceLimits, serviceLimitsEnv } from '../../infra/service-limits';
+import { loadConfig } from '../../service/src/config';
 
 /** The problems of the dev config with `changes`, skipping the schema (which would stop some of them first). */
 const problems = (changes: Partial<DeploymentConfig>, stage: 'dev' | 'prod' = 'dev') =>
@@ -110,4 +112,39 @@ describe('config rules', () => {
     expect(() => resolveConfig({ ...PROD, certificateArn: euCertificate })).toThrow(message);
     expect(resolveConfig({ ...PROD, certificateArn: euCertificate, region: 'eu-west-1' }).certificateArn).toBe(euCertificate);
   });
+
+  it.each<[ServiceLimits]>([
+    [{}],
+    [{ rateLimitPerSocket: 500 }],
+    [{ rateLimitPerSocket: 400 }],
+    [{ rateLimitPerSocketBurst: 600 }],
+    [{ rateLimitPerSocketBurst: 500 }],
+    [{ rateLimitDisconnectAfter: 900, connectionPacketsBurst: 2000 }],
+    [{ maxHttpBufferBytes: 1_048_576 }],
+    [{ maxHttpBufferBytes: 1_048_576, connectionBurstBytes: 1_048_576 }],
+    [{ preauthMaxSessionsPerIp: 3000 }],
+    [{ preauthMaxSessions: 10, preauthMaxSessionsPerIp: 10 }],
+  ])('limits %j: synth refuses exactly what the service would refuse at start', (limits) => {
+    const context = Object.fromEntries(Object.entries(limits).map(([key, value]) => [key, String(value)]));
+    const synthError = catchError(() => resolveConfig(context));
+    const serviceError = catchError(() => loadConfig(serviceLimitsEnv(limits) as NodeJS.ProcessEnv));
+    expect(synthError === undefined, `synth: ${synthError}; service: ${serviceError}`).toBe(serviceError === undefined);
+  });
+
+  it('names the limits at fault, with the defaults they meet', () => {
+    const packets = SERVICE_LIMITS.connectionPacketsPerS.default;
+    expect(problems({ rateLimitPerSocket: packets + 1 })).toEqual([
+      `connectionPacketsPerS (${packets}, the default) must be at least rateLimitPerSocket (${packets + 1}), ` +
+        'so that a fast client is answered rate_limited before its connection is cut',
+    ]);
+  });
 });
+
+function catchError(f: () => unknown): string | undefined {
+  try {
+    f();
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
