@@ -102,7 +102,13 @@ runMain({ name: 'smoke', usage: USAGE }, async () => {
   const ready = await within('GET /readyz', opts.timeoutMs, fetch(`${opts.url}/readyz`));
   if (ready.status !== 200) throw new CliError(`GET ${opts.url}/readyz answered ${ready.status}: no task is ready`, EXIT.failure);
 
-  const socket = io(opts.url, { auth: opts.token ? { token: opts.token } : undefined, reconnection: false });
+  // As a browser connects: long-polling first, then the upgrade, with the load balancer's stickiness cookie kept.
+  const socket = io(opts.url, {
+    auth: opts.token ? { token: opts.token } : undefined,
+    transports: ['polling', 'websocket'],
+    withCredentials: true,
+    reconnection: false,
+  });
   try {
     const session = await within('connect', opts.timeoutMs, connect(opts, socket));
     const nonce = randomUUID();
