@@ -140,16 +140,13 @@ function certificateRegionProblem(c: DeploymentConfig): Problem {
 }
 
 /** Prod's alarms page someone, or the deployer says why not: a paging topic without subscribers pages nobody, silently. */
-function pagingProblems(c: DeploymentConfig): Problem[] {
+function pagingProblem(c: DeploymentConfig): Problem {
   const subscribed = c.alarmEmails.length > 0 || c.alarmHttpsEndpoints.length > 0;
-  return [
-    when(
-      c.stage === 'prod' && !subscribed && !c.pagingUnsetReason,
-      "prod needs a paging subscriber: alarmEmails or alarmHttpsEndpoints (a pager's integration URL), or pagingUnsetReason " +
-        "saying why prod pages nobody; set them in cdk.json's deployments.prod, so that every release keeps them",
-    ),
-    when(c.pagingUnsetReason !== undefined && subscribed, 'pagingUnsetReason only applies without alarmEmails and alarmHttpsEndpoints'),
-  ];
+  return when(
+    c.stage === 'prod' && !subscribed && !c.pagingUnsetReason,
+    "prod needs a paging subscriber: alarmEmails or alarmHttpsEndpoints (a pager's integration URL), or pagingUnsetReason " +
+      "saying why prod pages nobody; set them in cdk.json's deployments.prod, so that every release keeps them",
+  );
 }
 
 function monitoringProblems(c: DeploymentConfig): Problem[] {
@@ -201,6 +198,6 @@ export function configProblems(c: DeploymentConfig): Problem[] {
     ...authProblems(c),
     ...limitProblems(c),
     ...monitoringProblems(c),
-    ...pagingProblems(c),
+    pagingProblem(c),
   ];
 }

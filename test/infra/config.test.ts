@@ -21,30 +21,9 @@ import { PropsValidationError } from '../../infra/validation';
 import { DEFAULT_APP } from '../../tools/bundle';
 import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_PING_INTERVAL_MS, DEFAULT_PING_TIMEOUT_MS, DEFAULT_PORT } from '../../contract/env';
 import { STAGES } from '../../contract/stack';
-import { CERT_ARN, docTable, docValue, ROOT, PROD } from './helpers';
+import { CERT_ARN, docTable, docValue, PROD, socketServiceScope } from './helpers';
 
 const stack = () => new Stack(new App(), 'S', { env: { region: 'us-east-1' } });
-
-/** A stack with what a SocketService needs around it, and the props every case shares. */
-function socketServiceScope() {
-  const s = stack();
-  const vpc = new ec2.Vpc(s, 'Vpc');
-  const targetGroup = new elbv2.ApplicationTargetGroup(s, 'Tg', {
-    vpc,
-    port: 3000,
-    protocol: elbv2.ApplicationProtocol.HTTP,
-    targetType: elbv2.TargetType.IP,
-  });
-  const base = {
-    vpc,
-    securityGroup: new ec2.SecurityGroup(s, 'Sg', { vpc }),
-    targetGroup,
-    imageDirectory: `${ROOT}/service`,
-    redisUrl: 'redis://x:6379',
-    metricsServiceName: 'x',
-  };
-  return { s, base };
-}
 
 describe('deployment config: presets', () => {
   it('dev is cheap: one micro node, one task scaling to two, two AZs', () => {

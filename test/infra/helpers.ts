@@ -1,7 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CacheLockFile } from '../../infra/cache-replacement-guard';
 import { DeploymentConfig, resolveConfig } from '../../infra/config';
@@ -90,6 +92,27 @@ export interface ContainerDefinition {
 /** The environment and secrets of the service's one container. */
 export function containerEnv(s: Pick<Synthesized, 'service'>): ContainerDefinition {
   return (onlyResource(s.service, 'AWS::ECS::TaskDefinition').Properties.ContainerDefinitions as ContainerDefinition[])[0];
+}
+
+/** A stack with what a SocketService needs around it, and the props every case shares. */
+export function socketServiceScope() {
+  const s = new Stack(new App(), 'S', { env: { region: 'us-east-1' } });
+  const vpc = new ec2.Vpc(s, 'Vpc');
+  const targetGroup = new elbv2.ApplicationTargetGroup(s, 'Tg', {
+    vpc,
+    port: 3000,
+    protocol: elbv2.ApplicationProtocol.HTTP,
+    targetType: elbv2.TargetType.IP,
+  });
+  const base = {
+    vpc,
+    securityGroup: new ec2.SecurityGroup(s, 'Sg', { vpc }),
+    targetGroup,
+    imageDirectory: `${ROOT}/service`,
+    redisUrl: 'redis://x:6379',
+    metricsServiceName: 'x',
+  };
+  return { s, base };
 }
 
 /** Removes the cloud assemblies written so far. */

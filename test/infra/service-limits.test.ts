@@ -1,12 +1,9 @@
-import { App, Stack } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { afterAll, describe, expect, it } from 'vitest';
 import { envSchema } from '../../contract/env';
-import { resolveConfig } from '../../infra/config';
+import { CONFIG_SHAPE, resolveConfig } from '../../infra/config';
 import { SERVICE_LIMIT_KEYS, SERVICE_LIMITS } from '../../infra/service-limits';
 import { SocketService } from '../../infra/socket-service';
-import { cleanup, containerEnv, ROOT, synth } from './helpers';
+import { cleanup, containerEnv, socketServiceScope, synth } from './helpers';
 
 afterAll(cleanup);
 
@@ -44,8 +41,9 @@ describe('platform limits as deployment settings', () => {
     const { variable, range, default: fallback } = SERVICE_LIMITS[key];
     const schema = envSchema.shape[variable];
     expect(schema.parse(undefined)).toBe(fallback);
+    // In range, the key's schema takes it (the rules between limits are config-rules' to judge).
     for (const value of [range.min, range.max]) {
-      expect(resolveConfig({ [key]: String(value) })[key]).toBe(value);
+      expect(CONFIG_SHAPE[key].parse(String(value))).toBe(value);
       expect(schema.parse(String(value))).toBe(value);
     }
     for (const value of [range.min - 1, range.max + 1]) {
@@ -70,24 +68,9 @@ describe('platform limits as deployment settings', () => {
   }, 120_000);
 
   it('SocketService refuses a limit outside the service range, naming the prop', () => {
-    const s = new Stack(new App(), 'S', { env: { region: 'us-east-1' } });
-    const vpc = new ec2.Vpc(s, 'Vpc');
-    const targetGroup = new elbv2.ApplicationTargetGroup(s, 'Tg', {
-      vpc,
-      port: 3000,
-      protocol: elbv2.ApplicationProtocol.HTTP,
-      targetType: elbv2.TargetType.IP,
-    });
-    const props = {
-      vpc,
-      securityGroup: new ec2.SecurityGroup(s, 'Sg', { vpc }),
-      targetGroup,
-      imageDirectory: `${ROOT}/service`,
-      redisUrl: 'redis://x:6379',
-      metricsServiceName: 'x',
-    };
+    const { s, base } = socketServiceScope();
     const { max } = SERVICE_LIMITS.rateLimitPerSocket.range;
-    expect(() => new SocketService(s, 'S1', { ...props, limits: { rateLimitPerSocket: max + 1 } })).toThrow(
+    expect(() => new SocketService(s, 'S1', { ...base, limits: { rateLimitPerSocket: max + 1 } })).toThrow(
       new RegExp(`^SocketService: limits.rateLimitPerSocket must be an integer from 1 to ${max}, got ${max + 1}$`),
     );
   });
