@@ -1,8 +1,20 @@
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { exited, freePort, spawnUntil, stopProcess } from '../tools/processes';
+import { CliError, EXIT } from '../tools/cli';
+import { ExitedBeforeReadyError, exited, freePort, spawnUntil, stopProcess } from '../tools/processes';
 
-export const BUNDLE = join(__dirname, '..', 'service', 'dist', 'server.js');
+const ROOT = join(__dirname, '..');
+export const BUNDLE = join(ROOT, 'service', 'dist', 'server.js');
+
+/** `npm run build`: bundles the service into BUNDLE; esbuild prints its own errors. */
+export function buildBundle(): void {
+  const { status, signal, error } = spawnSync(process.execPath, [join(ROOT, 'bin', 'build.mjs')], { cwd: ROOT, stdio: 'inherit' });
+  if (status !== 0)
+    throw new CliError(`the build (npm run build) failed (${error?.message ?? status ?? signal}): nothing was started`, EXIT.failure);
+}
+
+/** The service exits with this code, EX_CONFIG, after one line naming what is wrong with its environment. */
+const SERVICE_CONFIG_EXIT = 78;
 
 /**
  * Rate limits, packet budgets and pre-auth caps raised far above any load a test or benchmark
@@ -46,7 +58,15 @@ export async function startServiceNode(opts: {
   const nodeId = opts.nodeId ?? `node-${port}`;
   const logs: Array<Record<string, unknown>> = [];
   const child = await spawnUntil(process.execPath, ['--enable-source-maps', BUNDLE], {
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), NODE_ID: nodeId, ...opts.env },
+    env: {
+      // The AWS SDK's notice that its releases after January 2027 need Node 22 (the image runs 22), unless asked for.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      NODE_ID: nodeId,
+      ...opts.env,
+    },
     timeoutMs: opts.timeoutMs,
     onLine: (line) => {
       try {
@@ -57,6 +77,12 @@ export async function startServiceNode(opts: {
       opts.onLog?.(line);
     },
     isReady: (line) => line.includes('"msg":"ready"'),
+  }).catch((err: unknown) => {
+    // A bad environment: the service's own line says which variable and what it takes.
+    if (err instanceof ExitedBeforeReadyError && err.code === SERVICE_CONFIG_EXIT && err.lines.length > 0) {
+      throw new CliError(err.lines.at(-1)!, EXIT.config);
+    }
+    throw err;
   });
   return {
     port,
