@@ -9,8 +9,10 @@ export const BUNDLE = join(ROOT, 'service', 'dist', 'server.js');
 /** `npm run build`: bundles the service into BUNDLE; esbuild prints its own errors. */
 export function buildBundle(): void {
   const { status, signal, error } = spawnSync(process.execPath, [join(ROOT, 'bin', 'build.mjs')], { cwd: ROOT, stdio: 'inherit' });
-  if (status !== 0)
-    throw new CliError(`the build (npm run build) failed (${error?.message ?? status ?? signal}): nothing was started`, EXIT.failure);
+  if (status !== 0) {
+    const why = error?.message ?? (status === null ? `killed by ${signal}` : `exit code ${status}`);
+    throw new CliError(`npm run build failed (${why}): its errors are above; nothing was started`, EXIT.failure);
+  }
 }
 
 /** The service exits with this code, EX_CONFIG, after one line naming what is wrong with its environment. */

@@ -1,19 +1,23 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { clusterFilePath, clusterFileSchema } from '../../local/cluster-file';
 import { BUNDLE } from '../../local/service-node';
-import { exited, isAlive } from '../../tools/processes';
+import { exited, isAlive, stopProcess } from '../../tools/processes';
 import { closeAllClients, getJson, openClient, waitFor } from '../helpers/clients';
 import { freeConsecutivePorts } from '../helpers/ports';
 
 const ROOT = join(__dirname, '..', '..');
 
+/** What run() started, for afterEach to stop should a test fail before it does. */
+const started: ChildProcess[] = [];
+
 /** Runs `command` as a user would from the repository, collecting its output lines; `ready` resolves on `cluster ready`. */
 function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}) {
   const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  started.push(child);
   const out: string[] = [];
   const err: string[] = [];
   createInterface({ input: child.stderr! }).on('line', (line) => err.push(line));
@@ -53,7 +57,11 @@ function descendants(pid: number): number[] {
 }
 
 describe('bin/local-cluster (npm start)', () => {
-  afterEach(() => closeAllClients());
+  afterEach(async () => {
+    closeAllClients();
+    // SIGTERM stops a cluster the way Ctrl-C does (tsx passes it on); one already stopped is left alone.
+    await Promise.all(started.splice(0).map((child) => stopProcess(child, 'SIGTERM', 40_000)));
+  });
 
   const title =
     'starts redis and 3 nodes above --port with the service environment, lets clients on node 1 and node 3 chat, ' +

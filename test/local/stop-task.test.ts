@@ -163,8 +163,8 @@ describe("docs/local-cluster.md's failover command", () => {
     const args = command.replace(/^npm run stop-task -- /, '').split(/\s+/);
     const run = runStopTask([...args, '--port', String(cluster.loadBalancer!.port)]);
     const [one, two, three] = cluster.nodes;
-    expect(await two.exited()).toEqual({ code: 0, signal: null });
     expect((await run.exit).code, [...run.out, ...run.err].join('\n')).toBe(0);
+    expect(await two.exited()).toEqual({ code: 0, signal: null });
     expect(run.out.join('\n')).toMatch(
       new RegExp(`STOPPING: SIGTERM to node-2 \\(pid ${two.child.pid}\\) without deregistering it[\\s\\S]*STOPPED: node-2 exited`),
     );
