@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -165,6 +165,17 @@ describe('every CLI: a configuration error is one line naming what to fix, exit 
     } finally {
       holder.close();
     }
+  });
+
+  it.each([
+    [['minTask=3'], 78, 'update-cache-lock: Invalid deployment config: unknown key "minTask" (did you mean minTasks?)'],
+    [['minTasks'], 64, 'update-cache-lock: expected key=value (a -c key of docs/deploy.md and its value), got "minTasks"'],
+  ])('update-cache-lock %j: one line, exit %i, and the lock file untouched', { timeout: 60_000 }, async (args, code, line) => {
+    const lock = join(ROOT, 'infra', 'replication-group.lock.json');
+    const before = readFileSync(lock, 'utf8');
+    const r = await run('update-cache-lock.ts', args);
+    expect(r).toEqual({ code, stdout: '', stderr: `${line}\n` });
+    expect(readFileSync(lock, 'utf8')).toBe(before);
   });
 
   it("oncall says what is missing without the AWS SDK's Node-version warning", { timeout: 30_000 }, async () => {
