@@ -2,10 +2,14 @@
 // The one place configuration enters: CDK context and the CLI's environment, into a typed config.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Annotations, App } from 'aws-cdk-lib';
+import { Annotations, App, Errors } from 'aws-cdk-lib';
 import { CacheLockFile } from '../infra/cache-replacement-guard';
-import { configContext, resolveConfig } from '../infra/config';
+import { configContext, DeploymentConfigError, resolveConfig } from '../infra/config';
 import { addSystem } from '../infra/system';
+import { exitOnUncaught } from '../tools/cli';
+
+// A bad -c key or value (and a construct's rule it breaks) is its message and exit 78, without the stack a bug keeps.
+exitOnUncaught('bin/app.ts', (err): err is Error => err instanceof DeploymentConfigError || Errors.isValidationError(err));
 
 const ROOT = join(__dirname, '..');
 const app = new App();

@@ -1,10 +1,17 @@
 // `npm start`: a local cluster of service nodes on one Redis, behind HAProxy in the ALB's place.
 import { LOCAL_CLUSTER_USAGE, parseLocalClusterArgs } from '../local/local-cluster-options';
 import { type LocalCluster, startLocalCluster } from '../local/local-cluster';
+import { checkPortsFree, checkRedisReachable } from '../local/local-cluster-preflight';
+import { buildBundle } from '../local/service-node';
 import { runMain } from '../tools/cli';
 
 runMain({ name: 'local-cluster', usage: LOCAL_CLUSTER_USAGE }, async () => {
-  const { nodes, port, verbose } = parseLocalClusterArgs(process.argv.slice(2));
+  const { nodes, port, verbose, build } = parseLocalClusterArgs(process.argv.slice(2));
+  const redisUrl = process.env.REDIS_URL || undefined;
+  // Before anything is built or spawned: a running cluster on these ports stays untouched.
+  await checkPortsFree({ port, nodes });
+  if (redisUrl) await checkRedisReachable(redisUrl);
+  if (build) buildBundle();
 
   // Handlers go in first: a signal while the cluster starts must still stop what has started.
   let stopping = false;
@@ -24,7 +31,7 @@ runMain({ name: 'local-cluster', usage: LOCAL_CLUSTER_USAGE }, async () => {
   localCluster = await startLocalCluster({
     ports: Array.from({ length: nodes }, (_, i) => port + 1 + i),
     loadBalancerPort: port,
-    redisUrl: process.env.REDIS_URL || undefined,
+    redisUrl,
     onLog: verbose ? (id, line) => process.stdout.write(`[${id}] ${line}\n`) : undefined,
   });
   if (stopping) {

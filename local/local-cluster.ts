@@ -52,11 +52,13 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
   let loadBalancer: Haproxy | undefined;
   let elb: ElbStandIn | undefined;
   let stopping: Promise<void> | undefined;
+  // Only the file this cluster wrote goes with it: on a port another cluster holds, that one's stays.
+  let wroteClusterFile = false;
   const base = { ...process.env, ...opts.env };
   // The load balancer goes first, so that no new client is sent to a node that is stopping.
   const stop = () =>
     (stopping ??= (async () => {
-      if (lbPort !== undefined) removeClusterFile(lbPort);
+      if (wroteClusterFile && lbPort !== undefined) removeClusterFile(lbPort);
       await loadBalancer?.stop();
       await Promise.all(nodes.map((n) => n.stop()));
       await elb?.close();
@@ -92,11 +94,13 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
   const deregistrationDelayMs = elb ? localDeregistrationDelayMs(localDrainEnv(elb, 'node-1', base)) : undefined;
   if (loadBalancer && deregistrationDelayMs !== undefined) {
     writeClusterFile({
+      pid: process.pid,
       loadBalancerPort: loadBalancer.port,
       statsSocket: loadBalancer.statsSocket,
       deregistrationDelayMs,
       nodes: nodes.map((n) => ({ name: n.nodeId, port: n.port, pid: n.child.pid! })),
     });
+    wroteClusterFile = true;
   }
   return {
     redisUrl,
