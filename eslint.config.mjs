@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'cdk.out/', 'service/dist/', 'artifacts/', '.bench/'] },
+  { ignores: ['node_modules/', 'dist/', 'cdk.out/', 'service/dist/', 'artifacts/', '.bench/', '.build/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -15,7 +15,7 @@ export default tseslint.config(
   },
   {
     // Composition roots and constructors stay readable: one screen of wiring, the work in modules.
-    files: ['bench/**', 'bin/**', 'infra/**', 'local/**', 'oncall/**', 'service/src/**', 'contract/**', 'tools/**'],
+    files: ['bench/**', 'bin/**', 'infra/**', 'local/**', 'oncall/**', 'service/src/**', 'contract/**', 'tools/**', 'examples/**'],
     rules: { 'max-lines-per-function': ['error', { max: 100 }] },
   },
   {
@@ -32,7 +32,19 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
-    files: ['service/public/**/*.js'],
+    // The examples' servers: plain Node. The chat is CommonJS; the others are ES modules.
+    files: ['examples/*/*.js'],
+    ignores: ['examples/*/public/**'],
+    languageOptions: { globals: { URL: 'readonly' } },
+  },
+  {
+    files: ['examples/chat/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    // Pages: the browser, with the Socket.IO client's global `io`.
+    files: ['service/public/**/*.js', 'examples/*/public/**/*.js'],
     languageOptions: {
       globals: {
         window: 'readonly',
@@ -40,6 +52,9 @@ export default tseslint.config(
         io: 'readonly',
         location: 'readonly',
         sessionStorage: 'readonly',
+        localStorage: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
         URLSearchParams: 'readonly',
       },
     },

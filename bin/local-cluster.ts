@@ -1,10 +1,10 @@
 // `npm start`: a local cluster of service nodes on one Redis, behind HAProxy in the ALB's place.
-import { LOCAL_CLUSTER_USAGE, parseLocalClusterArgs } from '../local/local-cluster-options';
+import { appUsageError, LOCAL_CLUSTER_USAGE, parseLocalClusterArgs } from '../local/local-cluster-options';
 import { type LocalCluster, startLocalCluster } from '../local/local-cluster';
 import { runMain } from '../tools/cli';
 
 runMain({ name: 'local-cluster', usage: LOCAL_CLUSTER_USAGE }, async () => {
-  const { nodes, port, verbose } = parseLocalClusterArgs(process.argv.slice(2));
+  const { nodes, port, verbose, app } = parseLocalClusterArgs(process.argv.slice(2));
 
   // Handlers go in first: a signal while the cluster starts must still stop what has started.
   let stopping = false;
@@ -26,6 +26,10 @@ runMain({ name: 'local-cluster', usage: LOCAL_CLUSTER_USAGE }, async () => {
     loadBalancerPort: port,
     redisUrl: process.env.REDIS_URL || undefined,
     onLog: verbose ? (id, line) => process.stdout.write(`[${id}] ${line}\n`) : undefined,
+    app,
+  }).catch((err: unknown) => {
+    // An app that does not build: one line naming the flag, as a bad path gets.
+    throw appUsageError(err);
   });
   if (stopping) {
     await localCluster.stop();
