@@ -1,0 +1,92 @@
+import { io as connect, type Socket } from 'socket.io-client';
+import type { SessionInfo } from '../../contract/app';
+import { type LocalCluster, startLocalCluster } from '../../local/local-cluster';
+import { type ClientOptions, BROWSER_LIKE } from '../helpers/clients';
+import { freePorts } from '../helpers/ports';
+
+/** A cluster of `nodes` bundled nodes running `examples/<name>` on their own redis-server, behind HAProxy (its `url`). */
+export async function startExample(name: string, opts: { nodes?: number; env?: NodeJS.ProcessEnv } = {}): Promise<LocalCluster> {
+  const [loadBalancerPort, ...ports] = await freePorts(1 + (opts.nodes ?? 2));
+  return startLocalCluster({ ports, loadBalancerPort, app: `examples/${name}`, env: opts.env });
+}
+
+/**
+ * A socket.io-client socket as an example's own page uses it, keeping every event the server sent (the platform's
+ * `sys:` ones included) so that a test can wait for one that has come or is still to come.
+ */
+export interface AppClient {
+  readonly socket: Socket;
+  /** Every event received, in order, with its arguments. */
+  readonly events: Array<{ readonly event: string; readonly args: unknown[] }>;
+  /** The platform's latest `sys:session`: which node holds the connection. */
+  readonly session: SessionInfo;
+  /** The arguments of the first `event` (received or still to come) for which `match` holds. */
+  next(event: string, match?: (...args: unknown[]) => boolean, timeoutMs?: number): Promise<unknown[]>;
+  /** How many `event`s have arrived so far. */
+  count(event: string): number;
+}
+
+const opened: Socket[] = [];
+
+/**
+ * Connects as a browser does (long-polling, then the upgrade, keeping the load balancer's sticky cookie) and
+ * resolves at the platform's `sys:session`; rejects on a connect_error.
+ */
+export async function openAppClient(url: string, opts: ClientOptions = {}): Promise<AppClient> {
+  const socket = connect(url, { ...BROWSER_LIKE, reconnectionDelay: 100, reconnectionDelayMax: 500, forceNew: true, ...opts });
+  opened.push(socket);
+  const events: AppClient['events'] = [];
+  const waiting = new Set<() => void>();
+  socket.onAny((event: string, ...args: unknown[]) => {
+    events.push({ event, args });
+    for (const check of [...waiting]) check();
+  });
+  const next: AppClient['next'] = (event, match = () => true, timeoutMs = 10_000) =>
+    new Promise((resolve, reject) => {
+      const check = () => {
+        const found = events.find((e) => e.event === event && match(...e.args));
+        if (!found) return;
+        waiting.delete(check);
+        clearTimeout(timer);
+        resolve(found.args);
+      };
+      const timer = setTimeout(() => {
+        waiting.delete(check);
+        reject(new Error(`no matching ${event} from ${url} within ${timeoutMs} ms; got ${JSON.stringify(events.map((e) => e.event))}`));
+      }, timeoutMs);
+      waiting.add(check);
+      check();
+    });
+  await Promise.race([
+    next('sys:session', () => true, 15_000),
+    new Promise((_, reject) => socket.once('connect_error', (err) => reject(new Error(`connect_error from ${url}: ${err.message}`)))),
+  ]);
+  return {
+    socket,
+    events,
+    get session() {
+      return events.findLast((e) => e.event === 'sys:session')!.args[0] as SessionInfo;
+    },
+    next,
+    count: (event) => events.filter((e) => e.event === event).length,
+  };
+}
+
+/**
+ * A client through the load balancer that a node other than those of `others` holds: new sessions go round robin,
+ * so this takes a try or two; the clients that landed elsewhere are closed.
+ */
+export async function openOnAnotherNode(cluster: LocalCluster, others: AppClient[], opts: ClientOptions = {}): Promise<AppClient> {
+  const taken = new Set(others.map((c) => c.session.node));
+  for (let i = 0; i < 2 * cluster.nodes.length; i++) {
+    const client = await openAppClient(cluster.url, opts);
+    if (!taken.has(client.session.node)) return client;
+    client.socket.disconnect();
+  }
+  throw new Error(`no new session through ${cluster.url} landed outside ${[...taken].join(', ')}`);
+}
+
+/** Disconnects every client opened since the last call: an afterEach of every suite that opens clients. */
+export function closeAppClients(): void {
+  for (const s of opened.splice(0)) s.disconnect();
+}

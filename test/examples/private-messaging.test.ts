@@ -1,0 +1,100 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalCluster } from '../../local/local-cluster';
+import { type AppClient, closeAppClients, openAppClient, openOnAnotherNode, startExample } from './helpers';
+
+/** What the app's own `session` event carries. */
+interface Session {
+  sessionID: string;
+  userID: string;
+  username: string;
+}
+
+interface Message {
+  id: string;
+  from: string;
+  to: string;
+  content: string;
+}
+
+const sessionOf = async (client: AppClient) => (await client.next('session'))[0] as Session;
+
+async function send(client: AppClient, to: string, content: string): Promise<Message> {
+  const ack = (await client.socket.timeout(10_000).emitWithAck('private message', { to, content })) as { ok: boolean; message: Message };
+  expect(ack).toMatchObject({ ok: true, message: { to, content } });
+  return ack.message;
+}
+
+describe('examples/private-messaging on two nodes behind HAProxy, sessions and messages in Redis', () => {
+  let cluster: LocalCluster;
+  const nodeUrl = (nodeId: string) => cluster.nodes.find((n) => n.nodeId === nodeId)!.url;
+  const otherNode = (nodeId: string) => cluster.nodes.find((n) => n.nodeId !== nodeId)!;
+  beforeAll(async () => {
+    cluster = await startExample('private-messaging');
+  });
+  afterEach(() => closeAppClients());
+  afterAll(async () => {
+    closeAppClients();
+    await cluster?.stop();
+  });
+
+  const title =
+    "gives each user a session in the app's own `session` event, reaches every socket of a user on any node, " +
+    'and restores the session and its history on another node';
+  it(title, async () => {
+    const alice = await openAppClient(cluster.url, { auth: { username: 'alice' } });
+    const aliceSession = await sessionOf(alice);
+    expect(aliceSession).toEqual({ sessionID: expect.stringMatching(/^[0-9a-f]{32}$/), userID: expect.any(String), username: 'alice' });
+    const bob = await openOnAnotherNode(cluster, [alice], { auth: { username: 'bob' } });
+    const bobSession = await sessionOf(bob);
+    expect(bob.session.node).not.toBe(alice.session.node);
+    // Bob's list comes from Redis and the cluster's sockets: Alice, on the other node, is connected.
+    const [users] = (await bob.next('users')) as [Array<{ userID: string; connected: boolean }>];
+    expect(users).toContainEqual({ userID: aliceSession.userID, username: 'alice', connected: true });
+    await alice.next('user connected', (u) => (u as Session).userID === bobSession.userID);
+
+    // A second tab of Alice, with her session id, on Bob's node.
+    const aliceTab = await openAppClient(nodeUrl(bob.session.node), { auth: { sessionID: aliceSession.sessionID } });
+    expect(await sessionOf(aliceTab)).toEqual(aliceSession);
+
+    const toAlice = await send(bob, aliceSession.userID, 'hello alice');
+    const same = (m: Message) => (got: unknown) => (got as Message).id === m.id;
+    await Promise.all([alice.next('private message', same(toAlice)), aliceTab.next('private message', same(toAlice))]);
+    const toBob = await send(alice, bobSession.userID, 'hi bob');
+    // Bob, and Alice's other tab on the other node; never the sending socket.
+    await Promise.all([bob.next('private message', same(toBob)), aliceTab.next('private message', same(toBob))]);
+    expect([alice.count('private message'), bob.count('private message')]).toEqual([1, 1]);
+
+    // Each client got one `session`, the app's: the platform's own is `sys:session`.
+    for (const [c, session] of [
+      [alice, aliceSession],
+      [bob, bobSession],
+      [aliceTab, aliceSession],
+    ] as const)
+      expect(c.events.filter((e) => e.event === 'session').map((e) => e.args)).toEqual([[session]]);
+
+    // One tab closing leaves Alice connected; the last one makes her gone for Bob.
+    aliceTab.socket.disconnect();
+    const restored = await openAppClient(nodeUrl(otherNode(alice.session.node).nodeId), { auth: { sessionID: aliceSession.sessionID } });
+    alice.socket.disconnect();
+    expect(restored.session.node).not.toBe(alice.session.node);
+    expect(await sessionOf(restored)).toEqual(aliceSession);
+    const history = (await restored.socket.timeout(10_000).emitWithAck('history', bobSession.userID)) as {
+      ok: boolean;
+      messages: Message[];
+    };
+    expect(history).toEqual({ ok: true, messages: [expect.objectContaining(toAlice), expect.objectContaining(toBob)] });
+    restored.socket.disconnect();
+    expect(await bob.next('user disconnected')).toEqual([{ userID: aliceSession.userID }]);
+    // Only the last of her three sockets made her gone: the two before it came and went long before.
+    expect(bob.count('user disconnected')).toBe(1);
+  });
+
+  it('refuses a connection without a name or a known session, and a message to no one, in one line each', async () => {
+    const refused = openAppClient(cluster.url, { auth: { sessionID: 'f'.repeat(32) }, reconnection: false });
+    await expect(refused).rejects.toThrow(/connect_error .*: invalid username$/);
+    const carol = await openAppClient(cluster.url, { auth: { username: 'carol' } });
+    await sessionOf(carol);
+    const ack = await carol.socket.timeout(10_000).emitWithAck('private message', { to: 'nobody', content: 'hi' });
+    expect(ack).toEqual({ ok: false, error: 'no user nobody' });
+  });
+});
