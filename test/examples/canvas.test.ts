@@ -1,7 +1,17 @@
+import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Stroke } from '../../examples/canvas/index';
 import type { LocalCluster } from '../../local/local-cluster';
-import { type AppClient, closeAppClients, openAppClient, openOnAnotherNode, startExample } from './helpers';
+import {
+  type AppClient,
+  closeAppClients,
+  launchChromium,
+  openAppClient,
+  openExamplePage,
+  openOnAnotherNode,
+  openPagesOnTwoNodes,
+  startExample,
+} from './helpers';
 
 const RATE = 100;
 const SECONDS = 2;
@@ -76,5 +86,32 @@ describe('examples/canvas on two nodes behind HAProxy, with the default limits',
     await viewer.next('clear');
     const late = await openAppClient(cluster.url);
     expect(await late.next('drawing')).toEqual([[]]);
+  });
+
+  // After the clear above: the drawing starts empty.
+  describe('in Chromium, two pages on two nodes', () => {
+    let browser: Browser;
+    const problems: string[] = [];
+    beforeAll(async () => {
+      browser = await launchChromium();
+    });
+    afterAll(async () => {
+      await browser?.close();
+    });
+
+    it('what the mouse draws on one page, the other page receives stroke for stroke, and a page opened later shows it', async () => {
+      const [a, b] = await openPagesOnTwoNodes(browser, cluster.url, problems);
+      const box = (await a.page.locator('#board').boundingBox())!;
+      await a.page.mouse.move(box.x + 20, box.y + 20);
+      await a.page.mouse.down();
+      await a.page.mouse.move(box.x + box.width - 20, box.y + box.height - 20, { steps: 60 });
+      await a.page.mouse.up();
+      const sent = Number(await a.page.locator('#board').getAttribute('data-sent'));
+      expect(sent).toBeGreaterThanOrEqual(60);
+      await b.page.locator(`#board[data-strokes="${sent}"]`).waitFor();
+      const later = await openExamplePage(browser, cluster.url, problems);
+      await later.page.locator(`#board[data-drawing="${sent}"]`).waitFor();
+      expect(problems).toEqual([]);
+    });
   });
 });

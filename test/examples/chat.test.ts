@@ -1,10 +1,15 @@
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalCluster } from '../../local/local-cluster';
-import { requireBinary } from '../../tools/processes';
-import { type AppClient, closeAppClients, openAppClient, openOnAnotherNode, startExample } from './helpers';
-
-const CHROMIUM = '/usr/bin/chromium';
+import {
+  type AppClient,
+  closeAppClients,
+  launchChromium,
+  openAppClient,
+  openOnAnotherNode,
+  openPagesOnTwoNodes,
+  startExample,
+} from './helpers';
 
 /** Chooses a name and resolves with the ack. */
 async function addUser(client: AppClient, username: string) {
@@ -94,44 +99,15 @@ describe('examples/chat on two nodes behind HAProxy', () => {
     let browser: Browser;
     const problems: string[] = [];
     beforeAll(async () => {
-      requireBinary(CHROMIUM, 'apt-get install chromium');
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-        ],
-      });
+      browser = await launchChromium();
     });
     afterAll(async () => {
       await browser?.close();
     });
 
-    /** The page in a context of its own (its own sticky cookie), once it shows its node. */
-    async function openPage(): Promise<{ page: Page; node: string }> {
-      const page = await (await browser.newContext()).newPage();
-      page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-      page.on('console', (msg) => msg.type() === 'error' && problems.push(`console: ${msg.text()}`));
-      page.on('response', (res) => res.status() >= 400 && problems.push(`${res.status()} ${res.url()}`));
-      await page.goto(cluster.url);
-      await page.locator('#status[data-state="connected"]').waitFor();
-      await page.locator('#node', { hasText: /^node-\d$/ }).waitFor();
-      return { page, node: (await page.locator('#node').textContent())! };
-    }
-
     it('two pages on two nodes: names, the user count, typing, messages and a leave', async () => {
-      const a = await openPage();
-      let b = await openPage();
-      for (let i = 0; i < 4 && b.node === a.node; i++) {
-        await b.page.context().close();
-        b = await openPage();
-      }
-      expect(b.node).not.toBe(a.node);
+      const [a, b] = await openPagesOnTwoNodes(browser, cluster.url, problems);
+      await a.page.locator('#status[data-state="connected"]').waitFor();
 
       for (const [{ page }, name] of [
         [a, 'Ada'],

@@ -1,8 +1,12 @@
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { SessionInfo } from '../../contract/app';
 import { type LocalCluster, startLocalCluster } from '../../local/local-cluster';
 import { type ClientOptions, BROWSER_LIKE } from '../helpers/clients';
+import { requireBinary } from '../../tools/processes';
 import { freePorts } from '../helpers/ports';
+
+const CHROMIUM = '/usr/bin/chromium';
 
 /** A cluster of `nodes` bundled nodes running `examples/<name>` on their own redis-server, behind HAProxy (its `url`). */
 export async function startExample(name: string, opts: { nodes?: number; env?: NodeJS.ProcessEnv } = {}): Promise<LocalCluster> {
@@ -89,4 +93,63 @@ export async function openOnAnotherNode(cluster: LocalCluster, others: AppClient
 /** Disconnects every client opened since the last call: an afterEach of every suite that opens clients. */
 export function closeAppClients(): void {
   for (const s of opened.splice(0)) s.disconnect();
+}
+
+/** Headless Chromium (fails, never skips, without it). */
+export async function launchChromium(): Promise<Browser> {
+  requireBinary(CHROMIUM, 'apt-get install chromium');
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}
+
+/**
+ * An example's page in a browser context of its own (its own sticky cookie and storage), once it shows the node it is
+ * connected to; script errors, console errors and failed requests go to `problems`.
+ */
+export async function openExamplePage(browser: Browser, url: string, problems: string[], opts: PageOptions = {}): Promise<ExamplePage> {
+  const page = await (await browser.newContext()).newPage();
+  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+  page.on('console', (msg) => msg.type() === 'error' && problems.push(`console: ${msg.text()}`));
+  page.on('response', (res) => res.status() >= 400 && problems.push(`${res.status()} ${res.url()}`));
+  await page.goto(url);
+  await opts.start?.(page);
+  return { page, node: await nodeOf(page) };
+}
+
+export interface ExamplePage {
+  readonly page: Page;
+  /** The node that held the page's connection when it was opened. */
+  readonly node: string;
+}
+
+export interface PageOptions {
+  /** What a user does before the page connects (the private messaging page asks for a name first). */
+  readonly start?: (page: Page) => Promise<void>;
+}
+
+/** The node the page shows, from the platform's `sys:session`. */
+export async function nodeOf(page: Page): Promise<string> {
+  await page.locator('#node', { hasText: /^node-\d$/ }).waitFor();
+  return (await page.locator('#node').textContent())!;
+}
+
+/** Two pages that two different nodes hold: new sessions go round robin, so this takes a try or two. */
+export async function openPagesOnTwoNodes(browser: Browser, url: string, problems: string[], opts: PageOptions = {}) {
+  const a = await openExamplePage(browser, url, problems, opts);
+  for (let i = 0; i < 5; i++) {
+    const b = await openExamplePage(browser, url, problems, opts);
+    if (b.node !== a.node) return [a, b] as const;
+    await b.page.context().close();
+  }
+  throw new Error(`every page landed on ${a.node}`);
 }

@@ -1,6 +1,16 @@
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalCluster } from '../../local/local-cluster';
-import { type AppClient, closeAppClients, openAppClient, openOnAnotherNode, startExample } from './helpers';
+import {
+  type AppClient,
+  closeAppClients,
+  launchChromium,
+  nodeOf,
+  openAppClient,
+  openOnAnotherNode,
+  openPagesOnTwoNodes,
+  startExample,
+} from './helpers';
 
 /** What the app's own `session` event carries. */
 interface Session {
@@ -96,5 +106,52 @@ describe('examples/private-messaging on two nodes behind HAProxy, sessions and m
     await sessionOf(carol);
     const ack = await carol.socket.timeout(10_000).emitWithAck('private message', { to: 'nobody', content: 'hi' });
     expect(ack).toEqual({ ok: false, error: 'no user nobody' });
+  });
+
+  describe('in Chromium', () => {
+    let browser: Browser;
+    const problems: string[] = [];
+    beforeAll(async () => {
+      browser = await launchChromium();
+    });
+    afterAll(async () => {
+      await browser?.close();
+    });
+
+    let people = 0;
+    /** Signs in with a new name, as a first visit does. */
+    const signIn = async (page: Page) => {
+      await page.fill('#username', `person-${++people}`);
+      await page.press('#username', 'Enter');
+    };
+    const entry = (page: Page, name: string) => page.locator('#users li', { hasText: name });
+
+    it('a message between pages on two nodes, then a reload on the other node restores the session and the history', async () => {
+      const [ada, bea] = await openPagesOnTwoNodes(browser, cluster.url, problems, { start: signIn });
+      const [adaName, beaName] = await Promise.all([ada, bea].map(({ page }) => page.locator('#me').textContent()));
+
+      await entry(ada.page, beaName!).and(ada.page.locator('[data-connected="true"]')).click();
+      await ada.page.fill('#text', 'hello <i id="injected">bea</i>');
+      await ada.page.press('#text', 'Enter');
+      await ada.page.locator('#messages li.mine', { hasText: 'hello' }).waitFor();
+      await entry(bea.page, adaName!).locator('.unread', { hasText: '(1)' }).waitFor();
+
+      // A reload without the sticky cookie, until another node answers: the session id in localStorage brings Bea back.
+      let node = bea.node;
+      for (let i = 0; i < 5 && node === bea.node; i++) {
+        await bea.page.context().clearCookies();
+        await bea.page.reload();
+        node = await nodeOf(bea.page);
+      }
+      expect(node).not.toBe(bea.node);
+      await bea.page.locator('#me', { hasText: beaName! }).waitFor();
+      expect(await bea.page.locator('#login').isHidden()).toBe(true);
+      await entry(bea.page, adaName!).click();
+      const got = bea.page.locator('#messages li.theirs');
+      await got.waitFor();
+      expect(await got.textContent()).toBe('hello <i id="injected">bea</i>');
+      expect(await bea.page.locator('#injected').count()).toBe(0);
+      expect(problems).toEqual([]);
+    });
   });
 });

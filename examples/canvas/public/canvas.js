@@ -40,6 +40,7 @@ board.addEventListener('pointermove', (e) => {
   const stroke = { x0: last.x, y0: last.y, x1: next.x, y1: next.y, color: $('color').value, width: Number($('width').value) };
   paint(stroke);
   socket.emit('draw', stroke);
+  board.dataset.sent = String(Number(board.dataset.sent) + 1);
   last = next;
 });
 for (const end of ['pointerup', 'pointercancel']) board.addEventListener(end, () => (last = null));
