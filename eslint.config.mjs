@@ -44,7 +44,7 @@ export default tseslint.config(
   },
   {
     // Pages: the browser, with the Socket.IO client's global `io`.
-    files: ['service/public/**/*.js', 'examples/*/public/**/*.js'],
+    files: ['apps/*/public/**/*.js', 'examples/*/public/**/*.js'],
     languageOptions: {
       globals: {
         window: 'readonly',

@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   }
   io.on('connection', (socket) => {
     const user = `guest-${socket.id.slice(0, 6)}`;
-    socket.emit('session', { sid: socket.id, node: nodeId, user, recovered: false });
+    socket.emit('sys:session', { sid: socket.id, node: nodeId, user, recovered: false });
     socket.on('room:join', async ({ room }: { room: string }, ack: (r: unknown) => void) => {
       await socket.join(room);
       ack({ ok: true, room });

@@ -4,17 +4,9 @@
  * names). The service validates with these schemas; clients may import the types.
  */
 import { z } from 'zod';
-import { type ErrorCode, EVENTS, ROOM_PATTERN } from './events';
+import { isReserved, SYS_PREFIX } from './app';
 
 export const API_PREFIX = '/api/v1';
-
-/** Room-name prefixes the server owns: `room:join`, `room:leave`, `room:members` and `chat:message` refuse them (`forbidden`). */
-export const RESERVED_ROOM_PREFIXES = ['user:', 'sys:'] as const;
-export const USER_ROOM_PREFIX = 'user:';
-
-/** The room every socket of one user joins at the handshake. */
-export const userRoom = (user: string) => `${USER_ROOM_PREFIX}${user}`;
-export const isReservedRoom = (room: string) => RESERVED_ROOM_PREFIXES.some((p) => room.startsWith(p));
 
 /**
  * User ids the API can address: JWT `sub` values such as UUIDs, `auth0|123` or e-mail addresses,
@@ -25,19 +17,23 @@ export const userId = z
   .string({ message: 'user must be a string' })
   .regex(USER_PATTERN, { message: 'user must be 1-128 characters of A-Z a-z 0-9 _ . : @ | + = -' });
 
-/** A room the API may target or exclude: a room name, or a user room `user:<user>` (whose user part may be longer). */
+/** The longest room or event name the API takes. */
+export const MAX_NAME_LENGTH = 256;
+
+/** Printable text without control characters: what a Socket.IO app names its rooms and events with ("new message" too). */
+const NAME = new RegExp(`^[^\\u0000-\\u001f\\u007f]{1,${MAX_NAME_LENGTH}}$`, 'u');
+
+/** An app's room the API may target or exclude: any name of the app's (the platform's `sys:` rooms are not the API's). */
 export const targetRoom = z
   .string({ message: 'room must be a string' })
-  .refine((r) => ROOM_PATTERN.test(r) || (r.startsWith(USER_ROOM_PREFIX) && USER_PATTERN.test(r.slice(USER_ROOM_PREFIX.length))), {
-    message: 'room must be 1-64 characters of A-Z a-z 0-9 _ . : - (or user:<user>)',
-  });
+  .regex(NAME, { message: `room must be 1-${MAX_NAME_LENGTH} characters without control characters` })
+  .refine((r) => !isReserved(r), { message: `room must not start with ${SYS_PREFIX}: those rooms are the platform's` });
 
 /**
- * Event names the server emits itself, or that Socket.IO reserves: a backend may not publish them,
- * so a client can trust a `session` or a `chat:message` (whose `from` the server vouches for).
+ * Event names Socket.IO reserves, which a client library would not hand to the app: a backend may not publish them,
+ * nor the platform's own `sys:` events, so that a client can trust them.
  */
-export const RESERVED_EVENTS: ReadonlySet<string> = new Set([
-  ...Object.values(EVENTS),
+export const SOCKET_IO_RESERVED_EVENTS: ReadonlySet<string> = new Set([
   'connect',
   'connect_error',
   'disconnect',
@@ -45,14 +41,18 @@ export const RESERVED_EVENTS: ReadonlySet<string> = new Set([
   'newListener',
   'removeListener',
 ]);
-export const RESERVED_EVENT_PREFIXES = ['sys:'] as const;
 
 export const eventName = z
   .string({ message: 'event must be a string' })
-  .regex(ROOM_PATTERN, { message: 'event must be 1-64 characters of A-Z a-z 0-9 _ . : -' })
-  .refine((e) => !RESERVED_EVENTS.has(e) && !RESERVED_EVENT_PREFIXES.some((p) => e.startsWith(p)), {
-    message: 'event is reserved: the server emits it itself (session, chat:message, room:*, sys:*, connect, disconnect …)',
+  .regex(NAME, { message: `event must be 1-${MAX_NAME_LENGTH} characters without control characters` })
+  .refine((e) => !SOCKET_IO_RESERVED_EVENTS.has(e) && !isReserved(e), {
+    message:
+      `event is reserved: ${SYS_PREFIX}* events are the platform's, and connect, connect_error, disconnect, disconnecting, ` +
+      "newListener and removeListener are Socket.IO's",
   });
+
+/** The most arguments one published event may carry. */
+export const MAX_ARGS = 16;
 
 export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 
@@ -60,16 +60,22 @@ const list = <T extends z.ZodType>(item: T, name: string) => z.array(item, { mes
 
 /**
  * POST /api/v1/publish. Unknown fields are refused, so that a misspelt `room` cannot turn a
- * publish to one room into a publish to everyone.
+ * publish to one room into a publish to everyone. The event carries exactly what the backend gives: `data` as its one
+ * argument, or `args` as its list of arguments (neither: no argument), and nothing else.
  */
 export const publishRequest = z
   .object(
     {
       event: eventName,
       data: z.unknown().optional(),
+      args: z
+        .array(z.unknown(), { message: 'args must be an array' })
+        .max(MAX_ARGS, { message: `args may hold at most ${MAX_ARGS} arguments` })
+        .optional(),
       rooms: list(targetRoom, 'rooms').optional(),
       users: list(userId, 'users').optional(),
       except: list(targetRoom, 'except').optional(),
+      exceptUsers: list(userId, 'exceptUsers').optional(),
       idempotencyKey: z
         .string({ message: 'idempotencyKey must be a string' })
         .regex(IDEMPOTENCY_KEY_PATTERN, { message: 'idempotencyKey must be 1-128 characters of A-Z a-z 0-9 _ . : -' })
@@ -77,29 +83,29 @@ export const publishRequest = z
     },
     { message: 'the body must be a JSON object' },
   )
-  .strict();
+  .strict()
+  .refine((req) => req.data === undefined || req.args === undefined, { message: 'give data or args, not both', path: ['args'] });
 export type PublishRequest = z.infer<typeof publishRequest>;
 
-/** The second argument of every event published through the API, after `data`. */
-export interface PublishedMeta {
-  /** The id the publish answered with (UUID); a retried idempotent publish keeps it. */
-  id: string;
-  /** ISO-8601 time the accepting node took it. */
-  sentAt: string;
-}
-
 export type ApiErrorCode =
-  ErrorCode | 'unauthorized' | 'not_found' | 'method_not_allowed' | 'too_many_targets' | 'idempotency_key_reused' | 'timeout';
+  | 'invalid_payload'
+  | 'payload_too_large'
+  | 'rate_limited'
+  | 'overloaded'
+  | 'unavailable'
+  | 'internal'
+  | 'unauthorized'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'too_many_targets'
+  | 'idempotency_key_reused'
+  | 'timeout';
 
 /** The HTTP status of each error the API answers with. */
 export const API_ERROR_STATUS: Readonly<Record<ApiErrorCode, number>> = {
   invalid_payload: 400,
   too_many_targets: 400,
   idempotency_key_reused: 400,
-  forbidden: 403,
-  not_in_room: 400,
-  too_many_rooms: 400,
-  unknown_event: 400,
   unauthorized: 401,
   not_found: 404,
   method_not_allowed: 405,
@@ -123,7 +129,7 @@ export interface PublishResponse {
   duplicate: boolean;
 }
 
-/** GET /api/v1/rooms/:room/presence, and `room:presence` over the socket. */
+/** GET /api/v1/rooms/:room/presence, and an app's `platform.rooms.presence`. */
 export interface RoomPresence {
   room: string;
   /** Each user once, however many sockets it has on however many nodes; at most PRESENCE_MAX_USERS, sorted. */

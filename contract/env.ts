@@ -31,7 +31,8 @@ export const MIN_DRAIN_SPREAD_MS = 5_000;
 /**
  * ELB's API throttles per account and Region with token buckets; the Describe* bucket refills at 10 tokens a second
  * (https://docs.aws.amazon.com/elasticloadbalancing/latest/userguide/elb-api-throttling.html). The drain polls of all
- * tasks together may use a fifth of that, leaving the rest to the console, the CLI and other tools of the account.
+ * tasks together, at the most tasks there can be (a deploy at maxTasks), may use a fifth of that, leaving the rest to
+ * the console, the CLI and other tools of the account.
  */
 export const ELB_DESCRIBE_REFILL_PER_S = 10;
 export const DRAIN_POLL_SHARE_OF_REFILL = 0.2;
@@ -39,10 +40,14 @@ export const DRAIN_POLL_SHARE_OF_REFILL = 0.2;
 export const DRAIN_POLL_JITTER = 0.1;
 /** Time for the last clients moved to reconnect through the load balancer before it closes what is left. */
 export const DRAIN_RECONNECT_MARGIN_MS = 5_000;
+/** Intervals a poll waits after 1, 2, 3 or more throttled polls in a row: backing off leaves the emptied bucket to others. */
+export const DRAIN_THROTTLED_WAIT_INTERVALS = [2, 4, 8] as const;
+/** Throttled polls in a row that the deregistration delay still covers: detection stays within it despite them. */
+export const DRAIN_THROTTLES_COVERED = 2;
 
-/** The shortest DRAIN_POLL_INTERVAL_MS that keeps `maxTasks` polling tasks within their share of the ELB API. */
-export function minDrainPollIntervalMs(maxTasks: number): number {
-  return Math.ceil((maxTasks * 1_000) / (ELB_DESCRIBE_REFILL_PER_S * DRAIN_POLL_SHARE_OF_REFILL));
+/** The shortest DRAIN_POLL_INTERVAL_MS that keeps `pollingTasks` tasks polling at once within their share of the ELB API. */
+export function minDrainPollIntervalMs(pollingTasks: number): number {
+  return Math.ceil((pollingTasks * 1_000) / (ELB_DESCRIBE_REFILL_PER_S * DRAIN_POLL_SHARE_OF_REFILL));
 }
 
 /** The bound of one DescribeTargetHealth call: a hung call must not hold back the next poll. */
@@ -50,13 +55,36 @@ export function drainPollTimeoutMs(pollIntervalMs: number): number {
   return Math.min(3_000, Math.floor(pollIntervalMs / 2));
 }
 
+/** Intervals the next poll waits (before jitter) after `throttledInARow` throttled polls; 1 when the last poll was not throttled. */
+export function drainPollWaitIntervals(throttledInARow: number): number {
+  if (throttledInARow <= 0) return 1;
+  return DRAIN_THROTTLED_WAIT_INTERVALS[Math.min(throttledInARow, DRAIN_THROTTLED_WAIT_INTERVALS.length) - 1];
+}
+
+/**
+ * The longest a task can take to read `draining` once its target drains, with DRAIN_THROTTLES_COVERED throttled polls
+ * in a row: the answer in flight when the drain began, then each wait (the longest jitter, the backoff) and its call,
+ * every call up to its bound.
+ */
+export function drainDetectionMs(pollIntervalMs: number): number {
+  const callMs = drainPollTimeoutMs(pollIntervalMs);
+  let ms = callMs;
+  for (let throttled = 0; throttled <= DRAIN_THROTTLES_COVERED; throttled++) {
+    // In thousandths, so that float error (1.1 × 1000 = 1100.0000000000002) cannot add a millisecond.
+    const longestWaitMs = Math.ceil(
+      (pollIntervalMs * drainPollWaitIntervals(throttled) * Math.round((1 + DRAIN_POLL_JITTER) * 1_000)) / 1_000,
+    );
+    ms += longestWaitMs + callMs;
+  }
+  return ms;
+}
+
 /**
  * The shortest deregistration delay in which every client is moved before the load balancer closes what is left: the
- * longest wait until a poll sees `draining`, that poll's bound, the spread, and the reconnect margin.
+ * slowest detection (drainDetectionMs), the spread, and the reconnect margin.
  */
 export function minDeregistrationDelayMs(opts: { pollIntervalMs: number; spreadMs: number }): number {
-  const detectMs = Math.ceil(opts.pollIntervalMs * (1 + DRAIN_POLL_JITTER)) + drainPollTimeoutMs(opts.pollIntervalMs);
-  return detectMs + opts.spreadMs + DRAIN_RECONNECT_MARGIN_MS;
+  return drainDetectionMs(opts.pollIntervalMs) + opts.spreadMs + DRAIN_RECONNECT_MARGIN_MS;
 }
 
 const bool = z.enum(['true', 'false', '1', '0'], { message: 'must be true or false' }).transform((v) => v === 'true' || v === '1');
@@ -142,12 +170,18 @@ export const envSchema = z.object({
   NODE_ID: z.string().min(1).max(128).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   REDIS_URL: redisUrl.optional(),
+  /** The app's module (docs/apps.md); the bundle's own app/index.js, beside server.js, when unset. */
+  APP_MODULE: z.string().min(1).optional(),
   REDIS_USERNAME: z.string().min(1).optional(),
   REDIS_PASSWORD: z.string().min(1).optional(),
+  /**
+   * The AUTH token Redis takes after the next rotation (docs/runbooks/redis-auth-rotation.md): sent when Redis rejects
+   * REDIS_PASSWORD, so that the tasks connect before, during and after the change. May equal REDIS_PASSWORD.
+   */
+  REDIS_PASSWORD_NEXT: z.string().min(1).optional(),
   REDIS_CONNECT_TIMEOUT_MS: int(100, 60_000).default(5_000),
   REDIS_RECONNECT_MAX_DELAY_MS: int(50, 60_000).default(2_000),
   REDIS_REQUESTS_TIMEOUT_MS: int(100, 60_000).default(3_000),
-  MAX_TEXT_BYTES: int(1, 1_048_576).default(4_096),
   MAX_HTTP_BUFFER_BYTES: int(1_024, 10_485_760).default(65_536),
   PING_INTERVAL_MS: int(1_000, 300_000).default(DEFAULT_PING_INTERVAL_MS),
   PING_TIMEOUT_MS: int(1_000, 300_000).default(DEFAULT_PING_TIMEOUT_MS),
@@ -179,22 +213,30 @@ export const envSchema = z.object({
   PREAUTH_MAX_SESSIONS: int(1, 1_000_000).default(2_000),
   PREAUTH_MAX_SESSIONS_PER_IP: int(1, 1_000_000).default(64),
   PREAUTH_TIMEOUT_MS: int(100, 60_000).default(5_000),
-  /** Every packet a connection sends (events, ACKs, pings, pongs, CONNECTs, noise) spends from these buckets. */
-  CONNECTION_PACKETS_PER_S: int(1, 1_000_000).default(50),
-  CONNECTION_PACKETS_BURST: int(1, 1_000_000).default(100),
+  /**
+   * Every packet a connection sends (events, ACKs, pings, pongs, CONNECTs, attachments, noise) spends from these buckets.
+   * They sit above the per-socket event limits (checked at start), so that a fast client is answered `rate_limited`
+   * before this outer budget closes its connection.
+   */
+  CONNECTION_PACKETS_PER_S: int(1, 1_000_000).default(400),
+  CONNECTION_PACKETS_BURST: int(1, 1_000_000).default(1_000),
   CONNECTION_BYTES_PER_S: int(1_024, 1_073_741_824).default(131_072),
   CONNECTION_BURST_BYTES: int(1_024, 1_073_741_824).default(524_288),
   /** Log lines a second for each kind of refusal (refused handshakes, connections closed by the guard); the rest are counted. */
   LOG_REFUSALS_PER_S: int(0, 10_000).default(10),
   /** A Bearer token that gets /healthz's details through the load balancer; loopback callers get them without. */
   HEALTH_DETAILS_TOKEN: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
-  MAX_ROOMS_PER_SOCKET: int(1, 10_000).default(50),
   MAX_CONNECTIONS: int(1, 1_000_000).default(20_000),
-  RATE_LIMIT_PER_SOCKET: int(1, 100_000).default(20),
-  RATE_LIMIT_PER_SOCKET_BURST: int(1, 100_000).default(40),
-  RATE_LIMIT_PER_USER: int(1, 1_000_000).default(50),
-  RATE_LIMIT_PER_USER_BURST: int(1, 1_000_000).default(100),
-  RATE_LIMIT_DISCONNECT_AFTER: int(1, 1_000_000).default(100),
+  /**
+   * Events a socket may send, and all of one user's sockets on a node together: a canvas, a game or a cursor stream
+   * sends 100 a second. Past them an event is answered `rate_limited` (dropped and counted without an ack);
+   * RATE_LIMIT_DISCONNECT_AFTER refusals in a row end the connection.
+   */
+  RATE_LIMIT_PER_SOCKET: int(1, 100_000).default(120),
+  RATE_LIMIT_PER_SOCKET_BURST: int(1, 100_000).default(240),
+  RATE_LIMIT_PER_USER: int(1, 1_000_000).default(300),
+  RATE_LIMIT_PER_USER_BURST: int(1, 1_000_000).default(600),
+  RATE_LIMIT_DISCONNECT_AFTER: int(1, 1_000_000).default(500),
   SLOW_CONSUMER_MAX_BUFFERED_BYTES: int(1_024, 1_073_741_824).default(1_048_576),
   SLOW_CONSUMER_MAX_PACKETS: int(10, 1_000_000).default(250),
   SHED_LOAD_LAG_MS: int(0, 60_000).default(200),
@@ -212,8 +254,6 @@ export const envSchema = z.object({
   API_IDEMPOTENCY_WINDOW_MS: int(1_000, 86_400_000).default(300_000),
   PRESENCE_TIMEOUT_MS: int(100, 60_000).default(2_000),
   PRESENCE_MAX_USERS: int(1, 100_000).default(1_000),
-  RATE_LIMIT_PRESENCE_PER_SOCKET: int(1, 100_000).default(1),
-  RATE_LIMIT_PRESENCE_PER_SOCKET_BURST: int(1, 100_000).default(5),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -1,69 +1,20 @@
-import { z } from 'zod';
+/**
+ * What the platform itself says to clients, whatever the app (docs/protocol.md): the answers of its limits, why it refuses
+ * a handshake or a CONNECT, and why it closes a connection. The app's own events are the app's (apps/chat/protocol.ts
+ * for the demo chat); the platform's events and rooms are under `sys:` (contract/app.ts).
+ */
 
-/** Event names of the client protocol (docs/protocol.md). */
-export const EVENTS = {
-  session: 'session',
-  roomJoin: 'room:join',
-  roomLeave: 'room:leave',
-  roomMembers: 'room:members',
-  chatMessage: 'chat:message',
-  roomPresence: 'room:presence',
-} as const;
+/** The codes the platform answers an app's event with, through the event's ack, when a limit refuses it. */
+export type LimitCode = 'rate_limited' | 'overloaded';
 
-export const ROOM_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
-
-export type ErrorCode =
-  | 'invalid_payload'
-  | 'payload_too_large'
-  | 'not_in_room'
-  | 'forbidden'
-  | 'too_many_rooms'
-  | 'rate_limited'
-  | 'overloaded'
-  | 'unknown_event'
-  | 'unavailable'
-  | 'internal';
-
-export interface Failure {
+export interface LimitFailure {
   ok: false;
-  error: { code: ErrorCode; message: string };
+  error: { code: LimitCode; message: string };
 }
-export type Ack<T extends object> = ({ ok: true } & T) | Failure;
-export type AckFn<T extends object> = (response: Ack<T>) => void;
 
-/** Builds (returns, never throws) the answer to a refused request. */
-export function failure(code: ErrorCode, message: string): Failure {
+/** Builds the answer to an event a limit refused. */
+export function limitFailure(code: LimitCode, message: string): LimitFailure {
   return { ok: false, error: { code, message } };
-}
-
-export const roomName = z
-  .string({ message: 'room must be a string' })
-  .regex(ROOM_PATTERN, { message: 'room must be 1-64 characters of A-Z a-z 0-9 _ . : -' });
-
-export const roomPayload = z.object({ room: roomName });
-
-/** Text length is checked separately, in bytes, against the configured limit. */
-export const chatPayload = z.object({
-  room: roomName.nullish(),
-  text: z.string({ message: 'text must be a string' }).min(1, { message: 'text must not be empty' }),
-});
-
-/** What every socket in the target receives for one accepted chat message. */
-export interface ChatMessage {
-  id: string;
-  room: string | null;
-  text: string;
-  from: string;
-  sentAt: string;
-  node: string;
-}
-
-export interface SessionInfo {
-  sid: string;
-  node: string;
-  user: string;
-  /** True when connection state recovery restored this socket's rooms and missed messages. */
-  recovered: boolean;
 }
 
 /** `connect_error` messages of refused CONNECTs; the connection is closed right after one. */
@@ -84,15 +35,18 @@ export const HANDSHAKE_ERRORS = {
 export type HandshakeError = (typeof HANDSHAKE_ERRORS)[keyof typeof HANDSHAKE_ERRORS];
 
 /**
- * Why the node closed a connection itself: the `reason` of its log line. A client with a socket
- * sees `io server disconnect` (and does not reconnect by itself); one without sees the transport close.
+ * Why the node closed a connection itself: the `reason` of its log line, and of the `sys:disconnect` event a client
+ * with a socket receives just before (it then sees `io server disconnect`, and does not reconnect by itself); one
+ * without a socket sees the transport close.
  */
 export const CLOSE_REASONS = {
   /** Past its packet or byte budget (CONNECTION_*). */
   packetBudget: 'packet_budget',
+  /** RATE_LIMIT_DISCONNECT_AFTER events in a row refused by the rate limits. */
+  rateLimited: 'rate_limited',
   /** An ACK for an id the server never asked about. */
   unexpectedAck: 'unexpected_ack',
-  /** A CONNECT to a namespace that does not exist. */
+  /** A second CONNECT to a namespace that does not exist (the first is answered `Invalid namespace`, as Socket.IO does). */
   unknownNamespace: 'unknown_namespace',
   /** A second CONNECT to a namespace while one is pending or open on this connection. */
   duplicateConnect: 'duplicate_connect',

@@ -17,11 +17,13 @@ export const SERVICE_DIMENSION = 'ServiceName';
 export const SERVICE_METRICS = {
   /** Authenticated sockets on one task (sessions still without a CONNECT are not counted); `Average` across tasks drives scaling. */
   connectedClients: { name: 'ConnectedClients', unit: 'Count', statistic: 'Average' },
-  /** Chat messages accepted from clients. */
+  /** Events from clients that passed the limits and reached the app. */
   messagesIn: { name: 'MessagesIn', unit: 'Count', statistic: 'Sum' },
-  /** Chat messages refused with `overloaded` while the node was overloaded (SHED_LOAD_LAG_MS): answered, never delivered. */
+  /** Events refused with `overloaded` while the node lagged (SHED_LOAD_LAG_MS): answered (dropped without an ack), never handled. */
   messagesShed: { name: 'MessagesShed', unit: 'Count', statistic: 'Sum' },
-  /** Chat messages written to local sockets (one per receiving socket). */
+  /** Events refused by the per-socket or per-user rate limits: answered `rate_limited`, or dropped without an ack. */
+  eventsRateLimited: { name: 'EventsRateLimited', unit: 'Count', statistic: 'Sum' },
+  /** Broadcast packets written to local sockets (one per receiving socket), the app's and the API's. */
   messagesDelivered: { name: 'MessagesDelivered', unit: 'Count', statistic: 'Sum' },
   /** Failed Redis commands and client errors seen by the adapter's Redis clients. */
   redisAdapterErrors: { name: 'RedisAdapterErrors', unit: 'Count', statistic: 'Sum' },

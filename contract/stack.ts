@@ -49,6 +49,8 @@ export function cacheMemberIds(
 export const CACHE_STACK_OUTPUTS = {
   redisPrimaryEndpoint: 'RedisPrimaryEndpoint',
   authSecretArn: 'AuthSecretArn',
+  /** The AUTH token after the next rotation (docs/runbooks/redis-auth-rotation.md). */
+  authNextSecretArn: 'AuthNextSecretArn',
 } as const;
 
 /** CloudFormation output ids of the service stack; the on-call CLI reads them. */

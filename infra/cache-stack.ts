@@ -21,6 +21,7 @@ export class CacheStack extends Stack {
   public readonly cacheMemberIds: string[];
   public readonly engine: CacheEngine;
   public readonly authSecret?: secretsmanager.ISecret;
+  public readonly authNextSecret?: secretsmanager.ISecret;
   public readonly redisUrl: string;
 
   constructor(scope: Construct, id: string, props: CacheStackProps) {
@@ -34,6 +35,7 @@ export class CacheStack extends Stack {
     this.cacheMemberIds = this.cache.cacheMemberIds;
     this.engine = this.cache.engine;
     this.authSecret = this.cache.authSecret;
+    this.authNextSecret = this.cache.authNextSecret;
     this.redisUrl = this.cache.redisUrl;
 
     new CfnOutput(this, CACHE_STACK_OUTPUTS.redisPrimaryEndpoint, {
@@ -44,6 +46,12 @@ export class CacheStack extends Stack {
       new CfnOutput(this, CACHE_STACK_OUTPUTS.authSecretArn, {
         description: 'Secrets Manager secret holding the Redis AUTH token',
         value: this.authSecret.secretArn,
+      });
+    }
+    if (this.authNextSecret !== undefined) {
+      new CfnOutput(this, CACHE_STACK_OUTPUTS.authNextSecretArn, {
+        description: 'Secrets Manager secret holding the AUTH token after the next rotation (docs/runbooks/redis-auth-rotation.md)',
+        value: this.authNextSecret.secretArn,
       });
     }
   }

@@ -11,6 +11,9 @@ import { Format, formatProblem, intRangeProblem, Problem, Range, throwPropsProbl
 export const CACHE_ENGINES = ['valkey', 'redis'] as const;
 export type CacheEngine = (typeof CACHE_ENGINES)[number];
 
+/** How the AUTH token is rotated: the replication group, the secrets and the service, in order. */
+export const AUTH_ROTATION_RUNBOOK = 'docs/runbooks/redis-auth-rotation.md';
+
 /** One pinned version per engine: an unpinned version would drift with ElastiCache's default. */
 export const PINNED_ENGINE_VERSIONS: Readonly<Record<CacheEngine, string>> = { valkey: '8.0', redis: '7.1' };
 
@@ -157,6 +160,8 @@ export class Cache extends Construct {
   public readonly securityGroup: ec2.SecurityGroup;
   /** The AUTH token; undefined when transitEncryption is off (AUTH needs TLS). */
   public readonly authSecret?: secretsmanager.ISecret;
+  /** The AUTH token after the next rotation (AUTH_ROTATION_RUNBOOK); undefined when transitEncryption is off. */
+  public readonly authNextSecret?: secretsmanager.ISecret;
   public readonly slowLogGroup: logs.LogGroup;
   /** Primary endpoint hostname (a token). */
   public readonly primaryEndpointAddress: string;
@@ -197,7 +202,8 @@ export class Cache extends Construct {
       retention: props.logRetention ?? CACHE_DEFAULTS.logRetention,
       removalPolicy,
     });
-    this.authSecret = this.transitEncryption ? this.createAuthSecret(removalPolicy) : undefined;
+    this.authSecret = this.transitEncryption ? this.createAuthSecret('AuthToken', removalPolicy) : undefined;
+    this.authNextSecret = this.transitEncryption ? this.createAuthSecret('AuthTokenNext', removalPolicy) : undefined;
     this.replicationGroup = this.createReplicationGroup(props, subnetGroup, withReplicas);
     // A retained group keeps its subnet group and security group in use: deleting them would fail
     // the stack's deletion (aws/aws-cdk#6935), so they share its fate.
@@ -221,18 +227,25 @@ export class Cache extends Construct {
     }
   }
 
-  private createAuthSecret(removalPolicy: RemovalPolicy): secretsmanager.Secret {
-    const secret = new secretsmanager.Secret(this, 'AuthToken', {
-      description: `AUTH token of the ${this.replicationGroupId} replication group`,
-      // ElastiCache AUTH: 16-128 printable chars without / " @ or spaces; letters and digits only is safe.
+  /**
+   * An AUTH token in Secrets Manager: `AuthToken`, the one the replication group takes now (its AuthToken resolves it),
+   * or `AuthTokenNext`, the one it takes after the next rotation, which every task already holds.
+   */
+  private createAuthSecret(id: 'AuthToken' | 'AuthTokenNext', removalPolicy: RemovalPolicy): secretsmanager.Secret {
+    const secret = new secretsmanager.Secret(this, id, {
+      description:
+        id === 'AuthToken'
+          ? `AUTH token of the ${this.replicationGroupId} replication group`
+          : `Next AUTH token of the ${this.replicationGroupId} replication group (${AUTH_ROTATION_RUNBOOK})`,
+      // ElastiCache AUTH: 16-128 printable chars without / " @ % or spaces; letters and digits only is safe.
       generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
       removalPolicy,
     });
     Validations.of(secret).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
-        'An ElastiCache AUTH token cannot be rotated by a Secrets Manager rotation alone: it needs a ROTATE/SET ' +
-        'AuthTokenUpdateStrategy on the replication group and a task redeploy, done as a runbook step.',
+        'A Secrets Manager rotation alone cannot rotate an ElastiCache AUTH token: the token is rotated with ' +
+        `ModifyReplicationGroup (ROTATE, then SET) and a service deploy, as ${AUTH_ROTATION_RUNBOOK} does.`,
     });
     return secret;
   }

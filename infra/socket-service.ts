@@ -11,7 +11,7 @@ import { Construct } from 'constructs';
 import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_PING_INTERVAL_MS, DEFAULT_PING_TIMEOUT_MS, DEFAULT_PORT, envSchema } from '../contract/env';
 import type { AdapterMode, ContainerEnv } from '../contract/env';
 import { METRICS_NAMESPACE, SERVICE_DIMENSION, SERVICE_METRICS } from '../contract/metrics';
-import { DEFAULT_DRAIN_SPREAD, taskDrainEnv } from './task-drain';
+import { DEFAULT_DRAIN_SPREAD, DEPLOY_MAX_HEALTHY_PERCENT, taskDrainEnv } from './task-drain';
 import { intRangeProblem, Problem, Range, throwPropsProblems } from './validation';
 
 /** Defaults of the props: SocketService settles each with `??`; the deployment config's defaults read them too. */
@@ -175,6 +175,8 @@ export interface SocketServiceProps {
   readonly redisUrl: string;
   /** Secret whose value becomes REDIS_PASSWORD. @default - no password */
   readonly redisPasswordSecret?: secretsmanager.ISecret;
+  /** Secret whose value becomes REDIS_PASSWORD_NEXT, the token after the next AUTH rotation. @default - none */
+  readonly redisPasswordNextSecret?: secretsmanager.ISecret;
   /** Stable METRICS_SERVICE_NAME; also the dimension value autoscaling reads. */
   readonly metricsServiceName: string;
   /** ADAPTER of the tasks; 'sharded' needs a cluster-mode cache. @default 'pubsub' */
@@ -387,7 +389,7 @@ export class SocketService extends Construct {
       assignPublicIp: s.assignPublicIp,
       circuitBreaker: { enable: true, rollback: true },
       minHealthyPercent: 100,
-      maxHealthyPercent: 200,
+      maxHealthyPercent: DEPLOY_MAX_HEALTHY_PERCENT,
       enableExecuteCommand: s.enableExecuteCommand,
       healthCheckGracePeriod: s.healthCheckGracePeriod,
       propagateTags: ecs.PropagatedTagSource.SERVICE,
@@ -449,6 +451,7 @@ export class SocketService extends Construct {
       // Typed by the same contract: a secret is one of the service's variables, delivered by ECS.
       secrets: {
         ...(props.redisPasswordSecret ? { REDIS_PASSWORD: ecs.Secret.fromSecretsManager(props.redisPasswordSecret) } : {}),
+        ...(props.redisPasswordNextSecret ? { REDIS_PASSWORD_NEXT: ecs.Secret.fromSecretsManager(props.redisPasswordNextSecret) } : {}),
         ...(props.auth?.signingSecret ? { AUTH_JWT_SECRET: ecs.Secret.fromSecretsManager(props.auth.signingSecret) } : {}),
         ...(props.apiKeysSecret ? { API_KEYS: ecs.Secret.fromSecretsManager(props.apiKeysSecret) } : {}),
       } satisfies { [K in keyof ContainerEnv]?: ecs.Secret },

@@ -101,6 +101,7 @@ function serviceProps(config: DeploymentConfig, network: NetworkStack, cache: Ca
     imageDirectory,
     redisUrl: cache.redisUrl,
     redisPasswordSecret: cache.authSecret,
+    redisPasswordNextSecret: cache.authNextSecret,
     // One setting switches both: a sharded cache needs the sharded adapter.
     adapter: cache.clusterMode ? 'sharded' : 'pubsub',
     auth:

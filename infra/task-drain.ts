@@ -13,6 +13,11 @@ import {
   type ContainerEnv,
 } from '../contract/env';
 
+/**
+ * ECS's maximumPercent for the service: a deploy starts the new tasks before it stops the old ones, so up to twice the
+ * desired count run, and poll, at once.
+ */
+export const DEPLOY_MAX_HEALTHY_PERCENT = 200;
 /** How much longer a task keeps an idle keep-alive connection than the ALB keeps its own to it. */
 export const KEEP_ALIVE_MARGIN = Duration.seconds(5);
 /** The drain's spread when unset: at most a thirtieth of a task's clients reconnect elsewhere in any second. */
@@ -27,12 +32,21 @@ export interface TaskDrainInput {
   readonly idleTimeout: Duration;
 }
 
-/** The poll interval that keeps `maxTasks` tasks within their share of ELB's Describe* rate (contract/env.ts). */
-export function drainPollIntervalMs(maxTasks: number): number {
-  return Math.max(DEFAULT_DRAIN_POLL_INTERVAL_MS, minDrainPollIntervalMs(maxTasks));
+/** The most tasks polling at once: a deploy at `maxTasks`, old and new tasks side by side. */
+export function peakPollingTasks(maxTasks: number): number {
+  return Math.ceil((maxTasks * DEPLOY_MAX_HEALTHY_PERCENT) / 100);
 }
 
-/** The ALB's deregistration delay: long enough to see `draining`, spread every client away, and let the last reconnect. */
+/** The poll interval that keeps the peak's tasks within their share of ELB's Describe* rate (contract/env.ts). */
+export function drainPollIntervalMs(maxTasks: number): number {
+  return Math.max(DEFAULT_DRAIN_POLL_INTERVAL_MS, minDrainPollIntervalMs(peakPollingTasks(maxTasks)));
+}
+
+/**
+ * The ALB's deregistration delay: long enough to see `draining` despite two throttled polls in a row, spread every
+ * client away, and let the last reconnect (contract/env.ts, minDeregistrationDelayMs: the function the tasks' poller
+ * backs off by).
+ */
 export function deregistrationDelay(input: Pick<TaskDrainInput, 'maxTasks' | 'drainSpread'>): Duration {
   const ms = minDeregistrationDelayMs({
     pollIntervalMs: drainPollIntervalMs(input.maxTasks),

@@ -201,7 +201,7 @@ async function connectMembers(localCluster: LocalCluster, count: number, rooms: 
         const member: Member = { index, socket, room: `soak-${index % rooms}` };
         await new Promise<void>((resolve, reject) => {
           const timer = setTimeout(() => reject(new Error(`socket ${index} got no session from ${url}`)), 15_000);
-          socket.once('session', () => {
+          socket.once('sys:session', () => {
             clearTimeout(timer);
             resolve();
           });
@@ -212,7 +212,7 @@ async function connectMembers(localCluster: LocalCluster, count: number, rooms: 
         socket.on('chat:message', (m: { text?: unknown; room?: unknown }) => ledger.onMessage(member, m));
         socket.on('disconnect', () => ledger.disconnects++);
         // A reconnected socket has lost its rooms (docs/protocol.md); rejoin, though its misses count.
-        socket.on('session', () => void socket.emit('room:join', { room: member.room }));
+        socket.on('sys:session', () => void socket.emit('room:join', { room: member.room }));
         members.push({ ...member, roomSize: () => roomMembers.get(member.room) ?? 0 });
       }),
     );

@@ -1,26 +1,30 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
-import { EVENTS, type SessionInfo } from '../../contract/events';
+import type { Identity } from '../../contract/app';
 import { selectAdapter } from './adapters/select-adapter';
 import { createAdmission } from './admission/admission';
-import { createApi } from './api';
-import type { Identity } from './admission/auth';
+import { roomRules } from './admission/auth';
+import { closeWithReason } from './admission/connect-refusal';
+import { createEventLimits } from './admission/event-limits';
 import { LagMonitor } from './admission/overload';
-import { createRateLimits } from './admission/rate-limits';
+import { createApi } from './api';
+import { type AppModule, startAppModule } from './app-module';
 import type { Config } from './config';
 import { installAdapter } from './delivery/delivery-count';
 import { sweepSlowConsumers } from './delivery/slow-consumers';
 import { closeSocketServer } from './drain/close-socket-server';
 import { createDrain } from './drain/drain';
-import { createProtocolRouter } from './handlers/protocol';
+import { serveClientAhead } from './http/client-file';
 import { httpRoutes } from './http/routes';
 import { answerStrayRequests } from './http/stray-requests';
 import type { Lifecycle } from './lifecycle';
 import type { Logger } from './logger';
+import { createAppMetrics } from './metrics/app-metrics';
 import { createMetrics, type Metrics } from './metrics/publisher';
+import { createPlatform } from './platform';
 import type { RedisState } from './redis/adapter-redis';
 import { countMembersAcrossNodes } from './rooms/member-count';
-import { joinUserRoom } from './rooms/user-room';
+import { welcome } from './rooms/user-room';
 import { socketServerOptions } from './socket-options';
 
 export type { Lifecycle };
@@ -41,6 +45,8 @@ export interface App {
 export interface AppDeps {
   readonly logger: Logger;
   readonly nodeId: string;
+  /** The app the node runs (app-module.ts loads it); none: a node with the platform alone. */
+  readonly app?: AppModule;
   /** Replaces the CloudWatch publisher (tests). */
   readonly metrics?: Metrics;
 }
@@ -50,52 +56,53 @@ export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps)
   const { logger, nodeId } = deps;
   const { limits } = config;
   let lifecycle: Lifecycle = 'starting';
-  // Clients are authenticated sockets; sessions still waiting for their CONNECT have a budget of their own.
-  const connections = () => io.of('/').sockets.size;
+  // Clients are connections with an authenticated socket; sessions still waiting for their CONNECT have a budget of their own.
+  const connections = () => admission.connections();
   const metrics = deps.metrics ?? createMetrics({ config: config.metrics, logger, connectedClients: connections });
   const mode = selectAdapter(config, logger, metrics);
   const redisState = (): RedisState => mode.redis?.state() ?? 'disabled';
 
   const admission = createAdmission(config, { logger, metrics, lifecycle: () => lifecycle });
   const io = new Server({ ...socketServerOptions(config), ...mode.serverOptions, allowRequest: admission.allowRequest });
-  // Deliveries are counted on the in-memory adapter Socket.IO made, and on the mode's own once Redis answers (below).
+  // Deliveries are counted on the in-memory adapters Socket.IO made, and on the mode's own once Redis answers (below).
   installAdapter(io, metrics);
   const api = createApi({ io, config, logger, metrics, redis: mode.redis, lifecycle: () => lifecycle });
-  const health = {
-    nodeId,
-    startedAt: Date.now(),
-    lifecycle: () => lifecycle,
-    redisState,
-    connections,
-    preAuthSessions: admission.preAuthSessions,
-  };
-  httpServer.on('request', httpRoutes(health, api, { detailsToken: config.healthDetailsToken }));
+  const { preAuthSessions } = admission;
+  const health = { nodeId, startedAt: Date.now(), lifecycle: () => lifecycle, redisState, connections, preAuthSessions };
+  httpServer.on('request', httpRoutes(health, api, { detailsToken: config.healthDetailsToken, app: deps.app?.http, logger }));
   answerStrayRequests(httpServer);
   io.attach(httpServer, { destroyUpgrade: false });
-  admission.install(io);
+  serveClientAhead(httpServer);
 
-  const countMembers = countMembersAcrossNodes(io, redisState, config.redis);
   const lag = new LagMonitor(limits.shedLoadLagMs);
   lag.start();
-  const limitRate = createRateLimits(limits, logger, admission.addressOf);
-  const router = createProtocolRouter();
   const { subscriptionsSettled } = mode;
-  const { presence } = api;
-  const perNode = { io, logger, config, nodeId, metrics, countMembers, presence, subscriptionsSettled, overloaded: () => lag.overloaded() };
-  io.on('connection', (socket: Socket) => {
+  const overloaded = () => lag.overloaded();
+  const limitEvents = createEventLimits({ limits, logger, metrics, overloaded, addressOf: admission.addressOf, close: closeWithReason });
+  // Every authenticated socket, in any namespace, before the app's `connection` listeners see it.
+  admission.install(io, (socket: Socket) => {
     // A recovered socket kept its data, so its identity is the one its token proved earlier.
-    const identity = socket.data.identity as Identity;
-    limitRate(socket, identity.user);
-    router.attach({ ...perNode, socket, identity });
-    const session: SessionInfo = { sid: socket.id, node: nodeId, user: identity.user, recovered: socket.recovered };
-    // `session` promises that publishes to the user can reach this socket.
-    void joinUserRoom(socket, identity.user, subscriptionsSettled, logger).then(() => socket.emit(EVENTS.session, session));
+    const { user } = socket.data.identity as Identity;
+    limitEvents(socket, user);
+    if (socket.nsp.name === '/') welcome(socket, user, { nodeId, settled: subscriptionsSettled, logger });
   });
   const stopSlowConsumerSweep = sweepSlowConsumers(io, limits, logger, admission.addressOf);
   const drain = createDrain(io, { spreadMs: config.drain.spreadMs, logger, onBegin: () => (lifecycle = 'draining') });
+  const platform = createPlatform({
+    config,
+    nodeId,
+    logger,
+    appMetrics: createAppMetrics(metrics, logger),
+    rules: roomRules(config.auth),
+    countMembers: countMembersAcrossNodes(io, redisState, config.redis),
+    presence: api.presence,
+    subscriptionsSettled,
+  });
 
   const ready = (async () => {
     await mode.start((adapter) => installAdapter(io, metrics, adapter));
+    // The app sets up `io` on the cluster's adapter, before the node accepts a handshake (refused while starting).
+    if (deps.app) await startAppModule(deps.app, io, platform);
     metrics.start();
     if (lifecycle === 'starting') lifecycle = 'ready';
   })();

@@ -7,10 +7,14 @@ export interface Config {
   /** Overrides the node id derived from ECS task metadata or host:port. */
   readonly nodeId?: string;
   readonly logLevel: Env['LOG_LEVEL'];
+  /** The app's module (APP_MODULE); undefined: the bundle's own app/index.js. */
+  readonly appModule?: string;
   readonly redis?: {
     readonly url: string;
     readonly username?: string;
     readonly password?: string;
+    /** The AUTH token to send when Redis rejects `password`: the next one of a rotation. */
+    readonly passwordNext?: string;
     readonly connectTimeoutMs: number;
     readonly reconnectMaxDelayMs: number;
     readonly requestsTimeoutMs: number;
@@ -43,7 +47,6 @@ export interface Config {
   /** Log lines a second for each kind of refusal; the rest are counted in a summary line. */
   readonly logRefusalsPerS: number;
   readonly limits: {
-    readonly maxRoomsPerSocket: number;
     readonly maxConnections: number;
     readonly perSocket: { readonly ratePerS: number; readonly burst: number };
     readonly perUser: { readonly ratePerS: number; readonly burst: number };
@@ -51,7 +54,7 @@ export interface Config {
     readonly disconnectAfterRejected: number;
     readonly slowConsumerMaxBufferedBytes: number;
     readonly slowConsumerMaxPackets: number;
-    /** Event-loop lag past which new chat messages are refused (`overloaded`); 0: never. */
+    /** Event-loop lag past which the app's events are refused (`overloaded`); 0: never. */
     readonly shedLoadLagMs: number;
     /** Sessions without an authenticated CONNECT: per node, per client IP, and their deadline. */
     readonly preAuth: { readonly maxSessions: number; readonly maxSessionsPerIp: number; readonly timeoutMs: number };
@@ -59,7 +62,6 @@ export interface Config {
     readonly packets: { readonly ratePerS: number; readonly burst: number };
     readonly bytes: { readonly ratePerS: number; readonly burst: number };
   };
-  readonly maxTextBytes: number;
   /** Largest Engine.IO message accepted; bigger ones close the connection. */
   readonly maxHttpBufferBytes: number;
   readonly pingIntervalMs: number;
@@ -111,11 +113,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     nodeId: e.NODE_ID,
     logLevel: e.LOG_LEVEL,
+    appModule: e.APP_MODULE,
     redis: e.REDIS_URL
       ? {
           url: e.REDIS_URL,
           username: e.REDIS_USERNAME,
           password: e.REDIS_PASSWORD,
+          passwordNext: e.REDIS_PASSWORD_NEXT,
           connectTimeoutMs: e.REDIS_CONNECT_TIMEOUT_MS,
           reconnectMaxDelayMs: e.REDIS_RECONNECT_MAX_DELAY_MS,
           requestsTimeoutMs: e.REDIS_REQUESTS_TIMEOUT_MS,
@@ -142,7 +146,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     healthDetailsToken: e.HEALTH_DETAILS_TOKEN,
     logRefusalsPerS: e.LOG_REFUSALS_PER_S,
     limits: limitsFrom(e),
-    maxTextBytes: e.MAX_TEXT_BYTES,
     maxHttpBufferBytes: e.MAX_HTTP_BUFFER_BYTES,
     pingIntervalMs: e.PING_INTERVAL_MS,
     pingTimeoutMs: e.PING_TIMEOUT_MS,
@@ -179,10 +182,21 @@ function checkCombinations(e: Env): void {
     fail('AUTH_MODE=jwt needs exactly one of AUTH_JWT_SECRET (HS256) or AUTH_JWKS_URL (RS256/ES256)');
   }
   if (e.ADAPTER !== 'pubsub' && !e.REDIS_URL) fail(`ADAPTER=${e.ADAPTER} needs REDIS_URL`);
-  if (e.MAX_HTTP_BUFFER_BYTES < e.MAX_TEXT_BYTES + 512) {
+  if (e.REDIS_PASSWORD_NEXT && !e.REDIS_PASSWORD) {
+    fail('REDIS_PASSWORD_NEXT is the token after REDIS_PASSWORD in a rotation: set REDIS_PASSWORD too (the token Redis takes now)');
+  }
+  // The limits nest: the outer packet budget must let the inner event limits answer `rate_limited` first.
+  if (e.CONNECTION_PACKETS_PER_S < e.RATE_LIMIT_PER_SOCKET) {
     fail(
-      `MAX_HTTP_BUFFER_BYTES (${e.MAX_HTTP_BUFFER_BYTES}) must be at least ` +
-        `MAX_TEXT_BYTES + 512 (${e.MAX_TEXT_BYTES + 512}) so that a message at the text limit fits`,
+      `CONNECTION_PACKETS_PER_S (${e.CONNECTION_PACKETS_PER_S}) must be at least RATE_LIMIT_PER_SOCKET (${e.RATE_LIMIT_PER_SOCKET}) ` +
+        'so that a fast client is answered rate_limited before its connection is closed',
+    );
+  }
+  if (e.CONNECTION_PACKETS_BURST < e.RATE_LIMIT_PER_SOCKET_BURST + e.RATE_LIMIT_DISCONNECT_AFTER) {
+    fail(
+      `CONNECTION_PACKETS_BURST (${e.CONNECTION_PACKETS_BURST}) must be at least RATE_LIMIT_PER_SOCKET_BURST + ` +
+        `RATE_LIMIT_DISCONNECT_AFTER (${e.RATE_LIMIT_PER_SOCKET_BURST + e.RATE_LIMIT_DISCONNECT_AFTER}) so that a flood is ` +
+        'answered rate_limited, and then disconnected for it, before the packet budget closes the connection',
     );
   }
   if (e.CONNECTION_BURST_BYTES < e.MAX_HTTP_BUFFER_BYTES) {
@@ -207,7 +221,6 @@ function checkCombinations(e: Env): void {
 
 function limitsFrom(e: Env): Config['limits'] {
   return {
-    maxRoomsPerSocket: e.MAX_ROOMS_PER_SOCKET,
     maxConnections: e.MAX_CONNECTIONS,
     perSocket: { ratePerS: e.RATE_LIMIT_PER_SOCKET, burst: e.RATE_LIMIT_PER_SOCKET_BURST },
     perUser: { ratePerS: e.RATE_LIMIT_PER_USER, burst: e.RATE_LIMIT_PER_USER_BURST },

@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import { createApp } from './app';
+import { type AppModule, AppModuleError, loadAppModule } from './app-module';
 import { EnvConfigError, loadConfig } from './config';
 import { startDrainSignal } from './drain/drain-signal';
 import { applyServerTimeouts } from './http/server-timeouts';
@@ -12,10 +13,7 @@ async function main(): Promise<void> {
   try {
     config = loadConfig();
   } catch (err) {
-    if (err instanceof EnvConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(78); // EX_CONFIG
-    }
+    if (err instanceof EnvConfigError) fatal(err.message, 78); // EX_CONFIG
     throw err;
   }
   const nodeId = await resolveNodeId({
@@ -24,13 +22,20 @@ async function main(): Promise<void> {
     metadataUri: process.env.ECS_CONTAINER_METADATA_URI_V4,
   });
   const logger = createLogger({ level: config.logLevel, nodeId });
+  let appModule: AppModule;
+  try {
+    appModule = loadAppModule(config.appModule);
+  } catch (err) {
+    if (err instanceof AppModuleError) fatal(err.message, 78);
+    throw err;
+  }
 
   // A failed Redis command under overload must cost one message, not the node.
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
 
   const server = createServer();
   applyServerTimeouts(server, config.http);
-  const app = createApp(server, config, { logger, nodeId });
+  const app = createApp(server, config, { logger, nodeId, app: appModule });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -40,7 +45,12 @@ async function main(): Promise<void> {
   logger.info({ port, keepAliveTimeoutMs: server.keepAliveTimeout }, 'listening');
   app.ready.then(
     () => logger.info('ready'),
-    (err: unknown) => logger.error({ err }, 'start failed'),
+    (err: unknown) => {
+      // An app that cannot start stops the node in one line; the platform's own start failures are logged in full.
+      if (!(err instanceof AppModuleError)) return logger.error({ err }, 'start failed');
+      logger.flush();
+      fatal(err.message, 1);
+    },
   );
 
   // ECS deregisters the target and waits out the deregistration delay before SIGTERM: the drain begins when the target drains.
@@ -74,6 +84,12 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+/** Ends the process with one line on stderr (the log's JSON lines are for machines; this one is for the person starting it). */
+function fatal(message: string, code: number): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(code);
 }
 
 main().catch((err: unknown) => {

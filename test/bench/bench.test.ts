@@ -13,7 +13,7 @@ import { UsageError } from '../../tools/cli';
 // A smoke test of the harness at a tiny size: every figure is there; no speed is asserted.
 describe('bench harness', () => {
   it('measures raw ws and one node and reports every figure', { timeout: 40_000 }, async () => {
-    if (!existsSync(SERVICE_BUNDLE)) execFileSync(process.execPath, ['bin/build.mjs'], { stdio: 'inherit' });
+    if (!existsSync(SERVICE_BUNDLE)) execFileSync('npx', ['tsx', 'bin/build.ts'], { stdio: 'inherit' });
     const call = vi.spyOn(Workers.prototype, 'call');
     const result = await runBench({ modes: ['raw-ws', 'single-node'], nodes: 1, sizes: TINY, quick: true });
     // The commands the load workers got, one per step: a window's backlog is drained before its clients close,
@@ -82,7 +82,7 @@ describe('bench harness', () => {
   });
 
   it('measures the backend API at a room of 1 000 sockets and reports every figure', { timeout: 120_000 }, async () => {
-    if (!existsSync(SERVICE_BUNDLE)) execFileSync(process.execPath, ['bin/build.mjs'], { stdio: 'inherit' });
+    if (!existsSync(SERVICE_BUNDLE)) execFileSync('npx', ['tsx', 'bin/build.ts'], { stdio: 'inherit' });
     const result = await runBench({ modes: [], nodes: 1, sizes: TINY, quick: true, api: true });
     expect(result.results).toEqual([]);
     expect(result.options.api).toBe(true);

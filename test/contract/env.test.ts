@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   ADAPTER_MODES,
+  drainDetectionMs,
   drainPollTimeoutMs,
+  drainPollWaitIntervals,
   envSchema,
   minDeregistrationDelayMs,
   minDrainPollIntervalMs,
@@ -30,11 +32,11 @@ describe('ADAPTER', () => {
 });
 
 describe('the drain budget', () => {
-  it("keeps the polls of maxTasks tasks within a fifth of the ELB API's 10 tokens a second", () => {
+  it("keeps the polls of the tasks polling at once within a fifth of the ELB API's 10 tokens a second", () => {
     expect(minDrainPollIntervalMs(2)).toBe(1_000);
     expect(minDrainPollIntervalMs(10)).toBe(5_000);
     expect(minDrainPollIntervalMs(100)).toBe(50_000);
-    for (const maxTasks of [1, 7, 10, 33]) expect((maxTasks * 1_000) / minDrainPollIntervalMs(maxTasks)).toBeLessThanOrEqual(2);
+    for (const tasks of [1, 7, 10, 33]) expect((tasks * 1_000) / minDrainPollIntervalMs(tasks)).toBeLessThanOrEqual(2);
   });
 
   it('bounds a poll by half its interval, at most 3 s', () => {
@@ -43,9 +45,20 @@ describe('the drain budget', () => {
     expect(drainPollTimeoutMs(60_000)).toBe(3_000);
   });
 
+  it('waits one interval after an answer, then 2, 4 and at most 8 after throttled polls in a row', () => {
+    expect([0, 1, 2, 3, 4, 10].map(drainPollWaitIntervals)).toEqual([1, 2, 4, 8, 8, 8]);
+  });
+
+  it('detects a drain within the answer in flight, then three waits and calls: the normal one and two throttled', () => {
+    // 0.5 s in flight + (1.1 s + 0.5 s) + (2.2 s + 0.5 s) + (4.4 s + 0.5 s).
+    expect(drainDetectionMs(1_000)).toBe(9_700);
+    // 3 s in flight + (11 s + 3 s) + (22 s + 3 s) + (44 s + 3 s): no float error adds a millisecond.
+    expect(drainDetectionMs(10_000)).toBe(89_000);
+    expect(drainDetectionMs(50_000)).toBe(3_000 + 55_000 + 3_000 + 110_000 + 3_000 + 220_000 + 3_000);
+  });
+
   it('derives the shortest deregistration delay: the slowest detection, the spread, and the reconnect margin', () => {
-    // 5 s × 1.1 jitter + a 2.5 s poll bound + 30 s spread + 5 s margin.
-    expect(minDeregistrationDelayMs({ pollIntervalMs: 5_000, spreadMs: 30_000 })).toBe(43_000);
-    expect(minDeregistrationDelayMs({ pollIntervalMs: 1_000, spreadMs: 6_000 })).toBe(12_600);
+    expect(minDeregistrationDelayMs({ pollIntervalMs: 5_000, spreadMs: 30_000 })).toBe(48_500 + 30_000 + 5_000);
+    expect(minDeregistrationDelayMs({ pollIntervalMs: 1_000, spreadMs: 6_000 })).toBe(9_700 + 6_000 + 5_000);
   });
 });

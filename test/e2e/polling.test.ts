@@ -72,7 +72,7 @@ describe('e2e: long-polling through the load balancer', () => {
     const socket = connect(cluster.url, { transports: ['polling'], withCredentials: false, reconnection: false, forceNew: true });
     try {
       const outcome = await new Promise<string>((resolve) => {
-        socket.once('session', () => resolve('session'));
+        socket.once('sys:session', () => resolve('session'));
         socket.once('connect_error', (err) => resolve(`connect_error: ${err.message}`));
         socket.once('disconnect', (reason) => resolve(`disconnect: ${reason}`));
       });

@@ -268,7 +268,7 @@ export function connectOnce(url: string, opts: Partial<ManagerOptions & SocketOp
       socket.disconnect();
     };
     const timer = setTimeout(() => finish('timeout'), timeoutMs);
-    socket.once('session', () => finish('connected'));
+    socket.once('sys:session', () => finish('connected'));
     socket.once('connect_error', (err) => finish(err.message));
     // Closed before it was answered (e.g. its session was evicted): the client would reconnect, this one reports it.
     socket.once('disconnect', (reason) => finish(`disconnected: ${reason}`));

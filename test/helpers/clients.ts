@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import { io as connect, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
-import type { Ack, ChatMessage, SessionInfo } from '../../contract/events';
+import type { SessionInfo } from '../../contract/app';
+import type { Ack, ChatMessage } from '../../apps/chat/protocol';
 
 /** One event the server sent, with its arguments. */
 export interface Received {
@@ -71,7 +72,7 @@ export async function openClient(url: string, opts: ClientOptions = {}): Promise
     messages.push(m);
     changed();
   });
-  socket.on('session', (s: SessionInfo) => {
+  socket.on('sys:session', (s: SessionInfo) => {
     void Promise.all([...rooms].map((room) => request('room:join', { room }))).then(
       (acks) => {
         if (!acks.every((a) => a.ok)) return;

@@ -67,7 +67,7 @@ describe('handshake auth', () => {
       ],
     });
     jwks.service.resourceCountIs('AWS::SecretsManager::Secret', 1);
-    expect(containerEnv(jwks).Secrets.map((x) => x.Name)).toEqual(['REDIS_PASSWORD', 'API_KEYS']);
+    expect(containerEnv(jwks).Secrets.map((x) => x.Name)).toEqual(['REDIS_PASSWORD', 'REDIS_PASSWORD_NEXT', 'API_KEYS']);
   });
 
   it.each([

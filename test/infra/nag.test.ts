@@ -1,9 +1,11 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addNagChecks, nagFindings } from '../../infra/nag';
-import { cleanup, synth, Synthesized, PROD, PROD_HTTP } from './helpers';
+import { cleanup, ROOT, synth, Synthesized, PROD, PROD_HTTP } from './helpers';
 
 afterAll(cleanup);
 
@@ -50,6 +52,25 @@ describe('cdk-nag AwsSolutions', () => {
     const plain = aec5(synth({ cacheTls: 'false' }, { lock: null }));
     expect(plain).toMatch(/without TLS and AUTH \(cacheTls=false/);
     expect(plain).not.toMatch(/needs TLS/);
+  });
+
+  it('a reason that points at a doc points at one that exists; the AUTH tokens name their rotation runbook', () => {
+    const acknowledged = (synthesized: Synthesized) =>
+      synthesized.app.node
+        .findAll()
+        .flatMap((c) =>
+          c.node.metadata
+            .filter((m) => m.type === 'aws:cdk:acknowledged-rules')
+            .flatMap((m) =>
+              Object.entries(m.data as Record<string, string>).map(([rule, reason]) => ({ path: c.node.path, rule, reason })),
+            ),
+        );
+    const all = acknowledged(variants.prod);
+    for (const { reason } of all)
+      for (const [doc] of reason.matchAll(/docs\/[\w/.-]+\.md/g)) expect(existsSync(join(ROOT, doc)), doc).toBe(true);
+    const tokens = all.filter((a) => a.rule.endsWith('AwsSolutions-SMG4') && /Cache\/AuthToken/.test(a.path));
+    expect(tokens.map((a) => a.path.split('/').at(-1))).toEqual(['AuthToken', 'AuthTokenNext']);
+    for (const { reason } of tokens) expect(reason).toMatch(/ROTATE, then SET.*docs\/runbooks\/redis-auth-rotation\.md/);
   });
 
   it('is not vacuous: an unacknowledged finding fails synth', () => {

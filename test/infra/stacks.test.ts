@@ -79,8 +79,9 @@ describe('cache stack', () => {
     });
   });
 
-  it('generates the AUTH token within ElastiCache rules (no punctuation, no spaces, 64 chars)', () => {
-    dev.cache.hasResourceProperties('AWS::SecretsManager::Secret', {
+  it('generates the AUTH token and the next one within ElastiCache rules (no punctuation, no spaces, 64 chars)', () => {
+    dev.cache.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    dev.cache.allResourcesProperties('AWS::SecretsManager::Secret', {
       GenerateSecretString: Match.objectLike({ ExcludePunctuation: true, IncludeSpace: false, PasswordLength: 64 }),
     });
   });
@@ -108,15 +109,16 @@ describe('cache stack', () => {
 
   it('retains the group and its secret in prod, deletes them in dev', () => {
     prod.cache.hasResource('AWS::ElastiCache::ReplicationGroup', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
-    prod.cache.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain' });
+    prod.cache.allResources('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain' });
     dev.cache.hasResource('AWS::ElastiCache::ReplicationGroup', { DeletionPolicy: 'Delete' });
   });
 
-  it('outputs the primary endpoint and the secret ARN', () => {
+  it('outputs the primary endpoint and the ARNs of the two AUTH token secrets', () => {
     prod.cache.hasOutput('RedisPrimaryEndpoint', {
       Value: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [Match.anyValue(), 'PrimaryEndPoint.Address'] }, ':', Match.anyValue()]] },
     });
-    prod.cache.hasOutput('AuthSecretArn', { Value: { Ref: Match.anyValue() } });
+    prod.cache.hasOutput('AuthSecretArn', { Value: { Ref: Match.stringLikeRegexp('^CacheAuthToken(?!Next)') } });
+    prod.cache.hasOutput('AuthNextSecretArn', { Value: { Ref: Match.stringLikeRegexp('^CacheAuthTokenNext') } });
   });
 
   it('is stateful and alone: no service resources, and service settings leave its template untouched', () => {
@@ -143,8 +145,9 @@ describe('cache stack', () => {
 });
 
 describe.each([
-  ['dev', () => dev, { cpu: '256', memory: '512', exec: true, min: 1, max: 2, retention: 7, publicIp: 'ENABLED' }],
-  ['prod', () => prod, { cpu: '512', memory: '1024', exec: false, min: 2, max: 10, retention: 90, publicIp: 'DISABLED' }],
+  // delay: the deregistration delay of maxTasks' poll interval (test/infra/task-drain.test.ts).
+  ['dev', () => dev, { cpu: '256', memory: '512', exec: true, min: 1, max: 2, retention: 7, publicIp: 'ENABLED', delay: '84' }],
+  ['prod', () => prod, { cpu: '512', memory: '1024', exec: false, min: 2, max: 10, retention: 90, publicIp: 'DISABLED', delay: '124' }],
 ] as const)('service stack (%s)', (stage, get, e) => {
   it('runs the cluster with Container Insights', () => {
     get().service.hasResourceProperties('AWS::ECS::Cluster', {
@@ -185,7 +188,9 @@ describe.each([
             env('LOG_LEVEL', 'info'),
           ]),
           Secrets: Match.arrayWith([
-            { Name: 'REDIS_PASSWORD', ValueFrom: { 'Fn::ImportValue': Match.stringLikeRegexp('CacheAuthToken') } },
+            { Name: 'REDIS_PASSWORD', ValueFrom: { 'Fn::ImportValue': Match.stringLikeRegexp('CacheAuthToken(?!Next)') } },
+            // The token after the next rotation (docs/runbooks/redis-auth-rotation.md).
+            { Name: 'REDIS_PASSWORD_NEXT', ValueFrom: { 'Fn::ImportValue': Match.stringLikeRegexp('CacheAuthTokenNext') } },
           ]),
           LogConfiguration: Match.objectLike({ LogDriver: 'awslogs', Options: Match.objectLike({ mode: 'non-blocking' }) }),
         }),
@@ -265,7 +270,7 @@ describe.each([
       HealthCheckPath: '/readyz',
       Matcher: { HttpCode: '200' },
       TargetGroupAttributes: Match.arrayWith([
-        { Key: 'deregistration_delay.timeout_seconds', Value: '43' },
+        { Key: 'deregistration_delay.timeout_seconds', Value: e.delay },
         { Key: 'stickiness.enabled', Value: 'true' },
         { Key: 'stickiness.type', Value: 'lb_cookie' },
         { Key: 'stickiness.lb_cookie.duration_seconds', Value: '86400' },
@@ -387,8 +392,8 @@ describe('overrides reach the templates', () => {
     });
     t.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
       TargetGroupAttributes: Match.arrayWith([
-        // The delay follows the drain's spread (default 30 s), not the SIGTERM bound: see test/infra/task-drain.test.ts.
-        { Key: 'deregistration_delay.timeout_seconds', Value: '43' },
+        // The delay follows the drain's poll and spread (default 30 s), not the SIGTERM bound: see test/infra/task-drain.test.ts.
+        { Key: 'deregistration_delay.timeout_seconds', Value: '84' },
         { Key: 'stickiness.lb_cookie.duration_seconds', Value: '3600' },
       ]),
     });

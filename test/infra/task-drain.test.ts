@@ -1,9 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { minDeregistrationDelayMs } from '../../contract/env';
+import { DRAIN_POLL_SHARE_OF_REFILL, ELB_DESCRIBE_REFILL_PER_S, minDeregistrationDelayMs } from '../../contract/env';
 import { resolveConfig } from '../../infra/config';
-import { deregistrationDelay, drainPollIntervalMs, taskDrainEnv } from '../../infra/task-drain';
+import { deregistrationDelay, drainPollIntervalMs, peakPollingTasks, taskDrainEnv } from '../../infra/task-drain';
 import { cleanup, PROD, synth, type Synthesized } from './helpers';
 
 afterAll(cleanup);
@@ -16,19 +16,27 @@ describe('the drain on deregistration', () => {
     prod = synth(PROD);
   });
 
-  it('keeps the poll within a fifth of ELB Describe* refill at maxTasks tasks, never below 5 s', () => {
+  it('keeps the polls of a deploy at maxTasks (old and new tasks) within a fifth of ELB Describe* refill, never below 5 s', () => {
+    // The service's own maximumPercent is the peak the budget counts.
+    prod.service.hasResourceProperties('AWS::ECS::Service', { DeploymentConfiguration: Match.objectLike({ MaximumPercent: 200 }) });
+    expect(peakPollingTasks(10)).toBe(20);
     expect(drainPollIntervalMs(2)).toBe(5_000);
-    expect(drainPollIntervalMs(10)).toBe(5_000);
-    // 100 tasks × 1 poll per 50 s = 2 requests a second.
-    expect(drainPollIntervalMs(100)).toBe(50_000);
+    expect(drainPollIntervalMs(10)).toBe(10_000);
+    // 200 tasks × 1 poll per 100 s = 2 requests a second.
+    expect(drainPollIntervalMs(100)).toBe(100_000);
+    for (const maxTasks of [1, 2, 7, 10, 33, 100, 1000]) {
+      const peakPerS = (peakPollingTasks(maxTasks) * 1_000) / drainPollIntervalMs(maxTasks);
+      expect(peakPerS).toBeLessThanOrEqual(ELB_DESCRIBE_REFILL_PER_S * DRAIN_POLL_SHARE_OF_REFILL);
+    }
   });
 
-  it('derives the deregistration delay from the poll, its bound, the spread and the reconnect margin', () => {
+  it('derives the deregistration delay from the slowest detection (two throttled polls), the spread and the margin', () => {
     const delay = deregistrationDelay({ maxTasks: 10, drainSpread: Duration.seconds(30) });
-    expect(delay.toSeconds()).toBe(Math.ceil(minDeregistrationDelayMs({ pollIntervalMs: 5_000, spreadMs: 30_000 }) / 1000));
-    expect(delay.toSeconds()).toBe(43);
+    expect(delay.toSeconds()).toBe(Math.ceil(minDeregistrationDelayMs({ pollIntervalMs: 10_000, spreadMs: 30_000 }) / 1000));
+    // Detection: 3 s in flight + (11 s + 3 s) + (22 s + 3 s) + (44 s + 3 s); then the 30 s spread and the 5 s margin.
+    expect(delay.toSeconds()).toBe(124);
     prod.service.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
-      TargetGroupAttributes: Match.arrayWith([{ Key: 'deregistration_delay.timeout_seconds', Value: '43' }]),
+      TargetGroupAttributes: Match.arrayWith([{ Key: 'deregistration_delay.timeout_seconds', Value: '124' }]),
     });
   });
 
@@ -38,7 +46,7 @@ describe('the drain on deregistration', () => {
         Match.objectLike({
           Environment: Match.arrayWith([
             env('DRAIN_TARGET_GROUP_ARN', { Ref: Match.stringLikeRegexp('LoadBalancerTargets') }),
-            env('DRAIN_POLL_INTERVAL_MS', '5000'),
+            env('DRAIN_POLL_INTERVAL_MS', '10000'),
             env('DRAIN_SPREAD_MS', '30000'),
             env('HTTP_KEEP_ALIVE_TIMEOUT_MS', '125000'),
             env('HTTP_HEADERS_TIMEOUT_MS', '126000'),
@@ -63,7 +71,8 @@ describe('the drain on deregistration', () => {
   it('follows drainSpreadMs, and refuses one whose delay would pass the ALB maximum', () => {
     const short = synth({ drainSpreadMs: '10000' }, { lock: null });
     short.service.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
-      TargetGroupAttributes: Match.arrayWith([{ Key: 'deregistration_delay.timeout_seconds', Value: '23' }]),
+      // maxTasks 2: 5 s polls, 48.5 s to detect, then the 10 s spread and the 5 s margin.
+      TargetGroupAttributes: Match.arrayWith([{ Key: 'deregistration_delay.timeout_seconds', Value: '64' }]),
     });
     expect(() => resolveConfig({ drainSpreadMs: '3600000' })).toThrow(
       /drainSpreadMs \(3600000\) and maxTasks \(2, .*above the ALB's 3600 s/,

@@ -1,7 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SessionInfo } from '../../contract/events';
+import type { SessionInfo } from '../../contract/app';
 import { removeClusterFile, writeClusterFile } from '../../local/cluster-file';
 import { type LocalCluster, startLocalCluster } from '../../local/local-cluster';
 import { closeAllClients, openClient, type TestClient } from '../helpers/clients';
@@ -87,7 +87,7 @@ describe("npm run stop-task: ECS's stop of a task, through HAProxy, on a node ho
     const watched: Watched[] = held.map((client) => {
       const w: Watched = { client, moved: client.nextSession((s) => s.node !== target.nodeId, delayMs + 30_000) };
       client.socket.once('disconnect', () => (w.disconnectedAt = Date.now()));
-      client.socket.on('session', (s: SessionInfo) => {
+      client.socket.on('sys:session', (s: SessionInfo) => {
         if (s.node !== target.nodeId) w.movedAt ??= Date.now();
       });
       return w;

@@ -2,7 +2,7 @@ import { UNTHROTTLED_ENV } from '../../local/service-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type LocalCluster, startLocalCluster } from '../../local/local-cluster';
 import { type RedisServer, startRedisServer } from '../../local/redis-server';
-import type { SessionInfo } from '../../contract/events';
+import type { SessionInfo } from '../../contract/app';
 import { closeAllClients, getJson, joinRoom, openClient, send, type TestClient, unique, waitFor } from '../helpers/clients';
 import { freePorts } from '../helpers/ports';
 import { expectAllToAll, redisAdmin, unresponsive } from './helpers';
@@ -19,7 +19,7 @@ const expectAlive = (cluster: LocalCluster, nodes = cluster.nodes) => {
   }
 };
 
-const nextSession = (c: TestClient) => new Promise<SessionInfo>((resolve) => c.socket.once('session', resolve));
+const nextSession = (c: TestClient) => new Promise<SessionInfo>((resolve) => c.socket.once('sys:session', resolve));
 
 describe('faults', () => {
   let cluster: LocalCluster | undefined;

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ChatMessage } from '../../contract/events';
+import type { ChatMessage } from '../../apps/chat/protocol';
 import { closeAllClients, joinRoom, openClient, send, type TestClient, unique, waitFor } from '../helpers/clients';
 
 export interface ClusterUnderTest {

@@ -38,6 +38,17 @@ describe('config', () => {
     expect(c.redis).toMatchObject({ url: 'rediss://master.example.cache.amazonaws.com:6379', password: 'token' });
   });
 
+  it("takes the rotation's next AUTH token, equal to the current one too (a task started between the two secret updates)", () => {
+    const url = 'rediss://master.example.cache.amazonaws.com:6379';
+    expect(loadConfig({ REDIS_URL: url, REDIS_PASSWORD: 'now', REDIS_PASSWORD_NEXT: 'next' }).redis).toMatchObject({
+      password: 'now',
+      passwordNext: 'next',
+    });
+    expect(loadConfig({ REDIS_URL: url, REDIS_PASSWORD: 'same', REDIS_PASSWORD_NEXT: 'same' }).redis).toMatchObject({
+      passwordNext: 'same',
+    });
+  });
+
   it.each([
     [{ PORT: 'eighty' }, /PORT must be an integer from 0 to 65535/],
     [{ REDIS_URL: 'http://localhost:6379' }, /REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
@@ -58,6 +69,7 @@ describe('config', () => {
     [{ AUTH_MAX_ROOM_PATTERNS: '0' }, /AUTH_MAX_ROOM_PATTERNS must be an integer from 1 to 10000/],
     [{ HTTP_KEEP_ALIVE_TIMEOUT_MS: '130000' }, /HTTP_HEADERS_TIMEOUT_MS \(126000\) must be above HTTP_KEEP_ALIVE_TIMEOUT_MS \(130000\)/],
     [{ DRAIN_TARGET_GROUP_ARN: 'my-targets' }, /DRAIN_TARGET_GROUP_ARN must be a target group ARN/],
+    [{ REDIS_URL: 'rediss://cache:6379', REDIS_PASSWORD_NEXT: 'next' }, /REDIS_PASSWORD_NEXT .*: set REDIS_PASSWORD too/],
     [
       { DRAIN_TARGET_GROUP_ARN: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/x/73e2d6bc24d8a067' },
       /must be a target group ARN/,

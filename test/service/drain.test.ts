@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
+import { DRAIN_RECONNECT_MARGIN_MS, minDeregistrationDelayMs } from '../../contract/env';
 import { type ElbStandIn, type ReceivedCall, startElbStandIn, type TargetHealthAnswer } from '../../local/elb-stand-in';
 import { startRedisServer, type RedisServer } from '../../local/redis-server';
 import { type ServiceNode, startServiceNode } from '../../local/service-node';
@@ -49,6 +50,9 @@ describe('the target draining in the load balancer (DescribeTargetHealth against
   let node: ServiceNode | undefined;
   let n = 0;
 
+  // The shortest interval the service takes, so that the backoff of two throttled polls fits a test.
+  const drainEnv = { pollIntervalMs: 1_000, spreadMs: 5_000 };
+
   beforeEach(async () => {
     n = 0;
     answer = { state: 'healthy' };
@@ -58,8 +62,8 @@ describe('the target draining in the load balancer (DescribeTargetHealth against
         DRAIN_TARGET_GROUP_ARN: ARN,
         ELBV2_ENDPOINT: elb.url,
         ECS_CONTAINER_METADATA_URI_V4: elb.metadataUri('node'),
-        DRAIN_POLL_INTERVAL_MS: '1000',
-        DRAIN_SPREAD_MS: '5000',
+        DRAIN_POLL_INTERVAL_MS: String(drainEnv.pollIntervalMs),
+        DRAIN_SPREAD_MS: String(drainEnv.spreadMs),
         AWS_ACCESS_KEY_ID: 'AKIDTESTTESTTEST',
         AWS_SECRET_ACCESS_KEY: 'test-secret',
         AWS_SESSION_TOKEN: '',
@@ -115,5 +119,36 @@ describe('the target draining in the load balancer (DescribeTargetHealth against
     const gone = disconnectReason(client.socket);
     answer = { state: 'draining', reason: 'Target.DeregistrationInProgress' };
     expect(await gone).toBe('transport close');
+  });
+
+  it('throttled twice as its target drains, begins the spread within the margin the deregistration delay leaves', async () => {
+    // The deregistration delay infra gives the ALB for this drain (contract/env.ts), and what it leaves for detection.
+    const delayMs = minDeregistrationDelayMs(drainEnv);
+    const detectWithinMs = delayMs - drainEnv.spreadMs - DRAIN_RECONNECT_MARGIN_MS;
+    const clients = await Promise.all(Array.from({ length: 10 }, () => openClient(node!.url, { reconnection: false })));
+    const gone = clients.map((c) => disconnectReason(c.socket).then(() => Date.now()));
+    // The worst moment: the target drains just after a poll was answered healthy; the next two polls are throttled.
+    const throttled: TargetHealthAnswer = { error: { status: 400, code: 'ThrottlingException', message: 'Rate exceeded' } };
+    let drainingSince = 0;
+    const after: string[] = [];
+    answer = () => {
+      if (drainingSince === 0) {
+        drainingSince = Date.now();
+        return { state: 'healthy' };
+      }
+      after.push(after.length < 2 ? 'throttled' : 'draining');
+      return after.length <= 2 ? throttled : { state: 'draining', reason: 'Target.DeregistrationInProgress' };
+    };
+    const closedAt = await Promise.all(gone);
+
+    expect(after.slice(0, 3)).toEqual(['throttled', 'throttled', 'draining']);
+    const began = node!.logs.find((l) => l.msg === 'drain begins: no new sockets, the open ones spread');
+    const beganAfterMs = Date.parse(String(began?.time)) - drainingSince;
+    expect(beganAfterMs, `the spread began ${beganAfterMs} ms after the target drained`).toBeLessThanOrEqual(detectWithinMs);
+    // Every client was moved with the reconnect margin still to run before the ALB closes what is left.
+    const lastAfterMs = Math.max(...closedAt) - drainingSince;
+    expect(lastAfterMs, `the last client left ${lastAfterMs} ms after the target drained`).toBeLessThanOrEqual(
+      delayMs - DRAIN_RECONNECT_MARGIN_MS,
+    );
   });
 });

@@ -1,7 +1,7 @@
 import { UNTHROTTLED_ENV } from '../../local/service-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalCluster, startLocalCluster } from '../../local/local-cluster';
-import type { SessionInfo } from '../../contract/events';
+import type { SessionInfo } from '../../contract/app';
 import { closeAllClients, openClient, type TestClient } from '../helpers/clients';
 import { freePorts } from '../helpers/ports';
 import { clusterSuite } from './cluster-suite';
@@ -14,7 +14,7 @@ clusterSuite('redis-streams adapter, 3 bundled nodes', async () => {
   return { urls: cluster.nodes.map((n) => n.url), stop: () => cluster.stop() };
 });
 
-const nextSession = (client: TestClient) => new Promise<SessionInfo>((resolve) => client.socket.once('session', resolve));
+const nextSession = (client: TestClient) => new Promise<SessionInfo>((resolve) => client.socket.once('sys:session', resolve));
 
 /** Sends to `room` every few ms until `until` settles, then `tail` more; resolves with the acked ids. */
 async function sendThrough(sender: TestClient, room: string, until: Promise<unknown>, tail = 5): Promise<string[]> {

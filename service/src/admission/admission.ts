@@ -5,11 +5,13 @@ import type { Config } from '../config';
 import type { Lifecycle } from '../lifecycle';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics/publisher';
+import { AuthenticatedConnections } from './authenticated-connections';
 import { clientAddress } from './client-address';
-import { closingOnRefusal, Refusal } from './connect-refusal';
+import { closeWithReason, closingOnRefusal, type Middleware, Refusal } from './connect-refusal';
 import { limitConnections } from './connection-limits';
 import { authenticateHandshakes } from './handshake-auth';
 import { gateHandshakes } from './handshake-gate';
+import { aheadOfTheApp } from './namespaces';
 import { originPolicy } from './origin-policy';
 import { PacketGuards } from './packet-guard';
 import { type EngineConn, PreAuthSessions } from './pre-auth';
@@ -18,10 +20,16 @@ import { SampledLog } from './sampled-log';
 export interface Admission {
   /** Engine.IO's allowRequest: lifecycle, JSONP, Origin, pre-auth budget (handshake-gate.ts). */
   readonly allowRequest: NonNullable<ServerOptions['allowRequest']>;
-  /** Installs the CONNECT middleware and the per-connection guard; `io` must already be attached to its HTTP server. */
-  install(io: Server): void;
+  /**
+   * Installs the CONNECT middlewares and the per-connection guard on every namespace, ahead of the app's own;
+   * `onSocket` runs for each authenticated socket before the app's `connection` listeners. `io` must already be
+   * attached to its HTTP server.
+   */
+  install(io: Server, onSocket: (socket: Socket) => void): void;
   /** Sessions without an authenticated CONNECT, now. */
   preAuthSessions(): number;
+  /** Connections with at least one authenticated socket (in any namespace), now: what MAX_CONNECTIONS and the metrics count. */
+  connections(): number;
   /** The client's IP address, from the trusted proxy hops: for log lines. */
   addressOf(socket: Socket): string;
   /** Writes the summaries of sampled log lines still pending. */
@@ -61,6 +69,14 @@ function emptyHeaders(request: IncomingMessage | null): void {
 /** The query engine.io parsed onto each request. */
 type EngineRequest = IncomingMessage & { readonly _query?: { readonly sid?: string; readonly transport?: string } };
 
+function logOriginPolicy(config: Config, logger: Logger): void {
+  if (config.corsOrigins.length > 0) return;
+  logger.info(
+    { reason: config.corsOriginsUnsetReason ?? 'not given' },
+    'CORS_ORIGINS is empty: browsers may connect from this origin only',
+  );
+}
+
 /**
  * Everything between a request and a socket with an identity, in the order a request meets it:
  * the handshake gate, the pre-auth budget, the packet guard, the connection limit and the token.
@@ -79,17 +95,12 @@ export function createAdmission(config: Config, deps: AdmissionDeps): Admission 
     metrics.increment('connectionsClosedByGuard');
     closedLog.write({ reason, ip: ips.get(conn) });
     const socket = guards?.anySocket(conn);
-    // A client with a socket then sees `io server disconnect`, which its library does not retry by itself.
-    if (socket) socket.disconnect(true);
+    // A client with a socket reads the reason, then sees `io server disconnect`, which its library does not retry by itself.
+    if (socket) closeWithReason(socket, reason);
     else conn.close();
   };
   const preAuth = new PreAuthSessions(config.limits.preAuth, closeConn);
-  if (config.corsOrigins.length === 0) {
-    logger.info(
-      { reason: config.corsOriginsUnsetReason ?? 'not given' },
-      'CORS_ORIGINS is empty: browsers may connect from this origin only',
-    );
-  }
+  logOriginPolicy(config, logger);
 
   const allowRequest = gateHandshakes({
     lifecycle: deps.lifecycle,
@@ -110,12 +121,19 @@ export function createAdmission(config: Config, deps: AdmissionDeps): Admission 
     refusedLog.write({ code: err.message, reason: err instanceof Refusal ? err.reason : 'error', ip: addressOf(socket) });
   };
 
-  function install(io: Server): void {
-    io.use(closingOnRefusal(limitConnections(io, config.limits.maxConnections), refusedConnect));
-    io.use(closingOnRefusal(authenticateHandshakes(config.auth), refusedConnect));
+  const authenticated = new AuthenticatedConnections();
+  const connections = () => authenticated.size;
+
+  function install(io: Server, onSocket: (socket: Socket) => void): void {
+    const middlewares: Middleware[] = [
+      closingOnRefusal(limitConnections(connections, config.limits.maxConnections), refusedConnect),
+      closingOnRefusal(authenticateHandshakes(config.auth), refusedConnect),
+    ];
+    const parents = (io as unknown as { parentNsps: Map<unknown, unknown> }).parentNsps;
     const guard = (guards = new PacketGuards({
       limits: config.limits,
-      hasNamespace: (nsp) => io._nsps.has(nsp),
+      // With dynamic namespaces (io.of(regex)) only Socket.IO can tell whether a name is served.
+      hasNamespace: (nsp) => io._nsps.has(nsp) || parents.size > 0,
       connecting: (conn) => preAuth.connecting(conn),
       violation: closeConn,
       fault: (err) => faultLog.write({ err }),
@@ -124,10 +142,10 @@ export function createAdmission(config: Config, deps: AdmissionDeps): Admission 
     const leftBudget = function (this: EngineConn) {
       preAuth.remove(this);
     };
-    // A connection whose socket left, but that stays open, is unauthenticated again.
+    // A connection whose last socket left, but that stays open, is unauthenticated again.
     const unauthenticated = function (this: Socket) {
-      const conn = this.conn as EngineConn;
-      if (conn.readyState === 'open') preAuth.opened(conn, addressOfConn(conn));
+      if (this.conn.readyState === 'open' && !guard.anySocket(this.conn as EngineConn))
+        preAuth.opened(this.conn as EngineConn, addressOf(this));
     };
     io.engine.on('connection', (conn: EngineConn) => {
       const ip = clientAddress(conn.request, hops);
@@ -141,21 +159,21 @@ export function createAdmission(config: Config, deps: AdmissionDeps): Admission 
     io.engine.on('headers', (_headers: unknown, req: EngineRequest) => {
       if (req._query?.sid !== undefined && req._query.transport === 'websocket') emptyHeaders(req);
     });
-    const watch = (nsp: string, socket: Socket) => {
+    aheadOfTheApp(io, middlewares, (socket) => {
       const conn = socket.conn as EngineConn;
-      guard.connected(conn, nsp, socket);
-      if (nsp !== '/') return;
+      guard.connected(conn, socket.nsp.name, socket);
       preAuth.remove(conn);
+      authenticated.add(conn);
       socket.on('disconnect', unauthenticated);
-    };
-    for (const nsp of io._nsps.values()) nsp.on('connection', (socket: Socket) => watch(nsp.name, socket));
-    io.on('new_namespace', (nsp) => nsp.on('connection', (socket: Socket) => watch(nsp.name, socket)));
+      onSocket(socket);
+    });
   }
 
   return {
     allowRequest,
     install,
     preAuthSessions: () => preAuth.size,
+    connections,
     addressOf,
     close() {
       for (const log of [refusedLog, closedLog, faultLog]) log.flush();

@@ -1,22 +1,48 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
+import type { Identity } from '../../../contract/app';
 import type { Config } from '../config';
 import { AuthError } from './auth-error';
 import { parseRoomPatterns, roomMatcher } from './room-patterns';
 
 export { AuthError };
 
-export interface Identity {
-  /** Shown as `from`; the token's `sub` under JWT auth. */
-  readonly user: string;
-  /** Rooms this identity may join, and ask about (members, presence); undefined means any room. */
-  readonly mayJoin?: (room: string) => boolean;
-  /** Whether it may send room-less messages, to every socket in the cluster. */
-  readonly mayBroadcast: boolean;
+export type { Identity };
+
+/** The token's room rules (AUTH_ROOMS_CLAIM, AUTH_BROADCAST_CLAIM), read from an identity's claims: `platform.auth`. */
+export interface RoomRules {
+  /** Whether `identity` may join `room`, or learn who is in it: true without a rooms claim. */
+  mayJoin(identity: Identity, room: string): boolean;
+  /** Whether it may send room-less messages, to everyone: true without a rooms claim, else the broadcast claim. */
+  mayBroadcast(identity: Identity): boolean;
 }
 
-/** Whether `identity` may join `room`, or learn who is in it: one rule for room:join, room:members and any presence query. */
-export function mayAccessRoom(identity: Identity, room: string): boolean {
-  return identity.mayJoin === undefined || identity.mayJoin(room);
+/**
+ * The rules as functions of the claims, which are plain data on `socket.data` (they survive connection state
+ * recovery and fetchSockets, where a function would not); each identity's matcher is compiled once, on first use.
+ */
+export function roomRules(auth: Config['auth']): RoomRules {
+  const matchers = new WeakMap<Identity, (room: string) => boolean>();
+  const roomsClaim = (identity: Identity) => (auth.mode === 'jwt' ? identity.claims?.[auth.roomsClaim] : undefined);
+  return {
+    mayJoin(identity, room) {
+      if (auth.mode !== 'jwt' || roomsClaim(identity) === undefined) return true;
+      let matcher = matchers.get(identity);
+      if (!matcher) {
+        try {
+          matcher = roomMatcher(parseRoomPatterns(roomsClaim(identity), auth.roomsClaim, auth.maxRoomPatterns));
+        } catch {
+          // The token's claim was checked at the handshake; a claim that no longer parses grants nothing.
+          matcher = () => false;
+        }
+        matchers.set(identity, matcher);
+      }
+      return matcher(room);
+    },
+    mayBroadcast(identity) {
+      if (auth.mode !== 'jwt' || roomsClaim(identity) === undefined) return true;
+      return identity.claims?.[auth.broadcastClaim] === true;
+    },
+  };
 }
 
 /** Verifies a handshake token; rejects with AuthError (whose message is never sent to the client). */
@@ -49,10 +75,9 @@ export function createAuthenticator(auth: JwtAuth): Authenticate {
     if (typeof sub !== 'string' || sub.length < 1 || sub.length > MAX_SUB_LENGTH) {
       throw new AuthError(`sub is not a string of 1-${MAX_SUB_LENGTH} characters`);
     }
+    // A rooms claim that does not parse refuses the token here, once, rather than every join later.
     const claim = payload[auth.roomsClaim];
-    if (claim === undefined) return { user: sub, mayBroadcast: true };
-    const mayJoin = roomMatcher(parseRoomPatterns(claim, auth.roomsClaim, auth.maxRoomPatterns));
-    // A rooms claim limits where the user may speak; speaking to everyone takes a claim of its own.
-    return { user: sub, mayJoin, mayBroadcast: payload[auth.broadcastClaim] === true };
+    if (claim !== undefined) parseRoomPatterns(claim, auth.roomsClaim, auth.maxRoomPatterns);
+    return { user: sub, claims: { ...payload } };
   };
 }

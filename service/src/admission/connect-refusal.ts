@@ -1,3 +1,5 @@
+import { SYS_EVENTS } from '../../../contract/app';
+import type { CloseReason } from '../../../contract/events';
 import type { ExtendedError, Socket } from 'socket.io';
 
 export type Middleware = (socket: Socket, next: (err?: ExtendedError) => void) => void;
@@ -29,4 +31,13 @@ export function closingOnRefusal(middleware: Middleware, refused: (socket: Socke
       // Socket.IO writes the connect_error on the next tick; this runs after it.
       process.nextTick(() => socket.conn.close());
     });
+}
+
+/**
+ * Closes a socket's connection for breaking a rule, telling the client why first: `sys:disconnect { reason }` leaves
+ * before the close (Engine.IO writes what is buffered before it closes), so a client can tell a limit from a crash.
+ */
+export function closeWithReason(socket: Socket, reason: CloseReason): void {
+  socket.emit(SYS_EVENTS.disconnect, { reason });
+  socket.disconnect(true);
 }

@@ -12,7 +12,7 @@ export function authenticateHandshakes(auth: Config['auth']): Middleware {
   const authenticate = auth.mode === 'jwt' ? createAuthenticator(auth) : undefined;
   return (socket: Socket, next) => {
     if (!authenticate) {
-      socket.data.identity = { user: `guest-${socket.id.slice(0, 6)}`, mayBroadcast: true } satisfies Identity;
+      socket.data.identity = { user: `guest-${socket.id.slice(0, 6)}` } satisfies Identity;
       return next();
     }
     const token: unknown = (socket.handshake.auth as Record<string, unknown> | undefined)?.token;

@@ -14,7 +14,7 @@ export interface PacketGuardOptions {
   readonly limits: Pick<Config['limits'], 'packets' | 'bytes'>;
   /** Whether the server has this namespace. */
   hasNamespace(nsp: string): boolean;
-  /** A CONNECT to `/` passed the guard on this connection (the pre-auth budget stops evicting it). */
+  /** A CONNECT passed the guard on this connection (the pre-auth budget stops evicting it). */
   connecting(conn: EngineConn): void;
   /** The connection broke a rule; closes it. */
   violation(conn: EngineConn, reason: CloseReason): void;
@@ -29,6 +29,8 @@ interface Guarded {
   /** Namespaces with a CONNECT that passed and no socket yet. */
   readonly pending: Set<string>;
   readonly sockets: Map<string, Socket>;
+  /** A CONNECT to a namespace the app does not serve went to Socket.IO, which answered `Invalid namespace`. */
+  unknownNamespaceSeen: boolean;
 }
 
 const sizeOf = (data: unknown) =>
@@ -38,9 +40,9 @@ const sizeOf = (data: unknown) =>
  * Looks at every packet of a connection before Socket.IO decodes it: Engine.IO's pings,
  * pongs, noops and upgrades as much as Socket.IO's events, ACKs and CONNECTs. Each one spends
  * from a packet and a byte budget (token buckets); past either, the connection is closed. So
- * are an ACK for an id the server is not waiting for, a CONNECT to a namespace that does not
- * exist, and a second CONNECT to a namespace while one is pending or open: each would cost the
- * node work (or a duplicate socket) and serve no client.
+ * are an ACK for an id the server is not waiting for, a second CONNECT to a namespace that does not
+ * exist (Socket.IO answers the first), and a second CONNECT to a namespace while one is pending or open: each would
+ * cost the node work (or a duplicate socket) and serve no client.
  *
  * One per server: the listeners are shared by every connection (Engine.IO and Socket.IO call them with the
  * connection or socket as `this`), so that a connection costs its state and not a set of closures.
@@ -75,6 +77,7 @@ export class PacketGuards {
       bytes: new TokenBucket(limits.bytes.ratePerS, limits.bytes.burst),
       pending: new Set(),
       sockets: new Map(),
+      unknownNamespaceSeen: false,
     });
     conn.on('packet', this.onPacket);
   }
@@ -102,10 +105,15 @@ export class PacketGuards {
     const header = packetHeader(packet.data);
     if (!header) return;
     if (header.type === PACKET.connect) {
-      if (!opts.hasNamespace(header.nsp)) return opts.violation(conn, CLOSE_REASONS.unknownNamespace);
+      if (!opts.hasNamespace(header.nsp)) {
+        // The first is Socket.IO's to answer (`Invalid namespace`), as a stock server does; a second is a probe.
+        if (guarded.unknownNamespaceSeen) return opts.violation(conn, CLOSE_REASONS.unknownNamespace);
+        guarded.unknownNamespaceSeen = true;
+        return;
+      }
       if (guarded.pending.has(header.nsp) || guarded.sockets.has(header.nsp)) return opts.violation(conn, CLOSE_REASONS.duplicateConnect);
       guarded.pending.add(header.nsp);
-      if (header.nsp === '/') opts.connecting(conn);
+      opts.connecting(conn);
     } else if (header.type === PACKET.ack || header.type === PACKET.binaryAck) {
       const socket = guarded.sockets.get(header.nsp) as unknown as Partial<AwaitingAcks> | undefined;
       if (header.id === undefined || !socket?.acks?.has(header.id)) return opts.violation(conn, CLOSE_REASONS.unexpectedAck);

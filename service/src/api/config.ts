@@ -17,8 +17,6 @@ export interface ApiConfig {
     readonly timeoutMs: number;
     /** Most users one presence answer lists. */
     readonly maxUsers: number;
-    /** `room:presence` per socket. */
-    readonly perSocket: { readonly ratePerS: number; readonly burst: number };
   };
 }
 
@@ -32,7 +30,6 @@ export function apiConfig(e: Env): ApiConfig {
     presence: {
       timeoutMs: e.PRESENCE_TIMEOUT_MS,
       maxUsers: e.PRESENCE_MAX_USERS,
-      perSocket: { ratePerS: e.RATE_LIMIT_PRESENCE_PER_SOCKET, burst: e.RATE_LIMIT_PRESENCE_PER_SOCKET_BURST },
     },
   };
 }

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Server } from 'socket.io';
-import { type PublishedMeta, type PublishRequest, type PublishResponse, userRoom } from '../../../contract/api';
+import type { PublishRequest, PublishResponse } from '../../../contract/api';
+import { userRoom } from '../../../contract/app';
 import type { IdempotencyStore } from './idempotency';
 import { ApiError } from './respond';
 
@@ -24,36 +25,40 @@ export function canonicalJson(value: unknown): string {
 
 /**
  * Publishes one validated request: to the union of `rooms` and the users' rooms (each socket
- * once, however many of them it is in), or to everyone without either, less `except`. The
- * event carries `data` and then `{ id, sentAt }`.
+ * once, however many of them it is in), or to everyone without either, less `except` and `exceptUsers`. The
+ * event carries exactly the backend's arguments (`data`, or `args`); the id goes back in the answer only.
  */
 export function createPublish(opts: PublishOptions): (req: PublishRequest) => Promise<PublishResponse> {
   const { io, maxTargets, idempotency } = opts;
   return async (req) => {
     const rooms = unique(req.rooms);
     const users = unique(req.users);
-    const except = unique(req.except);
+    const except = [...unique(req.except), ...unique(req.exceptUsers).map(userRoom)];
     const count = rooms.length + users.length + except.length;
     if (count > maxTargets) {
-      throw new ApiError('too_many_targets', `rooms, users and except name ${count} targets together, the limit is ${maxTargets}`);
+      throw new ApiError(
+        'too_many_targets',
+        `rooms, users, except and exceptUsers name ${count} targets together, the limit is ${maxTargets}`,
+      );
     }
     const targets = [...rooms, ...users.map(userRoom)];
     // An empty list is far more likely a bug upstream than a wish to reach everyone.
     if ((req.rooms !== undefined || req.users !== undefined) && targets.length === 0) {
       throw new ApiError('invalid_payload', 'rooms and users are empty: omit both to publish to everyone');
     }
-    const meta: PublishedMeta = { id: randomUUID(), sentAt: new Date().toISOString() };
+    const id = randomUUID();
     if (req.idempotencyKey !== undefined) {
       const fingerprint = createHash('sha256')
         .update(canonicalJson({ ...req, rooms, users, except }))
         .digest('base64url');
-      const earlier = await idempotency.claim(req.idempotencyKey, { id: meta.id, fingerprint });
+      const earlier = await idempotency.claim(req.idempotencyKey, { id, fingerprint });
       if (earlier && earlier.fingerprint !== fingerprint) {
         throw new ApiError('idempotency_key_reused', 'this idempotencyKey was used for a different publish within the window');
       }
       if (earlier) return { ok: true, id: earlier.id, duplicate: true };
     }
-    (targets.length > 0 ? io.to(targets) : io).except(except).emit(req.event, req.data ?? null, meta);
-    return { ok: true, id: meta.id, duplicate: false };
+    const args = req.args ?? (req.data === undefined ? [] : [req.data]);
+    (targets.length > 0 ? io.to(targets) : io).except(except).emit(req.event, ...args);
+    return { ok: true, id, duplicate: false };
   };
 }

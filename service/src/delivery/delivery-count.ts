@@ -1,4 +1,4 @@
-import type { Server, ServerOptions, Socket } from 'socket.io';
+import type { Namespace, Server, ServerOptions, Socket } from 'socket.io';
 import type { Metrics } from '../metrics/publisher';
 import { type BroadcastInternals, installFastBroadcast } from './fast-broadcast';
 
@@ -8,17 +8,25 @@ interface Walker {
 }
 
 const counted = new WeakSet<object>();
+const watched = new WeakSet<Server>();
 
 /**
- * Installs `adapter` on the server (without one, keeps the in-memory adapter Socket.IO made) and
- * counts its deliveries. The count wraps the adapter instance, and io.adapter() replaces that
- * instance (once Redis is connected), so every install goes through here: it is the app's only
- * call to io.adapter(). Installing the same instance twice counts it once. The broadcast fast path
- * (fast-broadcast.ts) goes on the same instance.
+ * Installs `adapter` on the server (without one, keeps the in-memory adapters Socket.IO made) and counts the
+ * deliveries of every namespace's adapter, the app's namespaces' too. The count wraps each adapter instance, and
+ * io.adapter() replaces them all (once Redis is connected), so every install goes through here: it is the platform's
+ * only call to io.adapter(). An instance is counted once however often it is seen; a namespace made later is counted
+ * when it is made. The broadcast fast path (fast-broadcast.ts) goes on the same instances.
  */
 export function installAdapter(io: Server, metrics: Pick<Metrics, 'increment'>, adapter?: ServerOptions['adapter']): void {
   if (adapter) io.adapter(adapter);
-  const instance = io.of('/').adapter as unknown as Walker;
+  for (const nsp of io._nsps.values()) instrument(nsp, metrics);
+  if (watched.has(io)) return;
+  watched.add(io);
+  io.on('new_namespace', (nsp) => instrument(nsp, metrics));
+}
+
+function instrument(nsp: Namespace, metrics: Pick<Metrics, 'increment'>): void {
+  const instance = nsp.adapter as unknown as Walker;
   if (counted.has(instance)) return;
   counted.add(instance);
   countDeliveries(instance, metrics);
@@ -29,7 +37,7 @@ export function installAdapter(io: Server, metrics: Pick<Metrics, 'increment'>, 
 /**
  * Counts each delivery as it is written: `apply` is what every broadcast, local or from another
  * node, walks its target sockets with (streams mode may write some of them a moment later,
- * adapters/exactly-once-recovery.ts). The app broadcasts only chat messages.
+ * adapters/exactly-once-recovery.ts).
  */
 function countDeliveries(adapter: Walker, metrics: Pick<Metrics, 'increment'>): void {
   const apply = adapter.apply.bind(adapter);

@@ -18,7 +18,7 @@ type Bounds = Pick<Config['limits'], 'slowConsumerMaxBufferedBytes' | 'slowConsu
  */
 export function sweepSlowConsumers(io: Server, bounds: Bounds, logger: Logger, addressOf: (socket: Socket) => string): () => void {
   const timer = setInterval(() => {
-    for (const socket of io.of('/').sockets.values()) dropIfSlow(socket, bounds, logger, addressOf);
+    for (const nsp of io._nsps.values()) for (const socket of nsp.sockets.values()) dropIfSlow(socket, bounds, logger, addressOf);
   }, 1_000);
   timer.unref();
   return () => clearInterval(timer);

@@ -18,7 +18,7 @@ export function createDrain(io: Server, opts: { spreadMs: number; logger: Logger
       opts.onBegin();
       const startedAt = Date.now();
       deadline = startedAt + spreadMs;
-      opts.logger.info({ reason, sockets: io.of('/').sockets.size, spreadMs }, 'drain begins: no new sockets, the open ones spread');
+      opts.logger.info({ reason, connections: io.engine.clientsCount, spreadMs }, 'drain begins: no new sockets, the open ones spread');
       const closed = await spreadDisconnects(io, () => deadline);
       opts.logger.info({ reason, closed, tookMs: Date.now() - startedAt }, 'drain spread done');
     })());

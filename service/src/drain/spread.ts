@@ -4,7 +4,7 @@ import type { Server } from 'socket.io';
 export const SPREAD_TICK_MS = 100;
 
 /**
- * Closes the transports of the sockets connected now, evenly over the time left until
+ * Closes the connections open now, evenly over the time left until
  * `deadline()`: N sockets over S seconds is N/S a second, so at a spread of 5 s or more no
  * more than a fifth of them reconnect elsewhere in any one second, whether the node holds 5
  * sockets or 20 000. The deadline is read again at every tick, so that a SIGTERM can bring it
@@ -12,7 +12,9 @@ export const SPREAD_TICK_MS = 100;
  * reconnect by themselves, and lets streams mode recover their session on another node.
  */
 export async function spreadDisconnects(io: Server, deadline: () => number): Promise<number> {
-  const pending = [...io.of('/').sockets.values()];
+  // Connections, not sockets: one connection may hold sockets in several of the app's namespaces.
+  const { clients } = io.engine as unknown as { clients: Record<string, { readyState: string; close(): void }> };
+  const pending = Object.values(clients);
   const total = pending.length;
   // Fractions of a socket carried from tick to tick, so that few sockets are spread too.
   let quota = 0;
@@ -21,7 +23,7 @@ export async function spreadDisconnects(io: Server, deadline: () => number): Pro
     quota += left <= SPREAD_TICK_MS ? pending.length : (pending.length * SPREAD_TICK_MS) / left;
     const now = Math.min(pending.length, Math.floor(quota));
     quota -= now;
-    for (const socket of pending.splice(0, now)) if (socket.connected) socket.conn.close();
+    for (const conn of pending.splice(0, now)) if (conn.readyState === 'open') conn.close();
     if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, SPREAD_TICK_MS));
   }
   return total;

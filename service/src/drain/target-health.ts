@@ -1,10 +1,7 @@
-import { DRAIN_POLL_JITTER } from '../../../contract/env';
+import { DRAIN_POLL_JITTER, drainPollWaitIntervals } from '../../../contract/env';
 import type { Logger } from '../logger';
 import { describeError } from '../metrics/describe-error';
 import type { OwnTarget, TargetHealthReport } from './describe-target-health';
-
-/** Throttled polls wait 2, 4, … intervals, never more than this many. */
-export const MAX_THROTTLED_INTERVALS = 8;
 
 const THROTTLING = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException']);
 
@@ -67,7 +64,8 @@ export function createTargetHealthPoller(opts: TargetHealthPollerOptions) {
     } catch (err) {
       failed(err);
       throttledInARow = isThrottling(err) ? throttledInARow + 1 : 0;
-      return schedule(jittered(opts.intervalMs * (throttledInARow > 0 ? Math.min(2 ** throttledInARow, MAX_THROTTLED_INTERVALS) : 1)));
+      // The same waits the deregistration delay is derived from (contract/env.ts, drainDetectionMs).
+      return schedule(jittered(opts.intervalMs * drainPollWaitIntervals(throttledInARow)));
     }
     throttledInARow = 0;
     answered(health);

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type HealthSources, liveness, readiness } from './health';
-import { serveStatic } from './static';
+import type { AppHttpHandler } from '../../../contract/app';
+import type { Logger } from '../logger';
 import { trustedRequest } from './trusted-request';
 
 /** A module that answers a part of the path space itself: true when it took the request. */
@@ -9,13 +10,13 @@ export interface HttpHandler {
 }
 
 /**
- * The HTTP answers besides Socket.IO's: the backend API (/api/), health, the demo page, and a 4xx
- * for anything else (never a gateway error).
+ * The HTTP answers besides Socket.IO's: the backend API (/api/) and health are the platform's; every other request is
+ * the app's `http` export's, or a 404 without one (never a gateway error).
  */
 export function httpRoutes(
   health: HealthSources,
   api: HttpHandler,
-  opts: { detailsToken?: string },
+  opts: { detailsToken?: string; app?: AppHttpHandler; logger: Logger },
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const trusted = trustedRequest(opts.detailsToken);
   return (req, res) => {
@@ -30,7 +31,19 @@ export function httpRoutes(
       const { statusCode, body } = readiness(health, trusted(req));
       return json(req, res, statusCode, body);
     }
-    if (!serveStatic(req, res)) json(req, res, 404, { error: 'not found' });
+    if (!opts.app) return json(req, res, 404, { error: 'not found' });
+    // A handler that throws (or rejects, when async) costs its own request, never the node.
+    const failed = (err: unknown) => {
+      opts.logger.error({ err, path }, 'app http handler failed');
+      if (!res.headersSent) json(req, res, 500, { error: 'internal error' });
+      else res.destroy();
+    };
+    try {
+      const result: unknown = opts.app(req, res);
+      if (result instanceof Promise) result.catch(failed);
+    } catch (err) {
+      failed(err);
+    }
   };
 }
 

@@ -2,6 +2,7 @@
 export const COUNTER_KEYS = [
   'messagesIn',
   'messagesShed',
+  'eventsRateLimited',
   'messagesDelivered',
   'redisAdapterErrors',
   'redisReconnects',

@@ -3,6 +3,7 @@ import { closeWithin } from '../deadline';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics/publisher';
 import type { AdapterRedis, RedisConfig } from './adapter-redis';
+import { createRedisAuth } from './auth';
 import { COMMAND_QUEUE_MAX, PING_INTERVAL_MS, reconnectDelayMs } from './client-defaults';
 import { outageReporter } from './outage-reporter';
 import { overlay } from './overlay';
@@ -16,11 +17,12 @@ type Cluster = RedisClusterType;
  */
 export function createClusterClients(cfg: RedisConfig, logger: Logger, metrics: Pick<Metrics, 'increment'>): AdapterRedis {
   const log = logger.child({ component: 'redis-cluster' });
+  // Every node client of both clusters reads the AUTH token from it, so one switch reaches them all.
+  const auth = createRedisAuth(cfg, logger);
   const pub = createCluster({
     rootNodes: [{ url: cfg.url }],
     defaults: {
-      username: cfg.username,
-      password: cfg.password,
+      credentialsProvider: auth.credentialsProvider,
       socket: {
         connectTimeout: cfg.connectTimeoutMs,
         keepAlive: true,
@@ -54,6 +56,8 @@ export function createClusterClients(cfg: RedisConfig, logger: Logger, metrics: 
     const outage = outageReporter(log, metrics, role);
     cluster.on('error', outage.error);
     cluster.on('node-error', outage.error);
+    cluster.on('error', auth.onError);
+    cluster.on('node-error', auth.onError);
     cluster.on('node-reconnecting', () => metrics.increment('redisReconnects'));
     cluster.on('node-ready', () => {
       if (clusterReady(cluster, role === 'sub')) outage.restored();
@@ -65,7 +69,7 @@ export function createClusterClients(cfg: RedisConfig, logger: Logger, metrics: 
     sub,
     state: () => (clusterReady(pub, false) && clusterReady(rawSub, true) ? 'ready' : 'reconnecting'),
     async connect() {
-      await Promise.all([pub.connect(), rawSub.connect()]);
+      await Promise.all([pub, rawSub].map((cluster) => auth.connectAfterSwitch(() => cluster.connect())));
     },
     async subscriptionsSettled() {
       await Promise.all([...pending]);

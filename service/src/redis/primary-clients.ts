@@ -3,6 +3,7 @@ import { closeWithin } from '../deadline';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics/publisher';
 import type { AdapterRedis, RedisConfig } from './adapter-redis';
+import { createRedisAuth } from './auth';
 import { COMMAND_QUEUE_MAX, PING_INTERVAL_MS, reconnectDelayMs } from './client-defaults';
 import { outageReporter } from './outage-reporter';
 import { overlay } from './overlay';
@@ -26,6 +27,8 @@ export function createPrimaryClients(
   opts: PrimaryClientsOptions,
 ): AdapterRedis {
   const log = logger.child({ component: 'redis' });
+  // Shared by every client here, duplicates included: one switch of the AUTH token reaches them all.
+  const auth = createRedisAuth(cfg, logger);
   const clients = new Set<Client>();
   // Unique per process, so that the role watchdog can find its own connections in CLIENT LIST.
   const namePrefix = `sio-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
@@ -37,6 +40,7 @@ export function createPrimaryClients(
     clients.add(client);
     const outage = outageReporter(log, metrics, role);
     client.on('error', outage.error);
+    client.on('error', auth.onError);
     client.on('reconnecting', () => metrics.increment('redisReconnects'));
     client.on('ready', outage.restored);
     client.on('end', () => clients.delete(client));
@@ -47,8 +51,7 @@ export function createPrimaryClients(
     createClient({
       url: cfg.url,
       name: nextName('pub'),
-      username: cfg.username,
-      password: cfg.password,
+      credentialsProvider: auth.credentialsProvider,
       socket: {
         connectTimeout: cfg.connectTimeoutMs,
         keepAlive: true,

@@ -3,7 +3,7 @@ import { withTimeout } from '../deadline';
 import type { RedisConfig, RedisState } from '../redis/adapter-redis';
 
 /** The server-side event every node answers with its own count of a room's sockets. */
-const MEMBERS_COUNT = 'members:count';
+const MEMBERS_COUNT = 'sys:members:count';
 
 /**
  * Answers the other nodes' member counts, and returns the function that counts a room's sockets

@@ -1,7 +1,7 @@
 import type { Server, Socket } from 'socket.io';
 import type { DisconnectResult, RoomPresence, UserPresence } from '../../../contract/api';
-import { userRoom } from '../../../contract/api';
-import type { Identity } from '../admission/auth';
+import { userRoom } from '../../../contract/app';
+import type { Identity } from '../../../contract/app';
 import type { ClusterQueries } from './cluster-query';
 
 /** Presence across the cluster, and disconnecting a user everywhere (docs/api.md). */
@@ -33,8 +33,8 @@ interface LocalPresence {
   truncated: boolean;
 }
 
-const PRESENCE = 'presence';
-const DISCONNECT = 'disconnect-user';
+const PRESENCE = 'sys:presence';
+const DISCONNECT = 'sys:disconnect-user';
 
 /** The sockets' users of one room on this node: at most `cap` of them, so the cost is bounded by the cap, not the room. */
 export function localPresence(io: Server, room: string, cap: number): LocalPresence {

@@ -1,5 +1,6 @@
 import type { Socket } from 'socket.io';
-import { userRoom } from '../../../contract/api';
+import { type SessionInfo, SYS_EVENTS } from '../../../contract/app';
+import { userRoom } from '../../../contract/app';
 import type { Logger } from '../logger';
 
 /**
@@ -15,4 +16,10 @@ export async function joinUserRoom(socket: Socket, user: string, subscriptionsSe
   } catch (err) {
     logger.warn({ err, sid: socket.id, user }, 'joining the user room failed: publishes to this user miss this socket');
   }
+}
+
+/** Puts a socket of `/` in its user's room, then tells the client its session (`sys:session`): publishes to its user reach it. */
+export function welcome(socket: Socket, user: string, opts: { nodeId: string; settled: () => Promise<void>; logger: Logger }): void {
+  const session: SessionInfo = { sid: socket.id, node: opts.nodeId, user, recovered: socket.recovered };
+  void joinUserRoom(socket, user, opts.settled, opts.logger).then(() => socket.emit(SYS_EVENTS.session, session));
 }

@@ -8,7 +8,7 @@ import { closeAllClients, openClient } from '../../helpers/clients';
 function handshake(url: string, token: string): Promise<string> {
   const socket = connect(url, { transports: ['websocket'], reconnection: false, forceNew: true, auth: { token } });
   return new Promise((resolve) => {
-    socket.once('session', (s: { user: string }) => {
+    socket.once('sys:session', (s: { user: string }) => {
       socket.disconnect();
       resolve(`user ${s.user}`);
     });

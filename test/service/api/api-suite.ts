@@ -173,7 +173,7 @@ export function apiSuite(mode: AdapterMode, modeTests?: ApiModeTests): void {
       const barrier = await published(lb, { event: 'test:barrier', rooms: [room] });
       for (const s of [...alice, bob, carol]) {
         await s.next('test:barrier', withId(barrier));
-        expect(s.received.filter((r) => r.event !== 'session' && r.event !== 'test:barrier')).toEqual([]);
+        expect(s.received.filter((r) => r.event !== 'sys:session' && r.event !== 'test:barrier')).toEqual([]);
       }
     });
 

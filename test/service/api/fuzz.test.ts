@@ -202,7 +202,7 @@ describe(`fuzz: ${REQUESTS} malformed backend API requests at one node (seed ${S
     expect(node.child.exitCode).toBeNull();
     const barrier = await published(node.url, { event: 'test:barrier', rooms: [room] });
     await target.next('test:barrier', withId(barrier));
-    expect(target.received.map((x) => x.event)).toEqual(['session', 'test:barrier']);
+    expect(target.received.map((x) => x.event)).toEqual(['sys:session', 'test:barrier']);
     expect((await apiCall(node.url, 'GET', `/api/v1/rooms/${room}/presence`)).body).toMatchObject({ ok: true, connections: 1 });
     expect(node.logs.filter((l) => l.msg === 'api request failed' || l.msg === 'unhandled rejection')).toEqual([]);
   }, 120_000);

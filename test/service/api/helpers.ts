@@ -5,7 +5,7 @@
 import { SignJWT } from 'jose';
 import type { Socket } from 'socket.io-client';
 import type { AdapterMode } from '../../../contract/env';
-import type { SessionInfo } from '../../../contract/events';
+import type { SessionInfo } from '../../../contract/app';
 import { type LocalCluster, startLocalCluster } from '../../../local/local-cluster';
 import { startRedisCluster } from '../../../local/redis-cluster';
 import { startRedisServer } from '../../../local/redis-server';

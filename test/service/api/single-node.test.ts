@@ -89,7 +89,7 @@ describe('backend API: one node without Redis', () => {
     }
     const barrier = await published(node.url, { event: 'test:barrier', rooms: [room] });
     await alice.next('test:barrier', withId(barrier));
-    expect(alice.received.map((r) => r.event)).toEqual(['session', 'test:barrier']);
+    expect(alice.received.map((r) => r.event)).toEqual(['sys:session', 'test:barrier']);
   });
 
   it('answers a flood on one key 429 with Retry-After, leaves the other key alone, and keeps serving', async () => {

@@ -1,7 +1,6 @@
 import type { Socket } from 'socket.io';
 import type { z } from 'zod';
-import { type Ack, type AckFn, failure } from '../../../contract/events';
-import { holdWrites } from '../delivery/fast-broadcast';
+import { type Ack, type AckFn, failure } from '../protocol';
 import type { HandlerContext } from './context';
 
 /** One client event and how it is answered. Registering it (EventRouter) is what makes its event known. */
@@ -58,8 +57,6 @@ export function listen(handler: Handler): SocketListener {
     try {
       const response = await handler.handle(parsed.data, ctx, (fn) => (deferred = fn));
       answered = true;
-      // The ack and the sender's own copy of the broadcast after it leave in one write.
-      if (response.ok && deferred) holdWrites(socket);
       respond(response);
       if (response.ok) deferred?.();
     } catch (err) {

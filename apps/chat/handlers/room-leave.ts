@@ -1,4 +1,4 @@
-import { EVENTS, roomPayload } from '../../../contract/events';
+import { EVENTS, roomPayload } from '../protocol';
 import { defineHandler } from './handler';
 import { refuseReservedRoom } from './reserved-rooms';
 

@@ -1,4 +1,4 @@
-import { failure } from '../../../contract/events';
+import { failure } from '../protocol';
 import type { HandlerContext } from './context';
 import { bindContext, type Handler, listen, type SocketListener } from './handler';
 

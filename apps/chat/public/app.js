@@ -114,7 +114,7 @@
   }
 
   // Sent on every (re)connect, possibly to another node: rooms live on the node, so join again.
-  socket.on('session', (s) => {
+  socket.on('sys:session', (s) => {
     session = s;
     ui.node.textContent = s.node;
     ui.user.textContent = s.user;

@@ -1,13 +1,12 @@
 import type { Socket } from 'socket.io';
-import { EVENTS, failure, roomPayload } from '../../../contract/events';
-import { mayAccessRoom } from '../admission/auth';
-import { TokenBucket } from '../admission/token-bucket';
+import { EVENTS, failure, roomPayload } from '../protocol';
+import { Allowance } from './allowance';
 import { defineHandler } from './handler';
 import { refuseReservedRoom } from './reserved-rooms';
 
 // A query asks every node, so each socket has its own bucket for it, well below the per-socket event rate.
 // Keyed by the socket, so a bucket goes with its socket.
-const buckets = new WeakMap<Socket, TokenBucket>();
+const allowances = new WeakMap<Socket, Allowance>();
 
 /**
  * `room:presence { room }`: who is in a room this socket is in, across the cluster, in the HTTP
@@ -16,19 +15,16 @@ const buckets = new WeakMap<Socket, TokenBucket>();
 export const roomPresence = defineHandler({
   event: EVENTS.roomPresence,
   schema: roomPayload,
-  async handle({ room }, { socket, identity, config, presence, logger }) {
+  async handle({ room }, { socket, config, platform, logger }) {
     const reserved = refuseReservedRoom(room);
     if (reserved) return reserved;
-    if (!mayAccessRoom(identity, room)) return failure('forbidden', `not allowed to see ${room}`);
+    if (!platform.auth.mayJoin(socket, room)) return failure('forbidden', `not allowed to see ${room}`);
     if (!socket.rooms.has(room)) return failure('not_in_room', `join ${room} before asking who is in it`);
-    let bucket = buckets.get(socket);
-    if (!bucket) {
-      const { ratePerS, burst } = config.api.presence.perSocket;
-      buckets.set(socket, (bucket = new TokenBucket(ratePerS, burst)));
-    }
-    if (!bucket.take()) return failure('rate_limited', 'room:presence asked too often, slow down');
+    let allowance = allowances.get(socket);
+    if (!allowance) allowances.set(socket, (allowance = new Allowance(config.presencePerSocket)));
+    if (!allowance.use()) return failure('rate_limited', 'room:presence asked too often, slow down');
     try {
-      return { ok: true, ...(await presence.room(room)) };
+      return { ok: true, ...(await platform.rooms.presence(room)) };
     } catch (err) {
       logger.warn({ err, room }, 'presence query failed');
       return failure('unavailable', 'presence is unavailable right now, try again');

@@ -1,0 +1,57 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import type { AppHttpHandler, SocketApp } from '../../contract/app';
+
+/** An app the node cannot run: the message is one line naming the file and the problem. */
+export class AppModuleError extends Error {
+  override name = 'AppModuleError';
+}
+
+/** A loaded app: its function, its optional HTTP handler, and the file it came from (for messages). */
+export interface AppModule {
+  readonly file: string;
+  readonly app: SocketApp;
+  readonly http?: AppHttpHandler;
+}
+
+/** The bundle's own app, beside server.js (tools/bundle.ts writes it there). */
+export const BUNDLED_APP = join(__dirname, 'app', 'index.js');
+
+const describe = (err: unknown) => (err instanceof Error ? err.message.split('\n')[0] : String(err));
+
+/**
+ * Loads an app module: CommonJS (`module.exports = app`, `module.exports.http = handler`) or an ES module bundled to
+ * CommonJS (`export default app`, `export const http = handler`). Throws AppModuleError when the file is missing,
+ * throws while loading, or exports no app function.
+ */
+export function loadAppModule(path: string = BUNDLED_APP): AppModule {
+  const file = resolve(path);
+  if (!existsSync(file)) throw new AppModuleError(`app ${file}: no such file (APP_MODULE, or app/index.js beside the bundle)`);
+  let exported: unknown;
+  try {
+    // createRequire keeps the bundler from resolving the app at build time: it is a file of the artifact, not a source.
+    exported = createRequire(__filename)(file);
+  } catch (err) {
+    throw new AppModuleError(`app ${file} failed to load: ${describe(err)}`);
+  }
+  const mod = exported as { default?: unknown; http?: unknown } | undefined;
+  const app = typeof exported === 'function' ? exported : mod?.default;
+  if (typeof app !== 'function') {
+    throw new AppModuleError(`app ${file} exports no app function: use module.exports = function app(io, platform) or export default`);
+  }
+  const http = mod?.http ?? (app as { http?: unknown }).http ?? (mod?.default as { http?: unknown } | undefined)?.http;
+  if (http !== undefined && typeof http !== 'function') {
+    throw new AppModuleError(`app ${file}: its http export is a ${typeof http}, not a (req, res) handler`);
+  }
+  return { file, app: app as SocketApp, http: http as AppHttpHandler | undefined };
+}
+
+/** Runs the app on the node's server; an exception or a rejection becomes one line naming the file. */
+export async function startAppModule(mod: AppModule, ...args: Parameters<SocketApp>): Promise<void> {
+  try {
+    await mod.app(...args);
+  } catch (err) {
+    throw new AppModuleError(`app ${mod.file} failed to start: ${describe(err)}`);
+  }
+}
