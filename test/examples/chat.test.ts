@@ -115,7 +115,8 @@ describe('examples/chat on two nodes behind HAProxy', () => {
       ] as const) {
         await page.fill('#username', name);
         await page.press('#username', 'Enter');
-        await page.locator('#chat:not([hidden])').waitFor();
+        await page.locator('#chat').waitFor();
+        expect(await page.locator('#login').isHidden()).toBe(true);
       }
       await a.page.locator('#messages .log', { hasText: 'Brendan joined' }).waitFor();
       await Promise.all([a.page.locator('#count[data-count="2"]').waitFor(), b.page.locator('#count[data-count="2"]').waitFor()]);
