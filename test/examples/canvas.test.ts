@@ -1,17 +1,6 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Stroke } from '../../examples/canvas/index';
-import type { LocalCluster } from '../../local/local-cluster';
-import {
-  type AppClient,
-  closeAppClients,
-  launchChromium,
-  openAppClient,
-  openExamplePage,
-  openOnAnotherNode,
-  openPagesOnTwoNodes,
-  startExample,
-} from './helpers';
+import { type AppClient, useChromium, useExample, openAppClient, openExamplePage, openOnAnotherNode, openPagesOnTwoNodes } from './helpers';
 
 const RATE = 100;
 const SECONDS = 2;
@@ -32,22 +21,14 @@ async function draw(client: AppClient, strokes: Stroke[]): Promise<void> {
 const draws = (client: AppClient) => client.events.filter((e) => e.event === 'draw').map((e) => e.args[0]);
 
 describe('examples/canvas on two nodes behind HAProxy, with the default limits', () => {
-  let cluster: LocalCluster;
-  beforeAll(async () => {
-    cluster = await startExample('canvas');
-  });
-  afterEach(() => closeAppClients());
-  afterAll(async () => {
-    closeAppClients();
-    await cluster?.stop();
-  });
+  const example = useExample('canvas');
 
   const title =
     `a client drawing ${RATE} strokes a second for ${SECONDS} s on one node: the other node's client gets every one, ` +
     'in order, no one is disconnected, and a client arriving later gets the whole drawing';
   it(title, { timeout: 60_000 }, async () => {
-    const drawer = await openAppClient(cluster.url);
-    const viewer = await openOnAnotherNode(cluster, [drawer]);
+    const drawer = await openAppClient(example.cluster.url);
+    const viewer = await openOnAnotherNode(example.cluster, [drawer]);
     // Both start from the (empty) drawing.
     expect(await drawer.next('drawing')).toEqual([[]]);
     expect(await viewer.next('drawing')).toEqual([[]]);
@@ -67,13 +48,13 @@ describe('examples/canvas on two nodes behind HAProxy, with the default limits',
       [true, 1, 0],
     ]);
 
-    const late = await openAppClient(cluster.nodes.find((n) => n.nodeId === drawer.session.node)!.url);
+    const late = await openAppClient(example.cluster.nodes.find((n) => n.nodeId === drawer.session.node)!.url);
     expect(await late.next('drawing')).toEqual([strokes]);
   });
 
   it('drops what is not a stroke, and clears the drawing for everyone', async () => {
-    const drawer = await openAppClient(cluster.url);
-    const viewer = await openOnAnotherNode(cluster, [drawer]);
+    const drawer = await openAppClient(example.cluster.url);
+    const viewer = await openOnAnotherNode(example.cluster, [drawer]);
     await viewer.next('drawing');
     for (const bad of [{ ...stroke(1), x0: 2 }, { ...stroke(1), color: 'red' }, { ...stroke(1), width: 500 }, 'a line', null])
       drawer.socket.emit('draw', bad);
@@ -84,23 +65,16 @@ describe('examples/canvas on two nodes behind HAProxy, with the default limits',
 
     drawer.socket.emit('clear');
     await viewer.next('clear');
-    const late = await openAppClient(cluster.url);
+    const late = await openAppClient(example.cluster.url);
     expect(await late.next('drawing')).toEqual([[]]);
   });
 
   // After the clear above: the drawing starts empty.
   describe('in Chromium, two pages on two nodes', () => {
-    let browser: Browser;
-    const problems: string[] = [];
-    beforeAll(async () => {
-      browser = await launchChromium();
-    });
-    afterAll(async () => {
-      await browser?.close();
-    });
+    const chromium = useChromium();
 
     it('what the mouse draws on one page, the other page receives stroke for stroke, and a page opened later shows it', async () => {
-      const [a, b] = await openPagesOnTwoNodes(browser, cluster.url, problems);
+      const [a, b] = await openPagesOnTwoNodes(chromium.browser, example.cluster.url, chromium.problems);
       const box = (await a.page.locator('#board').boundingBox())!;
       await a.page.mouse.move(box.x + 20, box.y + 20);
       await a.page.mouse.down();
@@ -109,9 +83,9 @@ describe('examples/canvas on two nodes behind HAProxy, with the default limits',
       const sent = Number(await a.page.locator('#board').getAttribute('data-sent'));
       expect(sent).toBeGreaterThanOrEqual(60);
       await b.page.locator(`#board[data-strokes="${sent}"]`).waitFor();
-      const later = await openExamplePage(browser, cluster.url, problems);
+      const later = await openExamplePage(chromium.browser, example.cluster.url, chromium.problems);
       await later.page.locator(`#board[data-drawing="${sent}"]`).waitFor();
-      expect(problems).toEqual([]);
+      expect(chromium.problems).toEqual([]);
     });
   });
 });

@@ -1,15 +1,5 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalCluster } from '../../local/local-cluster';
-import {
-  type AppClient,
-  closeAppClients,
-  launchChromium,
-  openAppClient,
-  openOnAnotherNode,
-  openPagesOnTwoNodes,
-  startExample,
-} from './helpers';
+import { describe, expect, it } from 'vitest';
+import { type AppClient, useChromium, useExample, openAppClient, openOnAnotherNode, openPagesOnTwoNodes } from './helpers';
 
 /** Chooses a name and resolves with the ack. */
 async function addUser(client: AppClient, username: string) {
@@ -19,21 +9,12 @@ async function addUser(client: AppClient, username: string) {
 const joined = (username: string, numUsers: number) => (e: unknown) => JSON.stringify(e) === JSON.stringify({ username, numUsers });
 
 describe('examples/chat on two nodes behind HAProxy', () => {
-  let cluster: LocalCluster;
-  beforeAll(async () => {
-    cluster = await startExample('chat');
-  });
-  afterAll(async () => {
-    closeAppClients();
-    await cluster?.stop();
-  });
+  const example = useExample('chat');
 
   describe('with Node clients', () => {
-    afterEach(() => closeAppClients());
-
     it('counts users across nodes, announces joins and leaves, and relays messages and typing to the others only', async () => {
-      const alice = await openAppClient(cluster.url);
-      const bob = await openOnAnotherNode(cluster, [alice]);
+      const alice = await openAppClient(example.cluster.url);
+      const bob = await openOnAnotherNode(example.cluster, [alice]);
       expect(bob.session.node).not.toBe(alice.session.node);
 
       expect(await addUser(alice, 'alice')).toEqual({ ok: true, numUsers: 1 });
@@ -42,7 +23,7 @@ describe('examples/chat on two nodes behind HAProxy', () => {
       // Alice's node learns of Bob, who is on the other one, with the cluster's count.
       await alice.next('user joined', joined('bob', 2));
       // A third user on Alice's node: both others see the count of all three.
-      const carol = await openAppClient(cluster.nodes.find((n) => n.nodeId === alice.session.node)!.url);
+      const carol = await openAppClient(example.cluster.nodes.find((n) => n.nodeId === alice.session.node)!.url);
       expect(await addUser(carol, 'carol')).toEqual({ ok: true, numUsers: 3 });
       await Promise.all([alice.next('user joined', joined('carol', 3)), bob.next('user joined', joined('carol', 3))]);
 
@@ -69,9 +50,9 @@ describe('examples/chat on two nodes behind HAProxy', () => {
     });
 
     it('refuses an empty name in the ack, and relays nothing from a socket without a name', async () => {
-      const listener = await openAppClient(cluster.url);
+      const listener = await openAppClient(example.cluster.url);
       expect(await addUser(listener, 'listener')).toMatchObject({ ok: true });
-      const nameless = await openOnAnotherNode(cluster, [listener]);
+      const nameless = await openOnAnotherNode(example.cluster, [listener]);
       expect(await addUser(nameless, '   ')).toEqual({ ok: false, error: 'a username is 1 to 32 characters' });
       nameless.socket.emit('new message', 'from no one');
       nameless.socket.emit('typing');
@@ -85,28 +66,21 @@ describe('examples/chat on two nodes behind HAProxy', () => {
     });
 
     it('serves its page and the Socket.IO browser client beside it', async () => {
-      const page = await fetch(cluster.url);
+      const page = await fetch(example.cluster.url);
       expect(page.status).toBe(200);
       expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
       expect(await page.text()).toContain('<script src="/socket.io/socket.io.min.js" defer></script>');
       for (const path of ['/chat.js', '/style.css', '/socket.io/socket.io.min.js'])
-        expect((await fetch(`${cluster.url}${path}`)).status, path).toBe(200);
-      expect((await fetch(`${cluster.url}/../package.json`)).status).toBe(404);
+        expect((await fetch(`${example.cluster.url}${path}`)).status, path).toBe(200);
+      expect((await fetch(`${example.cluster.url}/../package.json`)).status).toBe(404);
     });
   });
 
   describe('in Chromium', () => {
-    let browser: Browser;
-    const problems: string[] = [];
-    beforeAll(async () => {
-      browser = await launchChromium();
-    });
-    afterAll(async () => {
-      await browser?.close();
-    });
+    const chromium = useChromium();
 
     it('two pages on two nodes: names, the user count, typing, messages and a leave', async () => {
-      const [a, b] = await openPagesOnTwoNodes(browser, cluster.url, problems);
+      const [a, b] = await openPagesOnTwoNodes(chromium.browser, example.cluster.url, chromium.problems);
       await a.page.locator('#status[data-state="connected"]').waitFor();
 
       for (const [{ page }, name] of [
@@ -134,7 +108,7 @@ describe('examples/chat on two nodes behind HAProxy', () => {
       await b.page.context().close();
       await a.page.locator('#messages .log', { hasText: 'Brendan left' }).waitFor();
       await a.page.locator('#count[data-count="1"]').waitFor();
-      expect(problems).toEqual([]);
+      expect(chromium.problems).toEqual([]);
     });
   });
 });

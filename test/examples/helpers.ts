@@ -1,5 +1,6 @@
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { io as connect, type Socket } from 'socket.io-client';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { SessionInfo } from '../../contract/app';
 import { type LocalCluster, startLocalCluster } from '../../local/local-cluster';
 import { type ClientOptions, BROWSER_LIKE } from '../helpers/clients';
@@ -12,6 +13,27 @@ const CHROMIUM = '/usr/bin/chromium';
 export async function startExample(name: string, opts: { nodes?: number; env?: NodeJS.ProcessEnv } = {}): Promise<LocalCluster> {
   const [loadBalancerPort, ...ports] = await freePorts(1 + (opts.nodes ?? 2));
   return startLocalCluster({ ports, loadBalancerPort, app: `examples/${name}`, env: opts.env });
+}
+
+/**
+ * The suite's cluster running `examples/<name>`: started before the suite's tests, its clients closed after each test,
+ * stopped after the last one.
+ */
+export function useExample(name: string, opts: { env?: NodeJS.ProcessEnv } = {}): { readonly cluster: LocalCluster } {
+  let cluster: LocalCluster | undefined;
+  beforeAll(async () => {
+    cluster = await startExample(name, opts);
+  });
+  afterEach(() => closeAppClients());
+  afterAll(async () => {
+    closeAppClients();
+    await cluster?.stop();
+  });
+  return {
+    get cluster() {
+      return cluster!;
+    },
+  };
 }
 
 /**
@@ -110,6 +132,24 @@ export async function launchChromium(): Promise<Browser> {
       '--no-first-run',
     ],
   });
+}
+
+/** Chromium for the suite, and the problems (script errors, failed requests) its pages report; closed after the suite. */
+export function useChromium(): { readonly browser: Browser; readonly problems: string[] } {
+  let browser: Browser | undefined;
+  const problems: string[] = [];
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return {
+    get browser() {
+      return browser!;
+    },
+    problems,
+  };
 }
 
 /**

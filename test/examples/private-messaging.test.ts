@@ -1,16 +1,6 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalCluster } from '../../local/local-cluster';
-import {
-  type AppClient,
-  closeAppClients,
-  launchChromium,
-  nodeOf,
-  openAppClient,
-  openOnAnotherNode,
-  openPagesOnTwoNodes,
-  startExample,
-} from './helpers';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { type AppClient, useChromium, useExample, nodeOf, openAppClient, openOnAnotherNode, openPagesOnTwoNodes } from './helpers';
 
 /** What the app's own `session` event carries. */
 interface Session {
@@ -35,26 +25,18 @@ async function send(client: AppClient, to: string, content: string): Promise<Mes
 }
 
 describe('examples/private-messaging on two nodes behind HAProxy, sessions and messages in Redis', () => {
-  let cluster: LocalCluster;
-  const nodeUrl = (nodeId: string) => cluster.nodes.find((n) => n.nodeId === nodeId)!.url;
-  const otherNode = (nodeId: string) => cluster.nodes.find((n) => n.nodeId !== nodeId)!;
-  beforeAll(async () => {
-    cluster = await startExample('private-messaging');
-  });
-  afterEach(() => closeAppClients());
-  afterAll(async () => {
-    closeAppClients();
-    await cluster?.stop();
-  });
+  const example = useExample('private-messaging');
+  const nodeUrl = (nodeId: string) => example.cluster.nodes.find((n) => n.nodeId === nodeId)!.url;
+  const otherNode = (nodeId: string) => example.cluster.nodes.find((n) => n.nodeId !== nodeId)!;
 
   const title =
     "gives each user a session in the app's own `session` event, reaches every socket of a user on any node, " +
     'and restores the session and its history on another node';
   it(title, async () => {
-    const alice = await openAppClient(cluster.url, { auth: { username: 'alice' } });
+    const alice = await openAppClient(example.cluster.url, { auth: { username: 'alice' } });
     const aliceSession = await sessionOf(alice);
     expect(aliceSession).toEqual({ sessionID: expect.stringMatching(/^[0-9a-f]{32}$/), userID: expect.any(String), username: 'alice' });
-    const bob = await openOnAnotherNode(cluster, [alice], { auth: { username: 'bob' } });
+    const bob = await openOnAnotherNode(example.cluster, [alice], { auth: { username: 'bob' } });
     const bobSession = await sessionOf(bob);
     expect(bob.session.node).not.toBe(alice.session.node);
     // Bob's list comes from Redis and the cluster's sockets: Alice, on the other node, is connected.
@@ -100,23 +82,16 @@ describe('examples/private-messaging on two nodes behind HAProxy, sessions and m
   });
 
   it('refuses a connection without a name or a known session, and a message to no one, in one line each', async () => {
-    const refused = openAppClient(cluster.url, { auth: { sessionID: 'f'.repeat(32) }, reconnection: false });
+    const refused = openAppClient(example.cluster.url, { auth: { sessionID: 'f'.repeat(32) }, reconnection: false });
     await expect(refused).rejects.toThrow(/connect_error .*: invalid username$/);
-    const carol = await openAppClient(cluster.url, { auth: { username: 'carol' } });
+    const carol = await openAppClient(example.cluster.url, { auth: { username: 'carol' } });
     await sessionOf(carol);
     const ack = await carol.socket.timeout(10_000).emitWithAck('private message', { to: 'nobody', content: 'hi' });
     expect(ack).toEqual({ ok: false, error: 'no user nobody' });
   });
 
   describe('in Chromium', () => {
-    let browser: Browser;
-    const problems: string[] = [];
-    beforeAll(async () => {
-      browser = await launchChromium();
-    });
-    afterAll(async () => {
-      await browser?.close();
-    });
+    const chromium = useChromium();
 
     let people = 0;
     /** Signs in with a new name, as a first visit does. */
@@ -127,7 +102,7 @@ describe('examples/private-messaging on two nodes behind HAProxy, sessions and m
     const entry = (page: Page, name: string) => page.locator('#users li', { hasText: name });
 
     it('a message between pages on two nodes, then a reload on the other node restores the session and the history', async () => {
-      const [ada, bea] = await openPagesOnTwoNodes(browser, cluster.url, problems, { start: signIn });
+      const [ada, bea] = await openPagesOnTwoNodes(chromium.browser, example.cluster.url, chromium.problems, { start: signIn });
       const [adaName, beaName] = await Promise.all([ada, bea].map(({ page }) => page.locator('#me').textContent()));
 
       await entry(ada.page, beaName!).and(ada.page.locator('[data-connected="true"]')).click();
@@ -151,7 +126,7 @@ describe('examples/private-messaging on two nodes behind HAProxy, sessions and m
       await got.waitFor();
       expect(await got.textContent()).toBe('hello <i id="injected">bea</i>');
       expect(await bea.page.locator('#injected').count()).toBe(0);
-      expect(problems).toEqual([]);
+      expect(chromium.problems).toEqual([]);
     });
   });
 });

@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SessionInfo } from '../../contract/app';
-import type { LocalCluster } from '../../local/local-cluster';
 import { densestWindow, runStopTask } from '../helpers/stop-task';
-import { type AppClient, closeAppClients, openAppClient, startExample } from './helpers';
+import { type AppClient, openAppClient, useExample } from './helpers';
 
 /** The chat users the stopped node holds: no third of them may go in any one second. */
 const HELD = 60;
@@ -26,20 +25,14 @@ interface Watched {
 }
 
 describe("npm run stop-task on a node running an example (examples/chat): ECS's stop of a task, through HAProxy", () => {
-  let cluster: LocalCluster;
-  beforeAll(async () => {
-    // A short drain keeps the test bounded; the deregistration delay follows from it (contract/env.ts).
-    cluster = await startExample('chat', { env: { DRAIN_POLL_INTERVAL_MS: '1000', DRAIN_SPREAD_MS: '6000' } });
-  });
-  afterAll(async () => {
-    closeAppClients();
-    await cluster?.stop();
-  });
+  // A short drain keeps the test bounded; the deregistration delay follows from it (contract/env.ts).
+  const example = useExample('chat', { env: { DRAIN_POLL_INTERVAL_MS: '1000', DRAIN_SPREAD_MS: '6000' } });
 
   const title =
     `moves the ${HELD} users of the stopped node to the other one before the deregistration delay ends, ` +
     'no third of them in one second, and they come back into the chat by themselves';
   it(title, { timeout: 180_000 }, async () => {
+    const cluster = example.cluster;
     const target = cluster.nodes[1];
     const delayMs = cluster.deregistrationDelayMs!;
 
@@ -65,6 +58,8 @@ describe("npm run stop-task on a node running an example (examples/chat): ECS's 
     expect(code, [...stop.out, ...stop.err].join('\n')).toBe(0);
     expect(stop.out.join('\n')).toMatch(/DEACTIVATING[\s\S]*STOPPING: SIGTERM[\s\S]*STOPPED/);
 
+    // The last ones closed reconnect a moment after the node has gone.
+    await Promise.all(held.map((c) => c.next('sys:session', (s) => (s as SessionInfo).node !== target.nodeId, delayMs + 30_000)));
     const report =
       `${held.length} users on ${target.nodeId}, deregistration delay ${delayMs} ms; moved at (ms after the stop began): ` +
       `${JSON.stringify(watched.map((w) => (w.movedAt === undefined ? null : w.movedAt - t0)).sort((a, b) => (a ?? 1e9) - (b ?? 1e9)))}\n` +
@@ -76,7 +71,6 @@ describe("npm run stop-task on a node running an example (examples/chat): ECS's 
     expect.soft(densestWindow(disconnects, 1_000), `most disconnects within one second\n${report}`).toBeLessThanOrEqual(held.length / 3);
 
     // Back in the chat on the other node: each said its name again (or was recovered with it) and was let in.
-    await Promise.all(held.map((c) => c.next('sys:session', (s) => (s as SessionInfo).node !== target.nodeId, 30_000)));
     await Promise.all(held.map((c) => c.next('login', () => c.count('login') > logins.get(c)!, 30_000)));
     // The chat counts every user once, on the node left: a newcomer is one more.
     const newcomer = await openAppClient(cluster.url);
