@@ -1,6 +1,7 @@
 // `npm start`: a local cluster of service nodes on one Redis, behind HAProxy in the ALB's place.
 import { appUsageError, LOCAL_CLUSTER_USAGE, parseLocalClusterArgs } from '../local/local-cluster-options';
 import { type LocalCluster, startLocalCluster } from '../local/local-cluster';
+import { DEFAULT_APP } from '../tools/bundle';
 import { runMain } from '../tools/cli';
 
 runMain({ name: 'local-cluster', usage: LOCAL_CLUSTER_USAGE }, async () => {
@@ -36,6 +37,7 @@ runMain({ name: 'local-cluster', usage: LOCAL_CLUSTER_USAGE }, async () => {
     process.exit(0);
   }
   for (const node of localCluster.nodes) process.stdout.write(`${node.nodeId}: ${node.url}\n`);
+  process.stdout.write(`app: ${app ?? `${DEFAULT_APP} (the demo chat)`}\n`);
   const started = localCluster.redisPassword ? ` (started for this cluster, AUTH password ${localCluster.redisPassword})` : '';
   process.stdout.write(`redis: ${localCluster.redisUrl}${started}\n`);
   process.stdout.write(

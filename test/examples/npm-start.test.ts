@@ -44,6 +44,7 @@ describe('npm start -- --app PATH', () => {
     const port = await freeConsecutivePorts(3);
     const run = npmStart(['--app', 'examples/canvas', '--nodes', '2', '--port', String(port)]);
     await run.ready;
+    expect(run.out).toContain(`app: ${join(ROOT, 'examples', 'canvas')}`);
     const page = await fetch(`http://127.0.0.1:${port}/`);
     expect(await page.text()).toContain('<title>Canvas example</title>');
     // Each node runs it: a client straight on either gets the app's own first event.
