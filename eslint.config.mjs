@@ -38,8 +38,12 @@ export default tseslint.config(
     languageOptions: { globals: { URL: 'readonly' } },
   },
   {
-    files: ['examples/chat/*.js'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly' } },
+    // Apps written in plain CommonJS, as a team's would be (test fixtures of the app contract, the chat example).
+    files: ['test/fixtures/apps/**/*.js', 'examples/chat/*.js'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly' },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {

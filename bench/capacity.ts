@@ -352,7 +352,8 @@ export function figuresFromBench(result: BenchResult, source: string): Figures |
     nodeUsPerDelivery: round(pubsub.perDelivery, 2),
     // Redis scaled to its "2 subscribers" reference when the bench ran another node count.
     redisUsPerMessage2: round((redisUs * 3) / (1 + ours.nodes), 2),
-    heapPerConnKB: round(Math.max(1, ours.idle.heapPerConnB / 1024), 2),
+    // Below the noise (null) counts as the 1 KB floor, as a tiny figure would.
+    heapPerConnKB: round(Math.max(1, (ours.idle.heapPerConnB ?? 0) / 1024), 2),
     baseRssMB: round(baseRssMB, 0),
   };
 }

@@ -3,6 +3,7 @@ import { LatencyHistogram } from '../tools/histogram';
 import { finiteOrNull, round } from '../tools/numbers';
 import { type ProcSample, sampleAll, sum } from '../tools/procstat';
 import { type ApiBenchRow, runApiBench } from './api';
+import { HEAP_NOISE_BYTES, otherCpu, perConnection, RSS_NOISE_BYTES } from './noise';
 import { type BenchMode, type HeapSample, MODE_LABELS, type RunningServers, startServers } from './servers';
 import type { Sizes, WorkloadSpec } from './sizes';
 import { Workers } from './workers';
@@ -38,6 +39,8 @@ export interface WindowResult {
   /** The busiest load worker; near 1 means the load generator, not the server, was the limit. */
   readonly loadMaxWorkerCores: number;
   readonly nodeRssMB: number;
+  /** CPU that processes other than the bench's took from the machine during the window, in cores (bench/noise.ts). */
+  readonly otherCores: number;
 }
 
 export interface WorkloadResult {
@@ -70,10 +73,20 @@ export interface ModeResult {
     readonly connections: number;
     readonly failed: number;
     readonly setupPerS: number;
-    /** Growth of the nodes' RSS over the connections: depends on which pages were mapped before, not only on them. */
-    readonly rssPerConnKB: number;
-    /** Growth of the nodes' heapUsed + external after a full GC (bench/heap-probe.cjs) over the connections. */
-    readonly heapPerConnB: number;
+    /**
+     * Growth of the nodes' RSS over the connections: depends on which pages were mapped before, not only on them.
+     * Null when the growth was below the noise (RSS_NOISE_BYTES, negative included).
+     */
+    readonly rssPerConnKB: number | null;
+    /** The nodes' RSS growth over the connections, as measured (it may be negative). */
+    readonly rssGrowthMB: number;
+    /**
+     * Growth of the nodes' heapUsed + external after a full GC (bench/heap-probe.cjs) over the connections.
+     * Null when the growth was below the noise (HEAP_NOISE_BYTES).
+     */
+    readonly heapPerConnB: number | null;
+    /** The nodes' heap growth over the connections, as measured. */
+    readonly heapGrowthMB: number;
     /** The nodes' heapUsed + external after a full GC, before the connections opened. */
     readonly heapBaseMB: number;
   } | null;
@@ -81,7 +94,10 @@ export interface ModeResult {
   readonly error?: string;
 }
 
-/** 3: idle.heapPerConnB; 2: modes named (raw-ws … sharded); 1 had the letters a, b, c, s, d and a `variant`. */
+/**
+ * 3: idle.heapPerConnB (since extended, readable as 3: each window's otherCores, idle.rssGrowthMB and heapGrowthMB,
+ * per-connection figures null below the noise); 2: modes named (raw-ws … sharded); 1 had the letters a, b, c, s, d and a `variant`.
+ */
 export const BENCH_RESULT_VERSION = 3;
 
 export interface BenchResult {
@@ -208,10 +224,9 @@ async function measureMode(servers: RunningServers, workers: Workers, sizes: Siz
   const nodes = servers.urls.length;
   const idle = await measureIdle(servers, workers, sizes);
   const { connections, setupPerS, rssPerConnKB, heapPerConnB } = idle;
-  log(
-    `${label}: ${connections} idle connections, ${Math.round(setupPerS)} handshakes/s, ` +
-      `${Math.round(heapPerConnB)} heap bytes and ${rssPerConnKB.toFixed(1)} KB RSS each`,
-  );
+  const heap = heapPerConnB === null ? 'heap growth below the noise' : `${heapPerConnB} heap bytes each`;
+  const rss = rssPerConnKB === null ? 'RSS growth below the noise' : `${rssPerConnKB.toFixed(1)} KB RSS each`;
+  log(`${label}: ${connections} idle connections, ${Math.round(setupPerS)} handshakes/s, ${heap}, ${rss}`);
   const workloads: WorkloadResult[] = [];
   for (const spec of sizes.workloads) {
     workloads.push(await measureWorkload(spec, servers, workers, sizes, (l) => log(`${label} ${spec.name}: ${l}`)));
@@ -270,12 +285,15 @@ async function measureIdle(servers: RunningServers, workers: Workers, sizes: Siz
   const heapAfter = heapBytes(await servers.heap());
   await workers.all(() => ({ type: 'close' }));
   if (opened === 0) throw new Error(`no idle connection could be opened: ${firstError ?? 'unknown error'}`);
+  const heapPerConn = perConnection(heapAfter - heapBefore, opened, HEAP_NOISE_BYTES);
   return {
     connections: opened,
     failed,
     setupPerS: round(opened / seconds, 1),
-    rssPerConnKB: round((after - before) / 1024 / opened, 2),
-    heapPerConnB: Math.round((heapAfter - heapBefore) / opened),
+    rssPerConnKB: perConnection(after - before, opened, RSS_NOISE_BYTES, 1024),
+    rssGrowthMB: round((after - before) / MB, 1),
+    heapPerConnB: heapPerConn === null ? null : Math.round(heapPerConn),
+    heapGrowthMB: round((heapAfter - heapBefore) / MB, 2),
     heapBaseMB: round(heapBefore / MB, 1),
   };
 }
@@ -433,12 +451,14 @@ export async function runWindow(ctx: Ctx, msgsPerS: number, ms: number): Promise
   const { servers, workers } = ctx;
   const serverPids = [...servers.nodePids, ...servers.redisPids];
   const before = sampleAll([...serverPids, ...workers.pids]);
+  const others = otherCpu();
   const t0 = performance.now();
   await workers.all((i) => ({ type: 'start', msgsPerS: msgsPerS * ctx.shares[i], textBytes: ctx.sizes.textBytes }));
   await sleep(ms);
   const replies = await workers.all(() => ({ type: 'stop' }));
   const seconds = (performance.now() - t0) / 1000;
   const after = sampleAll([...serverPids, ...workers.pids]);
+  const otherCores = others.stop(cpuDelta(before, after));
   const stats = replies.map((r) => (r.type === 'stop' ? r.result : undefined)).filter((s): s is WindowStats => s !== undefined);
   const cores = (from: number, to: number) => cpuDelta(before.slice(from, to), after.slice(from, to)) / (seconds * 1e6);
   const nodes = servers.nodePids.length;
@@ -471,6 +491,7 @@ export async function runWindow(ctx: Ctx, msgsPerS: number, ms: number): Promise
     ),
     loadMaxWorkerCores: round(Math.max(0, ...workerCores), 3),
     nodeRssMB: round(sum(after.slice(0, nodes), 'rssBytes') / MB, 1),
+    otherCores,
   };
 }
 

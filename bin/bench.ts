@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { BENCH_USAGE, parseBenchArgs } from '../bench/options';
-import { formatTable } from '../bench/report';
+import { formatTable, type ReportedResult, verdicts } from '../bench/report';
 import { runBench, stopEverything } from '../bench/run';
 import { FULL, QUICK } from '../bench/sizes';
 import { EXIT, exitCodeForSignal, runMain } from '../tools/cli';
@@ -27,7 +27,9 @@ runMain({ name: 'bench', usage: BENCH_USAGE }, async () => {
     progress: (line) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)}s] ${line}\n`),
   });
   mkdirSync(dirname(opts.out), { recursive: true });
-  writeFileSync(opts.out, `${JSON.stringify(result, null, 2)}\n`);
+  // The JSON carries the printed verdicts, so that a reader of the file need not judge the figures again.
+  const reported: ReportedResult = { ...result, verdicts: verdicts(result) };
+  writeFileSync(opts.out, `${JSON.stringify(reported, null, 2)}\n`);
   console.log(formatTable(result));
   console.log(`\nresults: ${opts.out}`);
   return result.results.some((m) => m.error) || result.api?.error ? EXIT.failure : EXIT.ok;

@@ -13,9 +13,19 @@ export const API_PREFIX = '/api/v1';
  * and guest ids. A socket whose `sub` falls outside still joins its user room, but the API cannot name it.
  */
 export const USER_PATTERN = /^[A-Za-z0-9_.:@|+=-]{1,128}$/;
+
+/**
+ * The API's error messages say what a value must be, without the field's name: the service puts the name
+ * (`rooms[1]`, `event`, `the user in the path`) and the value it got around them (service/src/api/invalid.ts).
+ * A wrong type and a missing value are told apart: `event is missing: …` reads better than `event must be a string`.
+ */
+const typeError =
+  (expected: string) =>
+  (issue: { input?: unknown }): string =>
+    issue.input === undefined ? `is missing: it must be ${expected}` : `must be ${expected}`;
 export const userId = z
-  .string({ message: 'user must be a string' })
-  .regex(USER_PATTERN, { message: 'user must be 1-128 characters of A-Z a-z 0-9 _ . : @ | + = -' });
+  .string({ error: typeError('a string (a user id)') })
+  .regex(USER_PATTERN, { error: 'must be 1-128 characters of A-Z a-z 0-9 _ . : @ | + = -' });
 
 /** The longest room or event name the API takes. */
 export const MAX_NAME_LENGTH = 256;
@@ -25,9 +35,9 @@ const NAME = new RegExp(`^[^\\u0000-\\u001f\\u007f]{1,${MAX_NAME_LENGTH}}$`, 'u'
 
 /** An app's room the API may target or exclude: any name of the app's (the platform's `sys:` rooms are not the API's). */
 export const targetRoom = z
-  .string({ message: 'room must be a string' })
-  .regex(NAME, { message: `room must be 1-${MAX_NAME_LENGTH} characters without control characters` })
-  .refine((r) => !isReserved(r), { message: `room must not start with ${SYS_PREFIX}: those rooms are the platform's` });
+  .string({ error: typeError('a string (a room name)') })
+  .regex(NAME, { error: `must be 1-${MAX_NAME_LENGTH} characters without control characters` })
+  .refine((r) => !isReserved(r), { error: `must not start with ${SYS_PREFIX}: those rooms are the platform's` });
 
 /**
  * Event names Socket.IO reserves, which a client library would not hand to the app: a backend may not publish them,
@@ -43,11 +53,11 @@ export const SOCKET_IO_RESERVED_EVENTS: ReadonlySet<string> = new Set([
 ]);
 
 export const eventName = z
-  .string({ message: 'event must be a string' })
-  .regex(NAME, { message: `event must be 1-${MAX_NAME_LENGTH} characters without control characters` })
+  .string({ error: typeError('a string (the name of the event to emit)') })
+  .regex(NAME, { error: `must be 1-${MAX_NAME_LENGTH} characters without control characters` })
   .refine((e) => !SOCKET_IO_RESERVED_EVENTS.has(e) && !isReserved(e), {
-    message:
-      `event is reserved: ${SYS_PREFIX}* events are the platform's, and connect, connect_error, disconnect, disconnecting, ` +
+    error:
+      `is reserved: ${SYS_PREFIX}* events are the platform's, and connect, connect_error, disconnect, disconnecting, ` +
       "newListener and removeListener are Socket.IO's",
   });
 
@@ -56,7 +66,7 @@ export const MAX_ARGS = 16;
 
 export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 
-const list = <T extends z.ZodType>(item: T, name: string) => z.array(item, { message: `${name} must be an array` });
+const list = <T extends z.ZodType>(item: T, what: string) => z.array(item, { error: typeError(`an array of strings (${what})`) });
 
 /**
  * POST /api/v1/publish. Unknown fields are refused, so that a misspelt `room` cannot turn a
@@ -69,22 +79,26 @@ export const publishRequest = z
       event: eventName,
       data: z.unknown().optional(),
       args: z
-        .array(z.unknown(), { message: 'args must be an array' })
-        .max(MAX_ARGS, { message: `args may hold at most ${MAX_ARGS} arguments` })
+        .array(z.unknown(), { error: typeError('an array (the arguments of the event, in order)') })
+        .max(MAX_ARGS, { error: `may hold at most ${MAX_ARGS} arguments` })
         .optional(),
-      rooms: list(targetRoom, 'rooms').optional(),
-      users: list(userId, 'users').optional(),
-      except: list(targetRoom, 'except').optional(),
-      exceptUsers: list(userId, 'exceptUsers').optional(),
+      rooms: list(targetRoom, 'room names').optional(),
+      users: list(userId, 'user ids').optional(),
+      except: list(targetRoom, 'room names').optional(),
+      exceptUsers: list(userId, 'user ids').optional(),
       idempotencyKey: z
-        .string({ message: 'idempotencyKey must be a string' })
-        .regex(IDEMPOTENCY_KEY_PATTERN, { message: 'idempotencyKey must be 1-128 characters of A-Z a-z 0-9 _ . : -' })
+        .string({ error: typeError('a string of 1-128 characters of A-Z a-z 0-9 _ . : -') })
+        .regex(IDEMPOTENCY_KEY_PATTERN, { error: 'must be 1-128 characters of A-Z a-z 0-9 _ . : -' })
         .optional(),
     },
-    { message: 'the body must be a JSON object' },
+    // An unknown field keeps zod's own issue (with its keys): the service answers `unknown field "room": did you mean rooms?`.
+    { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'must be a JSON object') },
   )
   .strict()
-  .refine((req) => req.data === undefined || req.args === undefined, { message: 'give data or args, not both', path: ['args'] });
+  .refine((req) => req.data === undefined || req.args === undefined, {
+    error: 'cannot go with data: give data or args, not both',
+    path: ['args'],
+  });
 export type PublishRequest = z.infer<typeof publishRequest>;
 
 export type ApiErrorCode =

@@ -45,6 +45,18 @@ export function cacheMemberIds(
   return Array.from({ length: shape.shards }, (_, s) => nodes(1 + shape.replicasPerShard, `${replicationGroupId}-${pad(s + 1, 4)}`)).flat();
 }
 
+/** The CacheNodeId of the one node of every replication group member. */
+export const CACHE_NODE_ID = '0001';
+
+/**
+ * The dimensions ElastiCache publishes a node's metrics under (namespace AWS/ElastiCache): the
+ * member's CacheClusterId and its CacheNodeId. A member of a replication group is a cache cluster
+ * of one node, always 0001. The alarms, the dashboard and the on-call CLI all name both.
+ */
+export function cacheNodeDimensions(memberId: string): { readonly CacheClusterId: string; readonly CacheNodeId: string } {
+  return { CacheClusterId: memberId, CacheNodeId: CACHE_NODE_ID };
+}
+
 /** CloudFormation output ids of the cache stack. */
 export const CACHE_STACK_OUTPUTS = {
   redisPrimaryEndpoint: 'RedisPrimaryEndpoint',

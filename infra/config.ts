@@ -7,6 +7,7 @@
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { z } from 'zod';
+import { closestName } from '../contract/closest';
 import { envSchema } from '../contract/env';
 import { DEFAULT_APP_NAME, STAGES, type StageName } from '../contract/stack';
 import { CACHE_DEFAULTS, CACHE_ENGINES, CACHE_FORMATS, CACHE_LIMITS, PINNED_ENGINE_VERSIONS } from './cache';
@@ -256,22 +257,7 @@ export function throwConfigError(problems: readonly string[]): never {
 
 /** The config key `name` was most likely meant to be: the same in another case, or an edit or two away (one for short keys). */
 export function closestConfigKey(name: string): ConfigKey | undefined {
-  const distance = (a: string, b: string): number => {
-    let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-      const next = [i];
-      for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-      row = next;
-    }
-    return row[b.length];
-  };
-  const lower = name.toLowerCase();
-  return (
-    CONFIG_KEYS.find((key) => key.toLowerCase() === lower) ??
-    CONFIG_KEYS.map((key) => ({ key, d: distance(lower, key.toLowerCase()) }))
-      .filter(({ key, d }) => d <= Math.min(2, Math.floor(key.length / 4)))
-      .sort((a, b) => a.d - b.d)[0]?.key
-  );
+  return closestName(name, CONFIG_KEYS);
 }
 
 /**

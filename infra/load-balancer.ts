@@ -4,6 +4,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_PING_INTERVAL_MS, DEFAULT_PING_TIMEOUT_MS } from '../contract/env';
+import { DEFAULT_STICKINESS_DURATION_MS } from '../contract/load-balancer';
 import { Format, formatProblem, intRangeProblem, Problem, Range, throwPropsProblems } from './validation';
 
 /** Defaults of the props: LoadBalancer settles each with `??`; the deployment config's defaults read them too. */
@@ -12,7 +13,15 @@ export const LOAD_BALANCER_DEFAULTS = {
   idleTimeout: Duration.seconds(120),
   /** Socket.IO's default heartbeat: pingInterval + pingTimeout. */
   minIdleTimeout: Duration.millis(DEFAULT_PING_INTERVAL_MS + DEFAULT_PING_TIMEOUT_MS),
-  stickinessDuration: Duration.days(1),
+  /**
+   * 345 s: the ALB resets the lb_cookie's expiry after every request, so it must outlast the
+   * longest gap between two requests of a live session, Socket.IO's heartbeat (45 s), plus how far
+   * a browser's clock may run ahead of the ALB's (5 min; the cookie's Expires is absolute). Longer
+   * only sends reconnecting clients back to their old task after a scale-out: a day kept every
+   * client that reconnected within a day of its last request on the task it had
+   * (contract/load-balancer.ts, docs/deploy.md).
+   */
+  stickinessDuration: Duration.millis(DEFAULT_STICKINESS_DURATION_MS),
   /** The service's default drain. */
   deregistrationDelay: Duration.millis(DEFAULT_DRAIN_TIMEOUT_MS),
   healthCheckPath: '/readyz',
@@ -47,6 +56,17 @@ export const CIDR_FORMAT = {
 } as const satisfies Format;
 
 /**
+ * The stickiness must outlast Socket.IO's heartbeat too: a polling session's requests can be a
+ * heartbeat apart, and a request after the cookie expired goes to a task that does not know the session.
+ */
+export function stickinessProblem(stickiness: Duration, minIdleTimeout: Duration): Problem {
+  return stickiness.toMilliseconds() <= minIdleTimeout.toMilliseconds()
+    ? `stickinessDuration (${stickiness.toSeconds({ integral: false })} s) must be above minIdleTimeout ` +
+        `(${minIdleTimeout.toMilliseconds() / 1000} s), or long-polling sessions lose their task between heartbeats`
+    : undefined;
+}
+
+/**
  * The idle timeout must outlast Socket.IO's heartbeat (pingInterval + pingTimeout), or the ALB
  * cuts idle connections between heartbeats. Takes the names its caller knows the values by.
  */
@@ -74,7 +94,7 @@ export interface LoadBalancerProps {
   readonly idleTimeout?: Duration;
   /** Lower bound (exclusive) of idleTimeout: Socket.IO's pingInterval + pingTimeout. @default Duration.seconds(45) */
   readonly minIdleTimeout?: Duration;
-  /** Lifetime of the lb_cookie stickiness cookie. @default Duration.days(1) */
+  /** Lifetime of the lb_cookie stickiness cookie, idle (the ALB renews it with every request); above `minIdleTimeout`. @default 345 s */
   readonly stickinessDuration?: Duration;
   /** How long a deregistering target keeps its connections; align with the service's drain. @default Duration.seconds(20) */
   readonly deregistrationDelay?: Duration;
@@ -113,6 +133,7 @@ export class LoadBalancer extends Construct {
       idleTimeoutProblem(idleTimeout, minIdleTimeout),
       intRangeProblem('deregistrationDelay (s)', deregistrationDelay.toSeconds({ integral: false }), limits.deregistrationDelaySeconds),
       intRangeProblem('stickinessDuration (s)', stickinessDuration.toSeconds({ integral: false }), limits.stickinessDurationSeconds),
+      stickinessProblem(stickinessDuration, minIdleTimeout),
       intRangeProblem('accessLogExpiration (days)', accessLogExpiration.toDays({ integral: false }), limits.accessLogExpirationDays),
       props.sslPolicy !== undefined && props.certificateArn === undefined
         ? 'sslPolicy needs certificateArn (there is no HTTPS listener without one)'

@@ -40,8 +40,11 @@ export interface AlarmDefinition {
 
 export interface NodeAlarmDefinition extends AlarmDefinition {
   readonly metric: (node: CacheNodeMetrics) => cloudwatch.IMetric;
-  /** Only on replicas (no ReplicationLag on a primary), or only where the engine publishes request latency. @default every node */
-  readonly only?: 'replicas' | 'requestLatency';
+  /**
+   * Only on nodes that can be a replica (every node of a shard with replicas: a failover swaps the
+   * roles), or only where the engine publishes request latency. @default every node
+   */
+  readonly only?: 'replicaCapable' | 'requestLatency';
 }
 
 /** The metrics of the service-wide alarms. */
@@ -173,7 +176,7 @@ export const NODE_ALARMS: readonly NodeAlarmDefinition[] = [
     missing: QUIET,
     story: STORIES.evictions,
   },
-  // A primary publishes no ReplicationLag, nor does a replica promoted by a failover: QUIET.
+  // Only a replica publishes ReplicationLag: on the node that is primary now the alarm has no data, hence QUIET.
   {
     id: 'RedisReplicationLag',
     metric: (n) => n.replicationLagMaxSeconds,
@@ -184,7 +187,7 @@ export const NODE_ALARMS: readonly NodeAlarmDefinition[] = [
     periods: 5,
     missing: QUIET,
     story: STORIES.replicationLag,
-    only: 'replicas',
+    only: 'replicaCapable',
   },
   {
     id: 'RedisShapedPackets',

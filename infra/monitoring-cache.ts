@@ -1,6 +1,7 @@
 /**
  * Facts about ElastiCache nodes that the alarms depend on: vCPUs per node type,
- * the host-CPU threshold derived from them, and which engines publish request latency metrics.
+ * the host-CPU threshold derived from them, which engines publish request latency metrics, and
+ * which nodes can be a replica.
  */
 
 /** vCPUs by size for the current m/r/c node families (each size step doubles them). */
@@ -64,4 +65,17 @@ export function hasRequestLatencyMetrics(engine: string, engineVersion: string):
   if (engine === 'valkey') return atLeast(7, 2);
   if (engine === 'redis') return atLeast(7, 0, 7);
   return false;
+}
+
+/**
+ * The members that can be a replica: every member of a shard (or of a group without shards) that
+ * has more than one. A failover promotes a replica and makes the old primary a replica, so roles
+ * move between the ids; only a lone node is never one. Member ids end in -NNN after their shard's
+ * prefix (contract/stack.ts cacheMemberIds).
+ */
+export function replicaCapableMembers(memberIds: readonly string[]): Set<string> {
+  const shard = (member: string) => member.replace(/-\d{3}$/, '');
+  const size = new Map<string, number>();
+  for (const m of memberIds) size.set(shard(m), (size.get(shard(m)) ?? 0) + 1);
+  return new Set(memberIds.filter((m) => (size.get(shard(m)) ?? 0) > 1));
 }

@@ -31,13 +31,27 @@ export type Severity = 'PAGING' | 'WARNING';
 /** CloudWatch's limit on AlarmDescription. */
 export const MAX_DESCRIPTION_CHARS = 1024;
 
+/**
+ * The stack the on-call CLI must read. Every command a description gives names it: the CLI's
+ * default stack is not the one that paged when dev and prod share an account.
+ */
+export interface OncallTarget {
+  /** The service stack's CloudFormation name (`--stack`). */
+  readonly stack: string;
+  /** Its region (`--region`). */
+  readonly region: string;
+}
+
+/** One of the first checks: plain text, or text around on-call CLI commands that `cli` renders for the stack. */
+export type Check = string | ((cli: (args: string) => string) => string);
+
 export interface AlarmStory {
   /** What the condition means for users. */
   readonly meaning: string;
   /** The usual reasons, most likely first. */
   readonly causes: string;
   /** The first three things to look at. */
-  readonly checks: readonly [string, string, string];
+  readonly checks: readonly [Check, Check, Check];
   readonly runbook: RunbookSlug;
 }
 
@@ -45,9 +59,14 @@ export function runbookPath(slug: RunbookSlug): string {
   return `docs/runbooks/${slug}.md`;
 }
 
+/** An on-call CLI command for `target`, quoted whole. */
+export function oncallCommand(args: string, target: OncallTarget): string {
+  return `\`npm run oncall -- ${args} --stack ${target.stack} --region ${target.region}\``;
+}
+
 /** The description: severity and condition first, the Runbook line last. Throws above CloudWatch's limit. */
-export function alarmDescription(severity: Severity, condition: string, story: AlarmStory): string {
-  const [a, b, c] = story.checks;
+export function alarmDescription(severity: Severity, condition: string, story: AlarmStory, target: OncallTarget): string {
+  const [a, b, c] = story.checks.map((check) => (typeof check === 'string' ? check : check((args) => oncallCommand(args, target))));
   const text = [
     `${severity}: ${condition}`,
     `Means: ${story.meaning}`,
@@ -63,16 +82,17 @@ export function alarmDescription(severity: Severity, condition: string, story: A
   return text;
 }
 
-const STATUS = '`npm run oncall -- status`';
-const METRICS = '`npm run oncall -- metrics --hours 6`';
-
 export const STORIES = {
   serviceImpaired: {
     meaning:
       'users are affected now: tasks are missing, the ALB answers 5xx or has no healthy target, ' +
       'or Redis (and so cross-node delivery) is saturated.',
     causes: 'failing deploy or crash loop, a Redis failover or overload, a broken release, AZ trouble.',
-    checks: [`${STATUS}: which child alarm fired`, 'ECS service events and stopped-task reasons', `${METRICS} around the start`],
+    checks: [
+      (cli) => `${cli('status')}: which child alarm fired`,
+      'ECS service events and stopped-task reasons',
+      (cli) => `${cli('metrics --hours 6')} around the start`,
+    ],
     runbook: 'service-impaired',
   },
   engineCpu: {

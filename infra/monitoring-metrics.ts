@@ -5,6 +5,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { METRICS_NAMESPACE, SERVICE_DIMENSION, SERVICE_METRICS, ServiceMetricKey } from '../contract/metrics';
+import { cacheNodeDimensions } from '../contract/stack';
 
 /** ElastiCache, ECS and the ALB publish one datapoint a minute; so does the service's publisher. */
 export const METRIC_PERIOD = Duration.minutes(1);
@@ -13,9 +14,12 @@ function metric(namespace: string, metricName: string, dimensionsMap: Record<str
   return new cloudwatch.Metric({ namespace, metricName, dimensionsMap, statistic, period: METRIC_PERIOD });
 }
 
-/** One member node of the replication group (dimension CacheClusterId = <group>-00N). */
+/**
+ * One member node of the replication group, under the dimensions ElastiCache publishes node metrics
+ * with: CacheClusterId = <group>-00N and CacheNodeId = 0001 (docs/operations.md cites the source).
+ */
 export function cacheNodeMetrics(memberId: string) {
-  const node = (name: string, statistic: string) => metric('AWS/ElastiCache', name, { CacheClusterId: memberId }, statistic);
+  const node = (name: string, statistic: string) => metric('AWS/ElastiCache', name, cacheNodeDimensions(memberId), statistic);
   return {
     engineCpuAvgPercent: node('EngineCPUUtilization', 'Average'),
     hostCpuAvgPercent: node('CPUUtilization', 'Average'),

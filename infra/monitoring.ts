@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -11,8 +11,8 @@ import { Construct } from 'constructs';
 import { cacheMemberIds } from '../contract/stack';
 import { CACHE_DEFAULTS, CACHE_LIMITS, CacheEngine, PINNED_ENGINE_VERSIONS } from './cache';
 import { AlarmDefinition, NODE_ALARMS, PAGING_CHILDREN, SERVICE_ALARMS, ServiceAlarmMetrics } from './monitoring-alarms';
-import { cacheNodeVcpus, hasRequestLatencyMetrics, hostCpuThresholdPercent } from './monitoring-cache';
-import { alarmDescription, Severity, STORIES } from './monitoring-descriptions';
+import { cacheNodeVcpus, hasRequestLatencyMetrics, hostCpuThresholdPercent, replicaCapableMembers } from './monitoring-cache';
+import { alarmDescription, OncallTarget, Severity, STORIES } from './monitoring-descriptions';
 import { albMetrics, CacheNodeMetrics, cacheNodeMetrics, ecsServiceMetrics, METRIC_PERIOD, serviceMetrics } from './monitoring-metrics';
 import {
   MonitoringThresholds,
@@ -185,11 +185,14 @@ export class Monitoring extends Construct {
   public readonly namePrefix: string;
 
   private readonly byId = new Map<string, cloudwatch.Alarm>();
+  /** Where the descriptions' on-call commands point: this stack, in its region. */
+  private readonly oncall: OncallTarget;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
     const s = settle(props);
     this.namePrefix = props.namePrefix ?? Stack.of(this).stackName;
+    this.oncall = this.oncallTarget();
     this.thresholds = settleThresholds(props.thresholds ?? {}, {
       alarmCacheHostCpuPercent: () => this.hostCpuPercent(props.cacheNodeType),
       // Each task's clients, doubled for deploys (200 % max healthy), plus room for tooling.
@@ -203,7 +206,10 @@ export class Monitoring extends Construct {
     this.warningTopic = this.topic('WarningTopic', 'warnings', props.warningEmails ?? [], props.warningHttpsEndpoints ?? []);
 
     const requestLatency = hasRequestLatencyMetrics(s.cacheEngine, s.cacheEngineVersion);
-    for (const member of this.memberIds) this.addNodeAlarms(member, props.replicationGroupId, requestLatency);
+    const replicaCapable = replicaCapableMembers(this.memberIds);
+    for (const member of this.memberIds) {
+      this.addNodeAlarms(member, props.replicationGroupId, { requestLatency, replicaCapable: replicaCapable.has(member) });
+    }
     const metrics: ServiceAlarmMetrics = {
       ecs: ecsServiceMetrics(props.ecsCluster.clusterName, props.service.serviceName),
       alb: albMetrics(props.loadBalancer.loadBalancerFullName, props.targetGroup.targetGroupFullName),
@@ -217,6 +223,18 @@ export class Monitoring extends Construct {
 
     this.serviceImpaired = this.addPagingAlarm(props.replicationGroupId, s.minTasks);
     this.dashboard = this.buildDashboard({ ...metrics, requestLatency });
+  }
+
+  /** This stack and its region, which the descriptions name as plain text: an environment-agnostic stack has no region to name. */
+  private oncallTarget(): OncallTarget {
+    const { stackName, region } = Stack.of(this);
+    if (Token.isUnresolved(region)) {
+      throw new PropsValidationError(
+        this,
+        "the stack needs a concrete region (env.region): alarm descriptions name it in each on-call command's --region",
+      );
+    }
+    return { stack: stackName, region };
   }
 
   /** The host-CPU level the node type's vCPUs give; an unknown type needs an explicit level. */
@@ -239,19 +257,17 @@ export class Monitoring extends Construct {
     return (threshold === 'minTasks' ? minTasks : this.thresholds[threshold]) * scale;
   }
 
-  /** The per-node alarms of one member. */
-  private addNodeAlarms(member: string, replicationGroupId: string, requestLatency: boolean): void {
-    const node = cacheNodeMetrics(member);
+  /** The per-node alarms of one member: those whose `only` the node meets. */
+  private addNodeAlarms(member: string, replicationGroupId: string, node: Record<'requestLatency' | 'replicaCapable', boolean>): void {
+    const metrics = cacheNodeMetrics(member);
     const n = nodeSuffix(member, replicationGroupId);
-    // Replicas are node 002+ of a group or shard.
-    const replica = !member.endsWith('-001');
     for (const { metric, only, ...definition } of NODE_ALARMS) {
-      if ((only === 'replicas' && !replica) || (only === 'requestLatency' && !requestLatency)) continue;
+      if (only !== undefined && !node[only]) continue;
       this.alarm({
         ...definition,
         id: `${definition.id}-${n}`,
-        metric: metric(node),
-        where: `${only === 'replicas' ? 'replica' : 'node'} ${member}`,
+        metric: metric(metrics),
+        where: `node ${member}`,
         threshold: this.level(definition, 0),
       });
     }
@@ -275,6 +291,7 @@ export class Monitoring extends Construct {
           `Redis engine CPU above ${th.alarmCacheEngineCpuCriticalPercent} % or pub/sub latency above ` +
           `${th.alarmCachePubSubLatencyCriticalMicros} µs on a node.`,
         STORIES.serviceImpaired,
+        this.oncall,
       ),
     });
     this.notify(alarm, 'PAGING');
@@ -295,7 +312,7 @@ export class Monitoring extends Construct {
       `for ${spec.datapoints} of ${spec.periods} min on ${spec.where}.`;
     const alarm = new cloudwatch.Alarm(this, spec.id, {
       alarmName: `${this.namePrefix}-${spec.id}`,
-      alarmDescription: alarmDescription('WARNING', condition, spec.story),
+      alarmDescription: alarmDescription('WARNING', condition, spec.story, this.oncall),
       metric: spec.metric,
       threshold: spec.threshold,
       comparisonOperator: comparison,

@@ -348,7 +348,9 @@ export class SocketService extends Construct {
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: s.logRetention, removalPolicy: s.logRemovalPolicy });
     this.ecsCluster = new ecs.Cluster(this, 'Cluster', {
       vpc: props.vpc,
-      containerInsightsV2: ecs.ContainerInsights.ENHANCED,
+      // Standard, not enhanced: on-call reads only the service's task counts (RunningTaskCount, DesiredTaskCount),
+      // which the standard level publishes; enhanced adds per-task metrics, a new set with every deploy (docs/deploy.md).
+      containerInsightsV2: ecs.ContainerInsights.ENABLED,
       // ECS Exec uploads a session's transcript only where the image has `script` and `cat`; the
       // distroless image has neither, so nothing would be logged and no log grant is asked for.
       // CloudTrail still records each ExecuteCommand call (docs/runbooks/README.md).

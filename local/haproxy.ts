@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { DEFAULT_STICKINESS_DURATION_MS } from '../contract/load-balancer';
 import { exited, requireBinary, stopProcess } from '../tools/processes';
 import { showStat } from './haproxy-runtime';
 
@@ -21,6 +22,8 @@ export interface HaproxyConfigOptions {
   readonly nodes: readonly HaproxyNode[];
   readonly bind?: string;
   readonly cookieName?: string;
+  /** How long a cookie stays honoured after the request that last carried it, whole seconds: the ALB's stickiness. @default 345 s */
+  readonly stickinessMs?: number;
   /** Unix socket of the runtime API (admin level: stop-task changes server states); none when omitted. */
   readonly statsSocket?: string;
   readonly checkIntervalMs?: number;
@@ -39,6 +42,7 @@ export function haproxyConfig(opts: HaproxyConfigOptions): string {
   const inter = opts.checkIntervalMs ?? 1_000;
   const fall = opts.fall ?? 2;
   const rise = opts.rise ?? 1;
+  const stickinessMs = opts.stickinessMs ?? DEFAULT_STICKINESS_DURATION_MS;
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`invalid load balancer port ${port}`);
   if (nodes.length === 0) throw new Error('the load balancer needs at least one node');
   if (!NAME.test(cookieName)) throw new Error(`invalid cookie name ${JSON.stringify(cookieName)}`);
@@ -46,6 +50,8 @@ export function haproxyConfig(opts: HaproxyConfigOptions): string {
   if (statsSocket !== undefined && !/^\/[\w./-]+$/.test(statsSocket))
     throw new Error(`invalid stats socket path ${JSON.stringify(statsSocket)}`);
   if (new Set(nodes.map((n) => n.name)).size !== nodes.length) throw new Error('node names must be unique');
+  if (!Number.isInteger(stickinessMs / 1000) || stickinessMs < 1000)
+    throw new Error(`stickinessMs must be a whole number of seconds, at least 1000, got ${stickinessMs}`);
   for (const n of nodes) {
     if (!NAME.test(n.name)) throw new Error(`invalid node name ${JSON.stringify(n.name)}`);
     if (!Number.isInteger(n.port) || n.port < 1 || n.port > 65535) throw new Error(`invalid port ${n.port} for ${n.name}`);
@@ -93,8 +99,10 @@ export function haproxyConfig(opts: HaproxyConfigOptions): string {
     '',
     'backend nodes',
     '  balance roundrobin',
-    '  # set on responses to requests without a valid cookie; stripped before the nodes see it',
-    `  cookie ${cookieName} insert indirect nocache httponly`,
+    '  # set on responses to requests without a valid cookie; stripped before the nodes see it. Honoured',
+    "  # until it has been idle for the ALB's stickiness (which the ALB renews with every request), so",
+    '  # clients that reconnect after that are balanced afresh and reach nodes added since',
+    `  cookie ${cookieName} insert indirect nocache httponly maxidle ${stickinessMs / 1000}s`,
     '  option httpchk GET /readyz',
     '  http-check expect status 200',
     '  # HAProxy closes about half of the idle connections to a node every pool-purge-delay; a lone one',
@@ -127,6 +135,8 @@ export interface Haproxy {
 export async function startHaproxy(opts: {
   port: number;
   nodes: readonly HaproxyNode[];
+  /** The cookie's idle lifetime. @default 345 s (HaproxyConfigOptions) */
+  stickinessMs?: number;
   onLog?: (line: string) => void;
   timeoutMs?: number;
 }): Promise<Haproxy> {
@@ -150,7 +160,7 @@ export async function startHaproxy(opts: {
     })());
 
   try {
-    writeFileSync(cfgPath, haproxyConfig({ port: opts.port, nodes: opts.nodes, statsSocket }));
+    writeFileSync(cfgPath, haproxyConfig({ port: opts.port, nodes: opts.nodes, stickinessMs: opts.stickinessMs, statsSocket }));
     const check = spawnSync(bin, ['-c', '-f', cfgPath], { encoding: 'utf8' });
     if (check.status !== 0) throw new Error(`haproxy rejected its configuration:\n${check.stdout}${check.stderr}`);
 

@@ -1,6 +1,6 @@
 import { GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { METRICS_NAMESPACE, SERVICE_DIMENSION, SERVICE_METRICS } from '../contract/metrics';
-import { cacheMemberIds as memberIdsOf, SERVICE_STACK_OUTPUTS } from '../contract/stack';
+import { cacheMemberIds as memberIdsOf, cacheNodeDimensions, SERVICE_STACK_OUTPUTS } from '../contract/stack';
 import { getStackOutputs, type OncallClients } from './aws';
 import { chartLine, type Series } from './chart';
 import { formatUtc } from './format';
@@ -92,7 +92,7 @@ export function planQueries(outputs: ReadonlyMap<string, string>, period: number
     ];
     for (const member of members) {
       for (const k of kinds) {
-        const id = stat('AWS/ElastiCache', k.metric, { CacheClusterId: member }, 'Average');
+        const id = stat('AWS/ElastiCache', k.metric, cacheNodeDimensions(member), 'Average');
         latency.push({ label: `${k.label} ${member}`, id, optional: k.optional });
       }
     }
@@ -102,7 +102,7 @@ export function planQueries(outputs: ReadonlyMap<string, string>, period: number
       unit: '%',
       lines: members.map((member) => ({
         label: member,
-        id: stat('AWS/ElastiCache', 'EngineCPUUtilization', { CacheClusterId: member }, 'Average'),
+        id: stat('AWS/ElastiCache', 'EngineCPUUtilization', cacheNodeDimensions(member), 'Average'),
       })),
     });
   }

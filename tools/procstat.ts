@@ -34,3 +34,14 @@ export function sampleAll(pids: number[]): ProcSample[] {
 }
 
 export const sum = (samples: ProcSample[], key: keyof ProcSample) => samples.reduce((s, p) => s + p[key], 0);
+
+/**
+ * CPU time the whole machine has spent busy since boot, in µs summed over its CPUs, from /proc/stat's first line:
+ * user, nice, system, irq, softirq and steal (time a hypervisor gave to other machines), not idle or iowait.
+ * Less the bench's own processes over a window, it is what other work took from the machine then.
+ */
+export function machineBusyUs(): number {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal = 0] = fields;
+  return ((user + nice + system + irq + softirq + steal) * 1e6) / CLK_TCK;
+}

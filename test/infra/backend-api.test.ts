@@ -114,49 +114,6 @@ describe('abuse resistance (issue 12)', () => {
     });
   });
 
-  it('prod puts a REGIONAL web ACL on the ALB: a per-IP limit on /socket.io/, the common rule set with two rules counted', () => {
-    const t = restricted.service;
-    dev.service.resourceCountIs('AWS::WAFv2::WebACL', 0);
-    t.hasResourceProperties('AWS::WAFv2::WebACL', {
-      Scope: 'REGIONAL',
-      DefaultAction: { Allow: {} },
-      Rules: [
-        Match.objectLike({
-          Action: { Block: {} },
-          Statement: {
-            RateBasedStatement: Match.objectLike({
-              AggregateKeyType: 'IP',
-              Limit: 5000,
-              ScopeDownStatement: {
-                ByteMatchStatement: Match.objectLike({
-                  FieldToMatch: { UriPath: {} },
-                  PositionalConstraint: 'STARTS_WITH',
-                  SearchString: '/socket.io/',
-                }),
-              },
-            }),
-          },
-        }),
-        Match.objectLike({
-          OverrideAction: { None: {} },
-          Statement: {
-            ManagedRuleGroupStatement: Match.objectLike({
-              VendorName: 'AWS',
-              Name: 'AWSManagedRulesCommonRuleSet',
-              RuleActionOverrides: [
-                { Name: 'SizeRestrictions_BODY', ActionToUse: { Count: {} } },
-                { Name: 'NoUserAgent_HEADER', ActionToUse: { Count: {} } },
-              ],
-            }),
-          },
-        }),
-      ],
-    });
-    const acl = Object.keys(t.findResources('AWS::WAFv2::WebACL'))[0];
-    const alb = Object.keys(t.findResources('AWS::ElasticLoadBalancingV2::LoadBalancer'))[0];
-    t.hasResourceProperties('AWS::WAFv2::WebACLAssociation', { ResourceArn: { Ref: alb }, WebACLArn: { 'Fn::GetAtt': [acl, 'Arn'] } });
-  });
-
   it('graphs refused handshakes and guard closes on the dashboard', () => {
     const body = JSON.stringify(onlyResource(dev.service, 'AWS::CloudWatch::Dashboard').Properties.DashboardBody);
     expect(body).toContain(SERVICE_METRICS.handshakesRefused.name);

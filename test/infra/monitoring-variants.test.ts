@@ -1,11 +1,11 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Monitoring, MonitoringProps } from '../../infra/monitoring';
-import { cacheNodeVcpus, hasRequestLatencyMetrics, hostCpuThresholdPercent } from '../../infra/monitoring-cache';
+import { cacheNodeVcpus, hasRequestLatencyMetrics, hostCpuThresholdPercent, replicaCapableMembers } from '../../infra/monitoring-cache';
 import { cleanup, synth, PROD } from './helpers';
 
 afterAll(cleanup);
@@ -25,6 +25,13 @@ describe('cache facts', () => {
     expect(cacheNodeVcpus('cache.x9.large')).toBeUndefined();
   });
 
+  it('counts as replica-capable every node of a group or shard with more than one, and no lone node', () => {
+    expect([...replicaCapableMembers(['g-001'])]).toEqual([]);
+    expect([...replicaCapableMembers(['g-001', 'g-002'])]).toEqual(['g-001', 'g-002']);
+    expect([...replicaCapableMembers(['g-0001-001', 'g-0002-001'])]).toEqual([]);
+    expect([...replicaCapableMembers(['g-0001-001', 'g-0001-002', 'g-0002-001'])]).toEqual(['g-0001-001', 'g-0001-002']);
+  });
+
   it.each([
     ['valkey', '8.0', true],
     ['valkey', '7.2', true],
@@ -39,18 +46,24 @@ describe('cache facts', () => {
 });
 
 describe('monitoring variants (synthesized)', () => {
-  it("cluster mode: per-node alarms on <id>-<shard>-<node>, replication lag on each shard's replicas", () => {
+  it('cluster mode: per-node alarms on <id>-<shard>-<node>, replication lag on every node of each shard with replicas', () => {
     const s = synth({ ...PROD, cacheClusterMode: 'true', cacheShards: '2', cacheReplicasPerShard: '1' }, { lock: null });
     const names = alarmNames(s.service);
     expect(names).toContain('socketio-prod-service-RedisEngineCpuCritical-0001-001');
     expect(names).toContain('socketio-prod-service-RedisEngineCpuCritical-0002-002');
+    // A failover makes a shard's replica its primary and the old primary a replica: each node needs the alarm.
     expect(names.filter((n) => n.includes('ReplicationLag')).sort()).toEqual([
+      'socketio-prod-service-RedisReplicationLag-0001-001',
       'socketio-prod-service-RedisReplicationLag-0001-002',
+      'socketio-prod-service-RedisReplicationLag-0002-001',
       'socketio-prod-service-RedisReplicationLag-0002-002',
     ]);
     s.service.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: 'socketio-prod-service-RedisMemory-0002-001',
-      Dimensions: [{ Name: 'CacheClusterId', Value: 'socketio-prod-0002-001' }],
+      Dimensions: [
+        { Name: 'CacheClusterId', Value: 'socketio-prod-0002-001' },
+        { Name: 'CacheNodeId', Value: '0001' },
+      ],
     });
     s.service.hasOutput('CacheMemberIds', {
       Value: 'socketio-prod-0001-001,socketio-prod-0001-002,socketio-prod-0002-001,socketio-prod-0002-002',
@@ -81,8 +94,8 @@ describe('monitoring variants (synthesized)', () => {
 });
 
 describe('Monitoring construct props', () => {
-  function props(overrides: Partial<MonitoringProps> = {}): { stack: Stack; props: MonitoringProps } {
-    const stack = new Stack(new App(), 'Bare', { env: { region: 'eu-west-1' } });
+  function props(overrides: Partial<MonitoringProps> = {}, env = { region: 'eu-west-1' }): { stack: Stack; props: MonitoringProps } {
+    const stack = new Stack(new App(), 'Bare', { env });
     const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0 });
     const ecsCluster = new ecs.Cluster(stack, 'Cluster', { vpc });
     const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task');
@@ -122,6 +135,18 @@ describe('Monitoring construct props', () => {
       alarmCacheConnectionsMax: 2 * 2 * 3 + 50,
     });
     Template.fromStack(stack).resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
+  it('names the stack and its region in the on-call commands, and needs a region to name', () => {
+    const { stack, props: p } = props();
+    const m = new Monitoring(stack, 'Monitoring', p);
+    const description = Template.fromStack(stack).toJSON().Resources[stack.getLogicalId(m.serviceImpaired.node.defaultChild as CfnElement)]
+      .Properties.AlarmDescription as string;
+    expect(description).toContain('`npm run oncall -- status --stack Bare --region eu-west-1`: which child alarm fired');
+    const agnostic = props({}, {} as { region: string });
+    expect(() => new Monitoring(agnostic.stack, 'Monitoring', agnostic.props)).toThrow(
+      /Monitoring: the stack needs a concrete region \(env\.region\): alarm descriptions name it/,
+    );
   });
 
   it.each([

@@ -7,7 +7,7 @@ import { MAX_DESCRIPTION_CHARS, RUNBOOK_SLUGS } from '../../infra/monitoring-des
 import { OUTPUT_KEYS } from '../../oncall/metrics';
 import { extractRunbook } from '../../oncall/status';
 import { METRICS_NAMESPACE, SERVICE_DIMENSION, SERVICE_METRICS } from '../../contract/metrics';
-import { cleanup, ROOT, synth, Synthesized, PROD } from './helpers';
+import { cleanup, docTable, onlyResource, ROOT, synth, Synthesized, PROD } from './helpers';
 
 let dev: Synthesized;
 let prod: Synthesized;
@@ -50,7 +50,11 @@ function topicIds(t: Template): { paging: string; warnings: string } {
   return { paging: find(' paging'), warnings: find(' warnings') };
 }
 
-const cacheDims = (id: string) => [{ Name: 'CacheClusterId', Value: id }];
+/** What ElastiCache publishes a node's metrics under: its member id and its one node, 0001 (docs/operations.md). */
+const cacheDims = (id: string) => [
+  { Name: 'CacheClusterId', Value: id },
+  { Name: 'CacheNodeId', Value: '0001' },
+];
 const ecsDims = [
   { Name: 'ClusterName', Value: { Ref: Match.stringLikeRegexp('Cluster') } },
   { Name: 'ServiceName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('Service'), 'Name'] } },
@@ -109,7 +113,8 @@ function nodeAlarms(member: string, stage: 'dev' | 'prod'): Expected[] {
     ec('RedisShapedPackets', 'NetworkBandwidthOutAllowanceExceeded', 'Sum', 0, 5, 3, 'notBreaching'),
     ec('RedisSwap', 'SwapUsage', 'Maximum', 50 * MIB, 5, 5, 'missing'),
   ];
-  if (n !== '001') list.push(ec('RedisReplicationLag', 'ReplicationLag', 'Maximum', 10, 5, 5, 'notBreaching'));
+  // Prod's three members can each be a replica (a failover demotes the primary); dev's lone node cannot.
+  if (stage === 'prod') list.push(ec('RedisReplicationLag', 'ReplicationLag', 'Maximum', 10, 5, 5, 'notBreaching'));
   return list;
 }
 
@@ -328,10 +333,36 @@ describe.each(STAGES)('monitoring (%s)', (stage, get, members) => {
     }
   });
 
-  it('puts replication lag on replicas only', () => {
+  it('puts replication lag on every node that can become a replica: all members of a group with replicas, none on a lone node', () => {
     const lag = resources(get().service, 'AWS::CloudWatch::Alarm').filter(([, r]) => r.Properties.MetricName === 'ReplicationLag');
     const ids = lag.map(([, r]) => (r.Properties.Dimensions as { Value: string }[])[0].Value);
-    expect(ids).toEqual(members.slice(1));
+    expect(ids).toEqual(members.length > 1 ? [...members] : []);
+  });
+
+  it('names on every ElastiCache alarm and dashboard line the dimensions ElastiCache publishes: CacheClusterId and CacheNodeId', () => {
+    const t = get().service;
+    const cache = resources(t, 'AWS::CloudWatch::Alarm').filter(([, r]) => r.Properties.Namespace === 'AWS/ElastiCache');
+    expect(cache.length).toBeGreaterThan(0);
+    for (const [, r] of cache) {
+      const dims = r.Properties.Dimensions as { Name: string; Value: string }[];
+      expect(dims, r.Properties.AlarmName as string).toEqual(cacheDims(dims[0].Value));
+      expect(members).toContain(dims[0].Value);
+    }
+    const body = render(onlyResource(t, 'AWS::CloudWatch::Dashboard').Properties.DashboardBody);
+    const lines = [...body.matchAll(/\["AWS\/ElastiCache","(\w+)",([^\]]*)\]/g)];
+    expect(lines.length).toBeGreaterThan(0);
+    for (const [line, , rest] of lines) expect(rest, line).toMatch(/^"CacheClusterId","[^"]+","CacheNodeId","0001",\{/);
+  });
+
+  it('lists in docs/operations.md the namespace and dimensions of every metric an alarm reads', () => {
+    const rows = docTable('operations.md', '### Where the alarms read their metrics');
+    for (const [, r] of resources(get().service, 'AWS::CloudWatch::Alarm')) {
+      const { Namespace, MetricName } = r.Properties as { Namespace: string; MetricName: string };
+      const row = rows.find((x) => x.namespace === `\`${Namespace}\`` && x.metrics.split(', ').includes(`\`${MetricName}\``));
+      expect(row, `${Namespace} ${MetricName}`).toBeDefined();
+      const names = (r.Properties.Dimensions as { Name: string }[]).map((d) => `\`${d.Name}\``).join(', ');
+      expect(row!.dimensions, `${Namespace} ${MetricName}`).toBe(names);
+    }
   });
 
   it('pages with one composite alarm over the critical children, alarm and OK to the paging topic', () => {
@@ -381,6 +412,24 @@ describe.each(STAGES)('monitoring (%s)', (stage, get, members) => {
     }
   });
 
+  it('sends on-call to this stack: every on-call command in an alarm description names its --stack and --region', () => {
+    const s = get();
+    const commands: string[] = [];
+    for (const t of [s.network, s.cache, s.service]) {
+      const all = [...resources(t, 'AWS::CloudWatch::Alarm'), ...resources(t, 'AWS::CloudWatch::CompositeAlarm')];
+      for (const [, r] of all) {
+        const description = r.Properties.AlarmDescription as string;
+        const found = [...description.matchAll(/npm run oncall[^`\n]*/g)].map((m) => m[0]);
+        // Each command is quoted whole, so that the page shows where it ends.
+        expect(found.length, description).toBe([...description.matchAll(/`npm run oncall -- [^`]+`/g)].length);
+        commands.push(...found);
+      }
+    }
+    // The paging alarm's first checks run the CLI.
+    expect(commands.length).toBeGreaterThanOrEqual(2);
+    for (const c of commands) expect(c).toMatch(new RegExp(`^npm run oncall -- \\S.* --stack ${prefix} --region us-east-1$`));
+  });
+
   it('outputs what the on-call CLI reads', () => {
     const outputs = get().service.toJSON().Outputs as Record<string, { Value: unknown }>;
     for (const key of Object.values(OUTPUT_KEYS)) expect(Object.keys(outputs)).toContain(key);
@@ -424,7 +473,7 @@ describe.each(STAGES)('monitoring (%s)', (stage, get, members) => {
         'DatabaseMemoryUsagePercentage',
         'SuccessfulReadRequestLatency',
       ]) {
-        expect(body).toContain(q('AWS/ElastiCache', metric, 'CacheClusterId', member));
+        expect(body).toContain(q('AWS/ElastiCache', metric, 'CacheClusterId', member, 'CacheNodeId', '0001'));
       }
     }
     expect(body).toMatch(

@@ -149,9 +149,9 @@ describe.each([
   ['dev', () => dev, { cpu: '256', memory: '512', exec: true, min: 1, max: 2, retention: 7, publicIp: 'ENABLED', delay: '84' }],
   ['prod', () => prod, { cpu: '512', memory: '1024', exec: false, min: 2, max: 10, retention: 90, publicIp: 'DISABLED', delay: '124' }],
 ] as const)('service stack (%s)', (stage, get, e) => {
-  it('runs the cluster with Container Insights', () => {
+  it('runs the cluster with Container Insights at the standard level: the service-level task counts on-call reads', () => {
     get().service.hasResourceProperties('AWS::ECS::Cluster', {
-      ClusterSettings: [{ Name: 'containerInsights', Value: 'enhanced' }],
+      ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }],
     });
   });
 
@@ -273,7 +273,7 @@ describe.each([
         { Key: 'deregistration_delay.timeout_seconds', Value: e.delay },
         { Key: 'stickiness.enabled', Value: 'true' },
         { Key: 'stickiness.type', Value: 'lb_cookie' },
-        { Key: 'stickiness.lb_cookie.duration_seconds', Value: '86400' },
+        { Key: 'stickiness.lb_cookie.duration_seconds', Value: '345' },
       ]),
     });
   });
@@ -431,15 +431,66 @@ describe('public properties for the monitoring construct', () => {
   });
 });
 
+/** A cell of the cost table's row for `item`: 1 = what drives the cost, 2 = dev, 3 = prod. */
+function costCell(item: string, column: 1 | 2 | 3): string {
+  const row = readFileSync(join(ROOT, 'docs', 'deploy.md'), 'utf8')
+    .split('\n')
+    .find((line) => line.startsWith(`| ${item} |`));
+  if (!row) throw new Error(`docs/deploy.md has no cost row "${item}"`);
+  return row.split('|').map((cell) => cell.trim())[column + 1];
+}
+
+const count = (s: Synthesized, type: string) =>
+  [s.network, s.cache, s.service].reduce((n, t) => n + Object.keys(t.findResources(type)).length, 0);
+
 describe('docs/deploy.md cost table', () => {
+  it('prices the alarms the templates create and the Container Insights level the cluster runs', () => {
+    const drives = costCell('CloudWatch', 1);
+    expect(drives).toContain(`${count(dev, 'AWS::CloudWatch::Alarm')} in dev, ${count(prod, 'AWS::CloudWatch::Alarm')} in prod`);
+    expect(drives).toContain(`$0.50 for the composite`);
+    expect(count(prod, 'AWS::CloudWatch::CompositeAlarm')).toBe(1);
+    expect(drives).toContain(`custom metrics (${Object.keys(SERVICE_METRICS).length} × $0.30)`);
+    const level = (s: Synthesized) =>
+      (onlyResource(s.service, 'AWS::ECS::Cluster').Properties.ClusterSettings as { Value: string }[])[0].Value;
+    // The standard level is priced as what it is, custom metrics; the enhanced one would need its own pricing.
+    expect([level(dev), level(prod)]).toEqual(['enabled', 'enabled']);
+    expect(drives).toMatch(/Container Insights \(standard, not enhanced: (\d+) metrics × \$0\.30 = \$(\d+\.\d\d) per cluster\)/);
+    const [, metrics, dollars] = /Container Insights \(standard, not enhanced: (\d+) metrics × \$0\.30 = \$(\d+\.\d\d)/.exec(drives)!;
+    expect((Number(metrics) * 0.3).toFixed(2)).toBe(dollars);
+  });
+
+  it("prices prod's cross-AZ transfer of the Redis fan-out from the template's zones and task range", () => {
+    const range = (s: Synthesized) => {
+      const t = onlyResource(s.service, 'AWS::ApplicationAutoScaling::ScalableTarget').Properties;
+      return [t.MinCapacity as number, t.MaxCapacity as number];
+    };
+    const zones = (s: Synthesized) =>
+      new Set(
+        Object.values(s.network.findResources('AWS::EC2::Subnet')).map((r) =>
+          JSON.stringify((r as { Properties: { AvailabilityZone: unknown } }).Properties.AvailabilityZone),
+        ),
+      ).size;
+    // Per million 200-byte messages: to the primary from the tasks outside its zone, and back to every such task,
+    // $0.01 per GB on each side of a zone boundary.
+    const perMillion = (azs: number, tasks: number) => (((0.2 * (azs - 1)) / azs) * (1 + tasks) * 0.02).toFixed(3);
+    const [prodMin, prodMax] = range(prod);
+    expect(zones(prod)).toBe(3);
+    expect(costCell('Cross-AZ transfer (Redis fan-out)', 3)).toBe(
+      `≈ $${perMillion(3, prodMin)} per million 200-byte messages at ${prodMin} tasks, $${perMillion(3, prodMax)} at ${prodMax}`,
+    );
+    const [devMin] = range(dev);
+    expect(costCell('Cross-AZ transfer (Redis fan-out)', 2)).toBe(
+      `≈ $${perMillion(zones(dev), devMin)} per million 200-byte messages at ${devMin} task`,
+    );
+  });
+
   it('counts the Secrets Manager secrets each stage creates', () => {
     const row = readFileSync(join(ROOT, 'docs', 'deploy.md'), 'utf8')
       .split('\n')
       .find((line) => line.startsWith('| Secrets Manager |'));
     const [, , , devCell, prodCell] = (row ?? '').split('|').map((cell) => cell.trim());
-    const count = (s: Synthesized) =>
-      [s.network, s.cache, s.service].reduce((n, t) => n + Object.keys(t.findResources('AWS::SecretsManager::Secret')).length, 0);
-    expect(devCell).toMatch(new RegExp(`^${count(dev)} secrets .*≈ \\$${(count(dev) * 0.4).toFixed(2)}$`));
-    expect(prodCell).toMatch(new RegExp(`^${count(prod)} secrets .*≈ \\$${(count(prod) * 0.4).toFixed(2)}$`));
+    const secrets = (s: Synthesized) => count(s, 'AWS::SecretsManager::Secret');
+    expect(devCell).toMatch(new RegExp(`^${secrets(dev)} secrets .*≈ \\$${(secrets(dev) * 0.4).toFixed(2)}$`));
+    expect(prodCell).toMatch(new RegExp(`^${secrets(prod)} secrets .*≈ \\$${(secrets(prod) * 0.4).toFixed(2)}$`));
   });
 });

@@ -7,8 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_HTTP_HEADERS_TIMEOUT_MS, DEFAULT_HTTP_KEEP_ALIVE_TIMEOUT_MS } from '../../contract/env';
+import { LOAD_BALANCER_DEFAULTS } from '../../infra/load-balancer';
 import { haproxyBinary, haproxyConfig, LB_COOKIE, startHaproxy } from '../../local/haproxy';
-import { freePort } from '../../tools/processes';
+import { setServerState } from '../../local/haproxy-runtime';
+import { startLocalCluster } from '../../local/local-cluster';
+import { freePort, freePorts, waitFor } from '../../tools/processes';
 
 const nodes = [
   { name: 'node-1', port: 8081 },
@@ -25,8 +28,13 @@ describe('haproxyConfig', () => {
   const cfg = haproxyConfig({ port: 8080, nodes, statsSocket: '/tmp/siolb-test/admin.sock' });
   const lines = directives(cfg);
 
-  it('inserts a sticky, httponly cookie with one fixed value per node, as the ALB lb_cookie', () => {
-    expect(lines).toContain(`cookie ${LB_COOKIE} insert indirect nocache httponly`);
+  it('inserts a sticky, httponly cookie with one fixed value per node, idle for as long as the ALB lb_cookie lives', () => {
+    // The ALB resets its cookie's expiry after every request: HAProxy's maxidle, not maxlife.
+    expect(lines).toContain(
+      `cookie ${LB_COOKIE} insert indirect nocache httponly maxidle ${LOAD_BALANCER_DEFAULTS.stickinessDuration.toSeconds()}s`,
+    );
+    expect(LOAD_BALANCER_DEFAULTS.stickinessDuration.toSeconds()).toBe(345);
+    expect(directives(haproxyConfig({ port: 8080, nodes, stickinessMs: 8_000 }))).toContainEqual(expect.stringMatching(/ maxidle 8s$/));
     expect(cfg).not.toMatch(/\bdynamic\b/);
     expect(lines).toContain('server node-1 127.0.0.1:8081 cookie node-1');
     expect(lines).toContain('server node-2 127.0.0.1:8082 cookie node-2');
@@ -70,6 +78,9 @@ describe('haproxyConfig', () => {
     expect(() => haproxyConfig({ port: 70000, nodes })).toThrow(/port/);
     expect(() => haproxyConfig({ port: 8080, nodes: [nodes[0], nodes[0]] })).toThrow(/unique/);
     expect(() => haproxyConfig({ port: 8080, nodes, statsSocket: 'rel/path' })).toThrow(/stats socket/);
+    expect(() => haproxyConfig({ port: 8080, nodes, stickinessMs: 500 })).toThrow(
+      /stickinessMs must be a whole number of seconds, at least 1000/,
+    );
   });
 
   describe('accepted by haproxy -c', () => {
@@ -110,4 +121,77 @@ describe('HAProxy reuses its connections to a node as the ALB does', () => {
       backend.close();
     }
   });
+});
+
+/** A browser as the load balancer sees it: one cookie store, and Engine.IO handshakes over long-polling. */
+function browser(url: string) {
+  const b = {
+    cookie: '',
+    /** The node the cookie names: where the latest session lives. */
+    get node() {
+      return nodeOf(b.cookie);
+    },
+    /** Connects again, as a page does after a network drop or a reload, and checks that the session works on its node. */
+    async connect(): Promise<void> {
+      const res = await fetch(`${url}/socket.io/?EIO=4&transport=polling`, { headers: b.cookie ? { cookie: b.cookie } : {} });
+      expect(res.status).toBe(200);
+      const { sid } = JSON.parse((await res.text()).slice(1)) as { sid: string };
+      // No Set-Cookie when the one sent is honoured and fresh.
+      const set = res.headers.getSetCookie()[0];
+      if (set) b.cookie = set.split(';')[0];
+      const post = await fetch(`${url}/socket.io/?EIO=4&transport=polling&sid=${sid}`, {
+        method: 'POST',
+        body: '40',
+        headers: { cookie: b.cookie, 'content-type': 'text/plain;charset=UTF-8' },
+      });
+      expect(await post.text()).toBe('ok');
+    },
+  };
+  return b;
+}
+const nodeOf = (cookie: string) => /^[^=]+=([^|;]+)/.exec(cookie)?.[1] ?? '';
+
+describe('HAProxy spreads reconnects after a scale-out, as the ALB does with its stickiness lifetime', () => {
+  it(
+    'sends reconnects within the cookie lifetime back to their node, and after it by round robin, which reaches the added node',
+    { timeout: 90_000 },
+    async () => {
+      const cluster = await startLocalCluster({ ports: await freePorts(3) });
+      const lifetimeMs = 10_000;
+      const nodes = cluster.nodes.map((n) => ({ name: n.nodeId, port: n.port }));
+      const lb = await startHaproxy({ port: await freePort(), nodes, stickinessMs: lifetimeMs }).catch(async (err: unknown) => {
+        await cluster.stop();
+        throw err;
+      });
+      try {
+        // node-3 is the task a scale-out adds: out of rotation while the clients first connect.
+        await setServerState(lb.statsSocket, 'node-3', 'maint');
+        const browsers = Array.from({ length: 6 }, () => browser(lb.url));
+        for (const b of browsers) await b.connect();
+        expect([...new Set(browsers.map((b) => b.node))].sort()).toEqual(['node-1', 'node-2']);
+
+        await setServerState(lb.statsSocket, 'node-3', 'ready');
+        await waitFor(
+          () => lb.serverStates(),
+          (states) => states['node-3']?.status === 'UP',
+        );
+        const before = browsers.map((b) => b.node);
+        for (const b of browsers) await b.connect();
+        expect(browsers.map((b) => b.node)).toEqual(before);
+
+        // Each cookie's lifetime runs from its last request. A copy of the newest, whose answer is
+        // thrown away, tells when HAProxy stops honouring cookies that old: then a request goes to
+        // another node than the cookie names.
+        const newest = browsers.at(-1)!.cookie;
+        const probe = async () => (await (await fetch(`${lb.url}/healthz`, { headers: { cookie: newest } })).json()) as { node: string };
+        await waitFor(probe, ({ node }) => node !== nodeOf(newest), lifetimeMs + 20_000, 500);
+
+        for (const b of browsers) await b.connect();
+        expect(browsers.filter((b) => b.node === 'node-3').length).toBeGreaterThan(0);
+      } finally {
+        await lb.stop();
+        await cluster.stop();
+      }
+    },
+  );
 });

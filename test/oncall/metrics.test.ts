@@ -102,12 +102,12 @@ describe('oncall metrics', () => {
     };
     expect(stats.map(describe)).toEqual([
       ...['001', '002'].flatMap((n) => [
-        `AWS/ElastiCache PubSubBasedCmdsLatency Average CacheClusterId=sio-dev-redis-${n}`,
-        `AWS/ElastiCache SuccessfulReadRequestLatency Average CacheClusterId=sio-dev-redis-${n}`,
-        `AWS/ElastiCache SuccessfulWriteRequestLatency Average CacheClusterId=sio-dev-redis-${n}`,
+        `AWS/ElastiCache PubSubBasedCmdsLatency Average CacheClusterId=sio-dev-redis-${n},CacheNodeId=0001`,
+        `AWS/ElastiCache SuccessfulReadRequestLatency Average CacheClusterId=sio-dev-redis-${n},CacheNodeId=0001`,
+        `AWS/ElastiCache SuccessfulWriteRequestLatency Average CacheClusterId=sio-dev-redis-${n},CacheNodeId=0001`,
       ]),
-      'AWS/ElastiCache EngineCPUUtilization Average CacheClusterId=sio-dev-redis-001',
-      'AWS/ElastiCache EngineCPUUtilization Average CacheClusterId=sio-dev-redis-002',
+      'AWS/ElastiCache EngineCPUUtilization Average CacheClusterId=sio-dev-redis-001,CacheNodeId=0001',
+      'AWS/ElastiCache EngineCPUUtilization Average CacheClusterId=sio-dev-redis-002,CacheNodeId=0001',
       `${METRICS_NAMESPACE} ${SERVICE_METRICS.connectedClients.name} Sum ${SERVICE_DIMENSION}=socketio-dev`,
       `${METRICS_NAMESPACE} ${SERVICE_METRICS.connectedClients.name} Average ${SERVICE_DIMENSION}=socketio-dev`,
       'ECS/ContainerInsights RunningTaskCount Average ClusterName=sio-dev,ServiceName=socketio',

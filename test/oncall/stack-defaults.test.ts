@@ -32,7 +32,9 @@ describe('on-call defaults match the infrastructure', () => {
       ]),
       60,
     );
-    const ids = new Set(plan.queries.flatMap((q) => q.MetricStat?.Metric?.Dimensions?.map((d) => d.Value) ?? []));
+    const ids = new Set(
+      plan.queries.flatMap((q) => q.MetricStat?.Metric?.Dimensions?.filter((d) => d.Name === 'CacheClusterId').map((d) => d.Value) ?? []),
+    );
     expect([...ids]).toEqual(['g-001', 'g-002']);
   });
 });

@@ -1,4 +1,4 @@
-import type { Socket } from 'socket.io';
+import { Socket } from 'socket.io';
 import { isReserved } from '../../../contract/app';
 import { CLOSE_REASONS, type CloseReason, limitFailure } from '../../../contract/events';
 import type { Config } from '../config';
@@ -20,6 +20,36 @@ export interface EventLimitsOptions {
   close(socket: Socket, reason: CloseReason): void;
 }
 
+/** An incoming EVENT packet as Socket.IO's socket receives it: `[event, ...args]`, and the ack's id when it asked for one. */
+interface EventPacket {
+  data?: unknown[];
+  id?: number;
+}
+
+/** What decides, per socket, whether an incoming event reaches the app; `answer` replies through the event's ack, if any. */
+type Gate = (packet: EventPacket, answer: (reply: unknown) => void) => boolean;
+
+const gates = new WeakMap<Socket, Gate>();
+
+/**
+ * The gate sits in front of Socket.IO's own handling of an incoming event (`onevent`), which calls the app's `onAny`
+ * listeners before its middlewares and then its `on` handlers: so a refused event reaches none of them. Installed
+ * once per process on Socket.IO's socket class; a socket without a gate (a server that is not the platform's) is
+ * untouched. Checked against socket.io 4.8 (test/service/delivery/fast-broadcast-versions.test.ts pins the version).
+ */
+function installGate(): void {
+  type Internals = { onevent(packet: EventPacket): void; ack(id: number): (...args: unknown[]) => void; __platformGate?: true };
+  const proto = Socket.prototype as unknown as Internals;
+  if (proto.__platformGate) return;
+  proto.__platformGate = true;
+  const onevent = proto.onevent;
+  proto.onevent = function (this: Internals, packet: EventPacket) {
+    const gate = gates.get(this as unknown as Socket);
+    if (gate && !gate(packet, (reply) => packet.id !== undefined && this.ack(packet.id)(reply))) return;
+    onevent.call(this, packet);
+  };
+}
+
 /**
  * The only things the platform does to an app's events: a client's `sys:` events never reach the app (they are the
  * platform's); while the node is overloaded every event is refused (`overloaded`); past a token bucket per socket or
@@ -29,6 +59,7 @@ export interface EventLimitsOptions {
  */
 export function createEventLimits(opts: EventLimitsOptions): EventLimits {
   const { limits, logger, metrics } = opts;
+  installGate();
   const userBuckets = new SharedBuckets(() => new TokenBucket(limits.perUser.ratePerS, limits.perUser.burst));
   const users = new WeakMap<Socket, string>();
   // One listener for every socket (called with it as `this`), instead of a `once` wrapper and a closure each.
@@ -44,27 +75,29 @@ export function createEventLimits(opts: EventLimitsOptions): EventLimits {
     users.set(socket, user);
     socket.on('disconnect', release);
     let rejectedInARow = 0;
-    socket.use((packet, next) => {
-      const event: unknown = packet[0];
-      if (typeof event === 'string' && isReserved(event)) return;
-      const ack = packet.at(-1);
+    gates.set(socket, (packet, answer) => {
+      // The rest of a batch read after the limits closed the connection: nothing more to answer or count.
+      if (!socket.connected) return false;
+      const event = packet.data?.[0];
+      if (typeof event === 'string' && isReserved(event)) return false;
       if (opts.overloaded()) {
         metrics.increment('messagesShed');
-        if (typeof ack === 'function') ack(limitFailure('overloaded', 'the server is overloaded, retry shortly'));
-        return;
+        answer(limitFailure('overloaded', 'the server is overloaded, retry shortly'));
+        return false;
       }
       if (own.take() && shared.take()) {
         rejectedInARow = 0;
         metrics.increment('messagesIn');
-        return next();
+        return true;
       }
       metrics.increment('eventsRateLimited');
-      if (typeof ack === 'function') ack(limitFailure('rate_limited', 'too many events, slow down'));
+      answer(limitFailure('rate_limited', 'too many events, slow down'));
       if (++rejectedInARow >= limits.disconnectAfterRejected) {
         const ip = opts.addressOf(socket);
         logger.warn({ sid: socket.id, user, ip, rejected: rejectedInARow }, 'disconnecting a socket that kept exceeding its rate limit');
         opts.close(socket, CLOSE_REASONS.rateLimited);
       }
+      return false;
     });
   };
 }

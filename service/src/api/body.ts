@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { describeValue } from './invalid';
 import { ApiError } from './respond';
 
 /** A body that has not fully arrived by then is refused (408): a slow sender holds no memory for long. */
@@ -48,19 +49,29 @@ export function readBody(req: IncomingMessage, maxBytes: number, timeoutMs = BOD
 
 const tooLarge = (maxBytes: number) => new ApiError('payload_too_large', `the body is larger than API_MAX_BODY_BYTES (${maxBytes} bytes)`);
 
-/** A JSON object, or an ApiError saying what is wrong with it. */
+/** What a body must look like, for the messages that refuse one. */
+const EXAMPLE = '{"event":"order:paid","rooms":["shop-7"]}';
+/** Of a JSON.parse error's text, e.g. "Unexpected end of JSON input": enough to find the mistake. */
+const PARSE_ERROR_CHARS = 120;
+
+/** A JSON object, or an ApiError saying what is wrong with it (and, for a body nested too deep, which field). */
 export function parseJsonObject(raw: Buffer): Record<string, unknown> {
-  if (raw.length === 0) throw new ApiError('invalid_payload', 'the body is empty: send a JSON object');
+  if (raw.length === 0) throw new ApiError('invalid_payload', `the body is empty: send a JSON object such as ${EXAMPLE}`);
   let value: unknown;
   try {
     value = JSON.parse(raw.toString('utf8'));
-  } catch {
-    throw new ApiError('invalid_payload', 'the body is not valid JSON');
+  } catch (err) {
+    const why = (err as Error).message.slice(0, PARSE_ERROR_CHARS);
+    throw new ApiError('invalid_payload', `the body is not valid JSON (${why}): send a JSON object such as ${EXAMPLE}`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ApiError('invalid_payload', 'the body must be a JSON object');
+    throw new ApiError('invalid_payload', `the body must be a JSON object such as ${EXAMPLE}, got ${describeValue(value)}`);
   }
-  if (depthExceeds(value, MAX_JSON_DEPTH)) throw new ApiError('invalid_payload', `the body is nested deeper than ${MAX_JSON_DEPTH} levels`);
+  if (depthExceeds(value, MAX_JSON_DEPTH)) {
+    // The body is the first level: the field that goes past it has MAX_JSON_DEPTH - 1 of its own.
+    const field = Object.entries(value).find(([, v]) => depthExceeds(v, MAX_JSON_DEPTH - 1))?.[0] ?? 'the body';
+    throw new ApiError('invalid_payload', `${field} is nested too deep: the body may nest ${MAX_JSON_DEPTH} levels, counting itself`);
+  }
   return value as Record<string, unknown>;
 }
 

@@ -12,7 +12,8 @@ import { createPresence, type Presence, PresenceUnavailable } from '../rooms/pre
 import type { AdapterRedis } from '../redis/adapter-redis';
 import { declaredTooLarge, parseJsonObject, readBody } from './body';
 import { type IdempotencyStore, memoryStore, type RedisCommand, redisStore } from './idempotency';
-import { ApiKeys } from './keys';
+import { invalidMessage } from './invalid';
+import { ApiKeys, unauthorizedMessage } from './keys';
 import { ApiMetrics } from './metrics';
 import { createPublish } from './publish';
 import { ApiError, sendJson } from './respond';
@@ -38,10 +39,20 @@ export interface Api {
 
 type Route = 'publish' | 'disconnect' | 'roomPresence' | 'userPresence';
 const METHODS: Record<Route, string> = { publish: 'POST', disconnect: 'POST', roomPresence: 'GET', userPresence: 'GET' };
+/** Named in a 404, so that a mistyped path says what there is. */
+const ENDPOINTS = [
+  `POST ${API_PREFIX}/publish`,
+  `POST ${API_PREFIX}/users/:user/disconnect`,
+  `GET ${API_PREFIX}/rooms/:room/presence`,
+  `GET ${API_PREFIX}/users/:user/presence`,
+].join(', ');
+/** A path or a value quoted back in a message, cut here. */
+const QUOTED_PATH_CHARS = 100;
 
 /** The route and its path parameter, or an ApiError (404, or 400 for a path that does not decode). */
 function route(path: string): { route: Route; param: string } {
-  if (!path.startsWith(`${API_PREFIX}/`)) throw new ApiError('not_found', `no such endpoint: the API is under ${API_PREFIX}/`);
+  const shown = path.slice(0, QUOTED_PATH_CHARS);
+  if (!path.startsWith(`${API_PREFIX}/`)) throw new ApiError('not_found', `no such endpoint ${shown}: the endpoints are ${ENDPOINTS}`);
   let parts: string[];
   try {
     parts = path
@@ -49,18 +60,19 @@ function route(path: string): { route: Route; param: string } {
       .split('/')
       .map(decodeURIComponent);
   } catch {
-    throw new ApiError('invalid_payload', 'the path is not valid percent-encoding');
+    throw new ApiError('invalid_payload', `the path ${shown} is not valid percent-encoding: encode each part with encodeURIComponent`);
   }
   if (parts.length === 1 && parts[0] === 'publish') return { route: 'publish', param: '' };
   if (parts.length === 3 && parts[0] === 'users' && parts[2] === 'disconnect') return { route: 'disconnect', param: parts[1] };
   if (parts.length === 3 && parts[0] === 'users' && parts[2] === 'presence') return { route: 'userPresence', param: parts[1] };
   if (parts.length === 3 && parts[0] === 'rooms' && parts[2] === 'presence') return { route: 'roomPresence', param: parts[1] };
-  throw new ApiError('not_found', `no such endpoint: ${path.slice(0, 100)}`);
+  throw new ApiError('not_found', `no such endpoint ${shown}: the endpoints are ${ENDPOINTS}`);
 }
 
-function parseParam<T>(schema: z.ZodType<T>, v: unknown): T {
+/** The value `schema` parses `v` to, or a 400 naming each field that is wrong (`subject` names `v` itself). */
+function parseParam<T>(schema: z.ZodType<T>, v: unknown, subject: string): T {
   const parsed = schema.safeParse(v);
-  if (!parsed.success) throw new ApiError('invalid_payload', parsed.error.issues.map((i) => i.message).join('; '));
+  if (!parsed.success) throw new ApiError('invalid_payload', invalidMessage(schema, parsed.error, v, subject));
   return parsed.data;
 }
 
@@ -109,29 +121,34 @@ export function createApi(deps: ApiDeps): Api {
   async function serve(req: IncomingMessage, res: ServerResponse, started: number): Promise<number> {
     if (!keys.enabled) throw new ApiError('not_found', `the backend API is off on this service: set API_KEYS to turn it on`);
     const key = keys.match(req.headers.authorization);
-    if (key < 0)
-      throw new ApiError('unauthorized', 'send Authorization: Bearer <key> with a key from API_KEYS', { 'www-authenticate': 'Bearer' });
+    if (key < 0) throw new ApiError('unauthorized', unauthorizedMessage(req.headers.authorization), { 'www-authenticate': 'Bearer' });
     const { route: r, param } = route((req.url ?? '/').split('?')[0]);
-    if (req.method !== METHODS[r]) throw new ApiError('method_not_allowed', `use ${METHODS[r]}`, { allow: METHODS[r] });
+    if (req.method !== METHODS[r]) {
+      const message = `${req.method} is not allowed on ${req.url?.split('?')[0].slice(0, QUOTED_PATH_CHARS)}: use ${METHODS[r]}`;
+      throw new ApiError('method_not_allowed', message, { allow: METHODS[r] });
+    }
     if (deps.lifecycle() !== 'ready') throw new ApiError('unavailable', `the node is ${deps.lifecycle()}, retry`, { 'retry-after': '1' });
-    if (!buckets[key].take()) throw new ApiError('rate_limited', 'too many requests for this key, slow down', { 'retry-after': '1' });
+    if (!buckets[key].take()) {
+      const limit = `API_RATE_LIMIT_PER_KEY (${cfg.perKey.ratePerS}/s, burst ${cfg.perKey.burst})`;
+      throw new ApiError('rate_limited', `this key is over ${limit} on this node: retry after 1 s`, { 'retry-after': '1' });
+    }
     if (declaredTooLarge(req, cfg.maxBodyBytes))
       throw new ApiError('payload_too_large', `the body is larger than API_MAX_BODY_BYTES (${cfg.maxBodyBytes} bytes)`);
     try {
       switch (r) {
         case 'publish': {
-          const body = parseParam(publishRequest, parseJsonObject(await readBody(req, cfg.maxBodyBytes)));
+          const body = parseParam(publishRequest, parseJsonObject(await readBody(req, cfg.maxBodyBytes)), 'the body');
           unavailableIfRedisAway();
           const answer = await publish(body);
           metrics.publishLatency(performance.now() - started);
           return sendJson(res, 200, answer);
         }
         case 'disconnect':
-          return sendJson(res, 200, { ok: true, ...(await presence.disconnectUser(parseParam(userId, param))) });
+          return sendJson(res, 200, { ok: true, ...(await presence.disconnectUser(parseParam(userId, param, 'the user in the path'))) });
         case 'userPresence':
-          return sendJson(res, 200, { ok: true, ...(await presence.user(parseParam(userId, param))) });
+          return sendJson(res, 200, { ok: true, ...(await presence.user(parseParam(userId, param, 'the user in the path'))) });
         case 'roomPresence':
-          return sendJson(res, 200, { ok: true, ...(await presence.room(parseParam(targetRoom, param))) });
+          return sendJson(res, 200, { ok: true, ...(await presence.room(parseParam(targetRoom, param, 'the room in the path'))) });
       }
     } catch (err) {
       if (err instanceof PresenceUnavailable)

@@ -1,4 +1,5 @@
-import { KEY_A } from './helpers';
+import { expect } from 'vitest';
+import { apiCall, KEY_A } from './helpers';
 
 export interface BadRequest {
   readonly name: string;
@@ -11,7 +12,29 @@ export interface BadRequest {
   readonly body?: unknown;
   readonly status: number;
   readonly code: string;
+  /** What the message must say: the field it names and what was expected. */
+  readonly message: RegExp;
 }
+
+/** The answer `bad` must get, for toEqual; `name` rides along so that a failure says which request it was. */
+const expectedAnswer = (bad: BadRequest) => ({
+  name: bad.name,
+  status: bad.status,
+  body: { ok: false, error: { code: bad.code, message: expect.stringMatching(bad.message) } },
+});
+
+/** Sends each request to the API at `base`, one at a time; the answers, in the shape expectedAnswer describes. */
+export async function answersTo(base: string, bads: readonly BadRequest[]) {
+  const answers = [];
+  for (const bad of bads) {
+    const answer = await apiCall(base, bad.method, bad.path, { key: bad.key, body: bad.body, raw: bad.raw, headers: bad.headers });
+    answers.push({ name: bad.name, status: answer.status, body: answer.body });
+  }
+  return answers;
+}
+
+/** What answersTo must give for `bads`: every mismatch shows at once. */
+export const expectedAnswers = (bads: readonly BadRequest[]) => bads.map(expectedAnswer);
 
 const P = '/api/v1/publish';
 const ok = { event: 'test:bad', data: { n: 1 } };
@@ -19,96 +42,172 @@ const ok = { event: 'test:bad', data: { n: 1 } };
 /** The issue's bad input, each with the status and code it must get. `room` and `user` are live targets, to show nothing reaches them. */
 export function badRequests(room: string, user: string, maxTargets: number, maxBodyBytes: number): BadRequest[] {
   const many = Array.from({ length: maxTargets + 1 }, (_, i) => `r${i}`);
+  const unauthorized = { status: 401, code: 'unauthorized' };
+  const invalid = { method: 'POST', path: P, status: 400, code: 'invalid_payload' };
+  const EVENT_RULE = /must be 1-64 characters of A-Z a-z 0-9 _ \. : -/;
   return [
-    { name: 'no key', method: 'POST', path: P, key: null, body: { ...ok, rooms: [room] }, status: 401, code: 'unauthorized' },
     {
+      ...unauthorized,
+      name: 'no key',
+      method: 'POST',
+      path: P,
+      key: null,
+      body: { ...ok, rooms: [room] },
+      message: /^the Authorization header is missing: send Authorization: Bearer <key> with a key from API_KEYS$/,
+    },
+    {
+      ...unauthorized,
       name: 'a wrong key',
       method: 'POST',
       path: P,
       key: `x${KEY_A.slice(1)}`,
       body: { ...ok, rooms: [room] },
-      status: 401,
-      code: 'unauthorized',
+      message: /^the key in the Authorization header is not one of API_KEYS: send/,
     },
     {
+      ...unauthorized,
       name: 'a key in the wrong scheme',
       method: 'POST',
       path: P,
       key: null,
       headers: { authorization: `Basic ${KEY_A}` },
       body: ok,
-      status: 401,
-      code: 'unauthorized',
+      message: /^the Authorization header must be "Bearer <key>"/,
     },
-    { name: 'JSON that does not parse', method: 'POST', path: P, raw: '{"event":"test:bad",', status: 400, code: 'invalid_payload' },
-    { name: 'an empty body', method: 'POST', path: P, raw: '', status: 400, code: 'invalid_payload' },
-    { name: 'an array body', method: 'POST', path: P, body: [ok], status: 400, code: 'invalid_payload' },
-    { name: 'a string body', method: 'POST', path: P, body: 'test:bad', status: 400, code: 'invalid_payload' },
-    { name: 'a null body', method: 'POST', path: P, raw: 'null', status: 400, code: 'invalid_payload' },
-    { name: 'a missing event', method: 'POST', path: P, body: { data: 1, rooms: [room] }, status: 400, code: 'invalid_payload' },
     {
+      ...invalid,
+      name: 'JSON that does not parse',
+      raw: '{"event":"test:bad",',
+      message: /^the body is not valid JSON \(.+\): send a JSON object such as \{"event":/,
+    },
+    { ...invalid, name: 'an empty body', raw: '', message: /^the body is empty: send a JSON object such as \{"event":/ },
+    { ...invalid, name: 'an array body', body: [ok], message: /^the body must be a JSON object such as .*, got an array$/ },
+    { ...invalid, name: 'a string body', body: 'test:bad', message: /^the body must be a JSON object such as .*, got "test:bad"$/ },
+    { ...invalid, name: 'a null body', raw: 'null', message: /^the body must be a JSON object such as .*, got null$/ },
+    {
+      ...invalid,
+      name: 'a missing event',
+      body: { data: 1, rooms: [room] },
+      message: /^event is missing: it must be a string \(the name of the event to emit\)$/,
+    },
+    {
+      ...invalid,
       name: 'the reserved event session',
-      method: 'POST',
-      path: P,
       body: { event: 'session', users: [user] },
-      status: 400,
-      code: 'invalid_payload',
+      message: /^event is reserved: .*, got "session"$/,
     },
     {
+      ...invalid,
       name: 'the reserved event chat:message',
-      method: 'POST',
-      path: P,
       body: { event: 'chat:message', rooms: [room], data: { text: 'forged', from: 'admin' } },
-      status: 400,
-      code: 'invalid_payload',
+      message: /^event is reserved: .*, got "chat:message"$/,
     },
     {
+      ...invalid,
       name: 'the reserved event disconnect',
-      method: 'POST',
-      path: P,
       body: { event: 'disconnect', rooms: [room] },
-      status: 400,
-      code: 'invalid_payload',
+      message: /^event is reserved: .*, got "disconnect"$/,
     },
-    { name: 'a sys: event', method: 'POST', path: P, body: { event: 'sys:query', rooms: [room] }, status: 400, code: 'invalid_payload' },
+    { ...invalid, name: 'a sys: event', body: { event: 'sys:query', rooms: [room] }, message: /^event is reserved: .*, got "sys:query"$/ },
     {
+      ...invalid,
       name: 'a bad event name',
-      method: 'POST',
-      path: P,
       body: { event: 'has space', rooms: [room] },
-      status: 400,
-      code: 'invalid_payload',
+      message: new RegExp(`^event ${EVENT_RULE.source}, got "has space"$`),
     },
-    { name: 'a numeric event', method: 'POST', path: P, body: { event: 42, rooms: [room] }, status: 400, code: 'invalid_payload' },
-    { name: 'a bad room name', method: 'POST', path: P, body: { ...ok, rooms: [room, 'no/slash'] }, status: 400, code: 'invalid_payload' },
-    { name: 'rooms not an array', method: 'POST', path: P, body: { ...ok, rooms: room }, status: 400, code: 'invalid_payload' },
-    { name: 'a bad user name', method: 'POST', path: P, body: { ...ok, users: [user, 'a b'] }, status: 400, code: 'invalid_payload' },
     {
+      ...invalid,
+      name: 'a numeric event',
+      body: { event: 42, rooms: [room] },
+      message: /^event must be a string \(the name of the event to emit\), got 42$/,
+    },
+    {
+      ...invalid,
+      name: 'a bad room name',
+      body: { ...ok, rooms: [room, 'no/slash'] },
+      message: /^rooms\[1\] must be 1-64 characters of .* \(or user:<user>\), got "no\/slash"$/,
+    },
+    {
+      ...invalid,
+      name: 'rooms not an array',
+      body: { ...ok, rooms: room },
+      message: new RegExp(`^rooms must be an array of strings \\(room names\\), got "${room}"$`),
+    },
+    {
+      ...invalid,
+      name: 'a room that is not a string',
+      body: { ...ok, rooms: [room, 7] },
+      message: /^rooms\[1\] must be a string \(a room name\), got 7$/,
+    },
+    {
+      ...invalid,
+      name: 'a bad user name',
+      body: { ...ok, users: [user, 'a b'] },
+      message: /^users\[1\] must be 1-128 characters of .*, got "a b"$/,
+    },
+    {
+      ...invalid,
+      name: 'users an object',
+      body: { ...ok, users: { user } },
+      message: /^users must be an array of strings \(user ids\), got an object$/,
+    },
+    {
+      ...invalid,
       name: 'a bad except entry',
-      method: 'POST',
-      path: P,
       body: { ...ok, rooms: [room], except: [''] },
-      status: 400,
-      code: 'invalid_payload',
+      message: /^except\[0\] must be 1-64 characters of .*, got ""$/,
     },
-    { name: 'a misspelt field (room)', method: 'POST', path: P, body: { ...ok, room: [room] }, status: 400, code: 'invalid_payload' },
-    { name: 'empty rooms and users', method: 'POST', path: P, body: { ...ok, rooms: [], users: [] }, status: 400, code: 'invalid_payload' },
+    { ...invalid, name: 'a misspelt field (room)', body: { ...ok, room: [room] }, message: /^unknown field "room": did you mean rooms\?$/ },
     {
+      ...invalid,
+      name: 'a misspelt field (Users)',
+      body: { ...ok, Users: [user] },
+      message: /^unknown field "Users": did you mean users\?$/,
+    },
+    {
+      ...invalid,
+      name: 'an unknown field',
+      body: { ...ok, rooms: [room], to: [user] },
+      message: /^unknown field "to": the fields are event, data, rooms, users, except, idempotencyKey$/,
+    },
+    {
+      ...invalid,
+      name: 'a misspelt event',
+      body: { evnt: 'test:bad', rooms: [room] },
+      message: /^unknown field "evnt": did you mean event\?; event is missing/,
+    },
+    {
+      ...invalid,
+      name: 'empty rooms and users',
+      body: { ...ok, rooms: [], users: [] },
+      message: /^rooms and users are empty: omit both to publish to everyone$/,
+    },
+    {
+      ...invalid,
       name: 'a bad idempotencyKey',
-      method: 'POST',
-      path: P,
       body: { ...ok, users: [user], idempotencyKey: 'a b' },
-      status: 400,
-      code: 'invalid_payload',
+      message: /^idempotencyKey must be 1-128 characters of .*, got "a b"$/,
     },
-    { name: 'too many targets', method: 'POST', path: P, body: { ...ok, rooms: [room, ...many] }, status: 400, code: 'too_many_targets' },
     {
-      name: 'data nested too deep',
+      ...invalid,
+      name: 'a numeric idempotencyKey',
+      body: { ...ok, users: [user], idempotencyKey: 5 },
+      message: /^idempotencyKey must be a string of 1-128 characters .*, got 5$/,
+    },
+    {
+      name: 'too many targets',
       method: 'POST',
       path: P,
-      raw: `{"event":"test:bad","rooms":[${JSON.stringify(room)}],"data":${'['.repeat(40)}${']'.repeat(40)}}`,
+      body: { ...ok, rooms: [room, ...many] },
       status: 400,
-      code: 'invalid_payload',
+      code: 'too_many_targets',
+      message: new RegExp(`^rooms, users and except name ${maxTargets + 2} targets together, the limit is ${maxTargets}$`),
+    },
+    {
+      ...invalid,
+      name: 'data nested too deep',
+      raw: `{"event":"test:bad","rooms":[${JSON.stringify(room)}],"data":${'['.repeat(40)}${']'.repeat(40)}}`,
+      message: /^data is nested too deep: the body may nest 32 levels, counting itself$/,
     },
     {
       name: 'an oversized body',
@@ -117,18 +216,52 @@ export function badRequests(room: string, user: string, maxTargets: number, maxB
       body: { ...ok, rooms: [room], data: 'x'.repeat(maxBodyBytes) },
       status: 413,
       code: 'payload_too_large',
+      message: new RegExp(`^the body is larger than API_MAX_BODY_BYTES \\(${maxBodyBytes} bytes\\)$`),
     },
-    { name: 'a bad user in the path', method: 'POST', path: '/api/v1/users/a%20b/disconnect', status: 400, code: 'invalid_payload' },
-    { name: 'broken percent-encoding', method: 'GET', path: '/api/v1/rooms/%E0%A4%A/presence', status: 400, code: 'invalid_payload' },
     {
+      ...invalid,
+      name: 'a bad user in the path',
+      path: '/api/v1/users/a%20b/disconnect',
+      message: /^the user in the path must be 1-128 characters of .*, got "a b"$/,
+    },
+    {
+      ...invalid,
+      name: 'broken percent-encoding',
+      method: 'GET',
+      path: '/api/v1/rooms/%E0%A4%A/presence',
+      message: /^the path \/api\/v1\/rooms\/%E0%A4%A\/presence is not valid percent-encoding/,
+    },
+    {
+      ...invalid,
       name: 'a bad room in the path',
       method: 'GET',
       path: `/api/v1/rooms/${'r'.repeat(65)}/presence`,
-      status: 400,
-      code: 'invalid_payload',
+      message: /^the room in the path must be 1-64 characters of .*, got "r{40}…"$/,
     },
-    { name: 'an unknown endpoint', method: 'GET', path: '/api/v1/nothing', status: 404, code: 'not_found' },
-    { name: 'outside /api/v1', method: 'GET', path: '/api/v2/publish', status: 404, code: 'not_found' },
-    { name: 'the wrong method', method: 'GET', path: P, status: 405, code: 'method_not_allowed' },
+    {
+      name: 'an unknown endpoint',
+      method: 'GET',
+      path: '/api/v1/nothing',
+      status: 404,
+      code: 'not_found',
+      message:
+        /^no such endpoint \/api\/v1\/nothing: the endpoints are POST \/api\/v1\/publish, POST \/api\/v1\/users\/:user\/disconnect, GET/,
+    },
+    {
+      name: 'outside /api/v1',
+      method: 'GET',
+      path: '/api/v2/publish',
+      status: 404,
+      code: 'not_found',
+      message: /^no such endpoint \/api\/v2\/publish: the endpoints are POST \/api\/v1\/publish/,
+    },
+    {
+      name: 'the wrong method',
+      method: 'GET',
+      path: P,
+      status: 405,
+      code: 'method_not_allowed',
+      message: /^GET is not allowed on \/api\/v1\/publish: use POST$/,
+    },
   ];
 }

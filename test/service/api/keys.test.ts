@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiKeys } from '../../../service/src/api/keys';
+import { ApiKeys, unauthorizedMessage } from '../../../service/src/api/keys';
 import { KEY_A, KEY_B } from './helpers';
 
 describe('ApiKeys', () => {
@@ -26,5 +26,14 @@ describe('ApiKeys', () => {
   it('is off without keys', () => {
     expect(new ApiKeys([]).enabled).toBe(false);
     expect(new ApiKeys([]).match(`Bearer ${KEY_A}`)).toBe(-1);
+  });
+
+  it('says why a request was refused, naming the header, never the key', () => {
+    expect(unauthorizedMessage(undefined)).toBe(
+      'the Authorization header is missing: send Authorization: Bearer <key> with a key from API_KEYS',
+    );
+    expect(unauthorizedMessage(`Basic ${KEY_A}`)).toMatch(/^the Authorization header must be "Bearer <key>"/);
+    expect(unauthorizedMessage(`Bearer ${KEY_B}x`)).toMatch(/^the key in the Authorization header is not one of API_KEYS/);
+    expect(unauthorizedMessage(`Bearer ${KEY_B}x`)).not.toContain(KEY_B);
   });
 });
