@@ -1,12 +1,13 @@
 // `npm start`: a local cluster of service nodes on one Redis, behind HAProxy in the ALB's place.
-import { LOCAL_CLUSTER_USAGE, parseLocalClusterArgs } from '../local/local-cluster-options';
+import { appUsageError, LOCAL_CLUSTER_USAGE, parseLocalClusterArgs } from '../local/local-cluster-options';
 import { type LocalCluster, startLocalCluster } from '../local/local-cluster';
 import { checkPortsFree, checkRedisReachable } from '../local/local-cluster-preflight';
 import { buildBundle } from '../local/service-node';
+import { DEFAULT_APP } from '../tools/bundle';
 import { runMain } from '../tools/cli';
 
 runMain({ name: 'local-cluster', usage: LOCAL_CLUSTER_USAGE }, async () => {
-  const { nodes, port, verbose, build } = parseLocalClusterArgs(process.argv.slice(2));
+  const { nodes, port, verbose, build, app } = parseLocalClusterArgs(process.argv.slice(2));
   const redisUrl = process.env.REDIS_URL || undefined;
   // Before anything is built or spawned: a running cluster on these ports stays untouched.
   await checkPortsFree({ port, nodes });
@@ -33,12 +34,17 @@ runMain({ name: 'local-cluster', usage: LOCAL_CLUSTER_USAGE }, async () => {
     loadBalancerPort: port,
     redisUrl,
     onLog: verbose ? (id, line) => process.stdout.write(`[${id}] ${line}\n`) : undefined,
+    app,
+  }).catch((err: unknown) => {
+    // An app that does not build: one line naming the flag, as a bad path gets.
+    throw appUsageError(err);
   });
   if (stopping) {
     await localCluster.stop();
     process.exit(0);
   }
   for (const node of localCluster.nodes) process.stdout.write(`${node.nodeId}: ${node.url}\n`);
+  process.stdout.write(`app: ${app ?? `${DEFAULT_APP} (the demo chat)`}\n`);
   const started = localCluster.redisPassword ? ` (started for this cluster, AUTH password ${localCluster.redisPassword})` : '';
   process.stdout.write(`redis: ${localCluster.redisUrl}${started}\n`);
   process.stdout.write(

@@ -62,6 +62,7 @@ describe('every CLI: a bad command line is one message (and the usage, or where 
     ],
     ['local-cluster.ts', ['--nodes', '0'], 'local-cluster: --nodes must be an integer from 1 to 16, got "0"', 'usage: npm start'],
     ['local-cluster.ts', ['--verbose=yes'], 'local-cluster: --verbose takes no value', 'usage: npm start'],
+    ['local-cluster.ts', ['--app', 'no/such/app'], 'local-cluster: --app no/such/app: no such file or directory', 'usage: npm start'],
     ['stop-task.ts', [], 'stop-task: --node is required', 'usage: npm run stop-task'],
     ['stop-task.ts', ['--node', 'web-1'], 'stop-task: --node takes a name such as node-2, got "web-1"', 'usage: npm run stop-task'],
     [

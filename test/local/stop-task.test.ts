@@ -1,46 +1,19 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionInfo } from '../../contract/app';
 import { type ClusterFile, removeClusterFile, writeClusterFile } from '../../local/cluster-file';
 import { type LocalCluster, startLocalCluster } from '../../local/local-cluster';
 import { type ServiceNode, startServiceNode } from '../../local/service-node';
-import { exited, isAlive } from '../../tools/processes';
+import { isAlive } from '../../tools/processes';
 import { closeAllClients, openClient, type TestClient } from '../helpers/clients';
 import { freePorts } from '../helpers/ports';
+import { densestWindow, runStopTask } from '../helpers/stop-task';
 
 const ROOT = join(__dirname, '..', '..');
-const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 /** The clients the stopped node holds: at 300 and more, no third of them may go in any one second. */
 const HELD = 300;
-
-/** The most entries of `times` (ms) within any window of `windowMs`. */
-function densestWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let lo = 0, hi = 0; hi < sorted.length; hi++) {
-    while (sorted[hi] - sorted[lo] >= windowMs) lo++;
-    best = Math.max(best, hi - lo + 1);
-  }
-  return best;
-}
-
-/** Runs `npm run stop-task` (bin/stop-task.ts) as a user would, collecting its timeline. */
-function runStopTask(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, [TSX, join(ROOT, 'bin', 'stop-task.ts'), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const out: string[] = [];
-  const err: string[] = [];
-  createInterface({ input: child.stdout! }).on('line', (l) => out.push(l));
-  createInterface({ input: child.stderr! }).on('line', (l) => err.push(l));
-  return { out, err, exit: exited(child) };
-}
 
 interface Watched {
   readonly client: TestClient;
