@@ -25,8 +25,23 @@ export function runStopTask(args: string[], env: NodeJS.ProcessEnv = {}) {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const out: string[] = [];
+  // When each line of `out` arrived: the timeline's own clock, for deadlines that start at one of its phases.
+  const outAt: number[] = [];
   const err: string[] = [];
-  createInterface({ input: child.stdout! }).on('line', (l) => out.push(l));
+  createInterface({ input: child.stdout! }).on('line', (l) => {
+    out.push(l);
+    outAt.push(Date.now());
+  });
   createInterface({ input: child.stderr! }).on('line', (l) => err.push(l));
-  return { out, err, exit: exited(child) };
+  /** When the first line matching `pattern` arrived (after the run), or undefined. */
+  const lineAt = (pattern: RegExp) => {
+    const i = out.findIndex((l) => pattern.test(l));
+    return i < 0 ? undefined : outAt[i];
+  };
+  return { out, err, lineAt, exit: exited(child) };
+}
+
+/** The clients' move times in ms after `from`, sorted, unmoved last (null): the report a failed deadline prints. */
+export function movedTimes(watched: ReadonlyArray<{ movedAt?: number }>, from: number): Array<number | null> {
+  return watched.map((w) => (w.movedAt === undefined ? null : w.movedAt - from)).sort((a, b) => (a ?? 1e9) - (b ?? 1e9));
 }
