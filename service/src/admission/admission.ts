@@ -142,10 +142,13 @@ export function createAdmission(config: Config, deps: AdmissionDeps): Admission 
     const leftBudget = function (this: EngineConn) {
       preAuth.remove(this);
     };
-    // A connection whose last socket left, but that stays open, is unauthenticated again.
+    // A connection whose last socket left is no longer counted (the guard forgot the socket just before this
+    // listener runs); if it stays open, it is unauthenticated again.
     const unauthenticated = function (this: Socket) {
-      if (this.conn.readyState === 'open' && !guard.anySocket(this.conn as EngineConn))
-        preAuth.opened(this.conn as EngineConn, addressOf(this));
+      const conn = this.conn as EngineConn;
+      if (guard.anySocket(conn)) return;
+      authenticated.remove(conn);
+      if (conn.readyState === 'open') preAuth.opened(conn, addressOf(this));
     };
     io.engine.on('connection', (conn: EngineConn) => {
       const ip = clientAddress(conn.request, hops);
