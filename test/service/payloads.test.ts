@@ -47,7 +47,7 @@ describe('bad payloads on a single node', () => {
     expect(await client.request('chat:message', { room: 'elsewhere', text: 'hi' })).toEqual(invalid('not_in_room'));
   });
 
-  it('answers unknown events that carry an ack with unknown_event', async () => {
+  it("answers unknown events that carry an ack with the chat's own unknown_event", async () => {
     const client = await openClient(node.url);
     expect(await client.request('admin:shutdown', { now: true })).toEqual(invalid('unknown_event'));
   });
