@@ -28,8 +28,9 @@ export class EventRouter {
   private readonly unknown = (packet: unknown[], next: (err?: Error) => void) => {
     const event = packet[0];
     if (typeof event === 'string' && this.handlers.has(event)) return next();
-    const ack = packet.at(-1);
-    if (typeof ack === 'function') ack(failure('unknown_event', `unknown event ${JSON.stringify(event).slice(0, 80)}`));
+    // The ack follows the name: an event without one (`421`, which Socket.IO lets through) has its ack first, and no answer.
+    const ack = packet.length > 1 ? packet.at(-1) : undefined;
+    if (typeof ack === 'function') ack(failure('unknown_event', `unknown event ${String(JSON.stringify(event)).slice(0, 80)}`));
     next();
   };
 
