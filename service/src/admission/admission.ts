@@ -142,13 +142,10 @@ export function createAdmission(config: Config, deps: AdmissionDeps): Admission 
     const leftBudget = function (this: EngineConn) {
       preAuth.remove(this);
     };
-    // A connection whose last socket left is no longer counted (the guard forgot the socket just before this
-    // listener runs); if it stays open, it is unauthenticated again.
+    // Its last socket gone (the guard forgot it just before), a connection is uncounted, and unauthenticated if still open.
     const unauthenticated = function (this: Socket) {
       const conn = this.conn as EngineConn;
-      if (guard.anySocket(conn)) return;
-      authenticated.remove(conn);
-      if (conn.readyState === 'open') preAuth.opened(conn, addressOf(this));
+      if (!guard.anySocket(conn) && authenticated.remove(conn) && conn.readyState === 'open') preAuth.opened(conn, addressOf(this));
     };
     io.engine.on('connection', (conn: EngineConn) => {
       const ip = clientAddress(conn.request, hops);
