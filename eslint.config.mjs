@@ -15,7 +15,7 @@ export default tseslint.config(
   },
   {
     // Composition roots and constructors stay readable: one screen of wiring, the work in modules.
-    files: ['bench/**', 'bin/**', 'infra/**', 'local/**', 'oncall/**', 'service/src/**', 'contract/**', 'tools/**'],
+    files: ['bench/**', 'bin/**', 'infra/**', 'local/**', 'oncall/**', 'service/src/**', 'contract/**', 'tools/**', 'examples/**'],
     rules: { 'max-lines-per-function': ['error', { max: 100 }] },
   },
   {
@@ -32,8 +32,14 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
-    // Apps written in plain CommonJS, as a team's would be (test fixtures of the app contract).
-    files: ['test/fixtures/apps/**/*.js'],
+    // The examples' servers: plain Node. The chat is CommonJS; the others are ES modules.
+    files: ['examples/*/*.js'],
+    ignores: ['examples/*/public/**'],
+    languageOptions: { globals: { URL: 'readonly' } },
+  },
+  {
+    // Apps written in plain CommonJS, as a team's would be (test fixtures of the app contract, the chat example).
+    files: ['test/fixtures/apps/**/*.js', 'examples/chat/*.js'],
     languageOptions: {
       sourceType: 'commonjs',
       globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly' },
@@ -41,7 +47,8 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
-    files: ['apps/*/public/**/*.js'],
+    // Pages: the browser, with the Socket.IO client's global `io`.
+    files: ['apps/*/public/**/*.js', 'examples/*/public/**/*.js'],
     languageOptions: {
       globals: {
         window: 'readonly',
@@ -49,6 +56,9 @@ export default tseslint.config(
         io: 'readonly',
         location: 'readonly',
         sessionStorage: 'readonly',
+        localStorage: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
         URLSearchParams: 'readonly',
       },
     },

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { choiceList, numberOption, parseCommandLine } from '../tools/args';
+import { choiceList, inputFileOption, numberOption, outputFileOption, parseCommandLine } from '../tools/args';
 import { UsageError } from '../tools/cli';
 import { SERVICE_BUNDLE } from './servers';
 import { FULL, QUICK, type Sizes, type WorkloadSpec } from './sizes';
@@ -77,7 +77,7 @@ export function parseAbArgs(argv: readonly string[], now = new Date()): AbCliOpt
       ? ['fanout' as const]
       : choiceList('--workload', values.workload, { choices: WORKLOADS }, { single: true });
   const stamp = now.toISOString().replace(/[:.]/g, '-');
-  return {
+  const opts: AbCliOptions = {
     bundleA: values.a,
     bundleB: values.b ?? SERVICE_BUNDLE,
     rounds: numberOption('--rounds', values.rounds, { integer: true, min: 1, max: 50, default: 4 }),
@@ -94,4 +94,10 @@ export function parseAbArgs(argv: readonly string[], now = new Date()): AbCliOpt
     nodeArgsB: nodeFlags('--b-node-args', values['b-node-args']),
     viaHaproxy: values['via-haproxy'] ?? false,
   };
+  // The files last: a mistyped value is named before what the file system says.
+  const bundle = 'a service bundle (npm run build writes service/dist/server.js)';
+  inputFileOption('--a', opts.bundleA, bundle);
+  inputFileOption('--b', opts.bundleB, bundle);
+  outputFileOption('--out', opts.out);
+  return opts;
 }

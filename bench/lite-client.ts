@@ -71,7 +71,8 @@ export class LiteClient {
       const kind = frame.charCodeAt(1);
       if (kind === 50 /* 42: event */) {
         if (frame.startsWith('42["chat:message"')) return opts.onChat?.(frame);
-        if (frame.startsWith('42["sys:session"')) {
+        // A bundle from before the app contract (bench:ab's A) says `session`; today's platform, `sys:session`.
+        if (frame.startsWith('42["sys:session"') || frame.startsWith('42["session"')) {
           if (!opts.room) return settle();
           joinAck = client.nextAck++;
           ws.send(`42${joinAck}["room:join",${JSON.stringify({ room: opts.room })}]`);

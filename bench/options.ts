@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { choiceList, numberOption, parseCommandLine } from '../tools/args';
+import { choiceList, inputFileOption, numberOption, outputFileOption, parseCommandLine } from '../tools/args';
 import { BENCH_MODES, type BenchMode, MODE_DESCRIPTIONS, RENAMED_MODES } from './servers';
 
 export interface BenchOptions {
@@ -40,10 +40,11 @@ export function parseBenchArgs(argv: readonly string[], now = new Date()): Bench
     quick: values.quick ?? false,
     // One digit: the load workers read the sender's node index from one character of the text.
     nodes: numberOption('--nodes', values.nodes, { integer: true, min: 1, max: 9, default: 2 }),
-    out: values.out ?? join('.bench', `bench-${stamp}.json`),
+    out: outputFileOption('--out', values.out ?? join('.bench', `bench-${stamp}.json`)),
     modes:
       values.modes === undefined ? [...BENCH_MODES] : choiceList('--modes', values.modes, { choices: BENCH_MODES, renamed: RENAMED_MODES }),
     api: !values['no-api'],
-    bundle: values.bundle,
+    bundle:
+      values.bundle === undefined ? undefined : inputFileOption('--bundle', values.bundle, 'a service bundle (as npm run build writes)'),
   };
 }

@@ -3,12 +3,16 @@
 // typed config; and the one place the image's build context is made, afresh, from the platform and the config's app.
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, Errors } from 'aws-cdk-lib';
 import { CacheLockFile } from '../infra/cache-replacement-guard';
-import { throwConfigError } from '../infra/config';
+import { DeploymentConfigError, throwConfigError } from '../infra/config';
 import { deploymentConfig, describeSources } from '../infra/config-settings';
 import { addSystem } from '../infra/system';
 import { AppPathError, stageImage } from '../tools/bundle';
+import { exitOnUncaught } from '../tools/cli';
+
+// A bad setting or -c key or value (and a construct's rule it breaks) is its message and exit 78, without the stack a bug keeps.
+exitOnUncaught('bin/app.ts', (err): err is Error => err instanceof DeploymentConfigError || Errors.isValidationError(err));
 
 const ROOT = join(__dirname, '..');
 const app = new App();

@@ -1,10 +1,18 @@
 // `npm start`: a local cluster of service nodes on one Redis, behind HAProxy in the ALB's place.
-import { LOCAL_CLUSTER_USAGE, parseLocalClusterArgs } from '../local/local-cluster-options';
+import { appUsageError, LOCAL_CLUSTER_USAGE, parseLocalClusterArgs } from '../local/local-cluster-options';
 import { type LocalCluster, startLocalCluster } from '../local/local-cluster';
+import { checkPortsFree, checkRedisReachable } from '../local/local-cluster-preflight';
+import { buildBundle } from '../local/service-node';
+import { DEFAULT_APP } from '../tools/bundle';
 import { runMain } from '../tools/cli';
 
 runMain({ name: 'local-cluster', usage: LOCAL_CLUSTER_USAGE }, async () => {
-  const { nodes, port, verbose } = parseLocalClusterArgs(process.argv.slice(2));
+  const { nodes, port, verbose, build, app } = parseLocalClusterArgs(process.argv.slice(2));
+  const redisUrl = process.env.REDIS_URL || undefined;
+  // Before anything is built or spawned: a running cluster on these ports stays untouched.
+  await checkPortsFree({ port, nodes });
+  if (redisUrl) await checkRedisReachable(redisUrl);
+  if (build) buildBundle();
 
   // Handlers go in first: a signal while the cluster starts must still stop what has started.
   let stopping = false;
@@ -24,14 +32,19 @@ runMain({ name: 'local-cluster', usage: LOCAL_CLUSTER_USAGE }, async () => {
   localCluster = await startLocalCluster({
     ports: Array.from({ length: nodes }, (_, i) => port + 1 + i),
     loadBalancerPort: port,
-    redisUrl: process.env.REDIS_URL || undefined,
+    redisUrl,
     onLog: verbose ? (id, line) => process.stdout.write(`[${id}] ${line}\n`) : undefined,
+    app,
+  }).catch((err: unknown) => {
+    // An app that does not build: one line naming the flag, as a bad path gets.
+    throw appUsageError(err);
   });
   if (stopping) {
     await localCluster.stop();
     process.exit(0);
   }
   for (const node of localCluster.nodes) process.stdout.write(`${node.nodeId}: ${node.url}\n`);
+  process.stdout.write(`app: ${app ?? `${DEFAULT_APP} (the demo chat)`}\n`);
   const started = localCluster.redisPassword ? ` (started for this cluster, AUTH password ${localCluster.redisPassword})` : '';
   process.stdout.write(`redis: ${localCluster.redisUrl}${started}\n`);
   process.stdout.write(

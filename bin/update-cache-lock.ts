@@ -12,14 +12,18 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { createOnlyValues } from '../infra/cache-replacement-guard';
 import { STAGES } from '../contract/stack';
-import { resolveConfig } from '../infra/config';
+import { DeploymentConfigError, resolveConfig } from '../infra/config';
 import { addSystem } from '../infra/system';
+import { CliError, EXIT, exitOnUncaught } from '../tools/cli';
+
+// A bad key or value is one line and exit 78, as in cdk synth; a bad argument exits 64.
+exitOnUncaught('update-cache-lock', (err): err is Error => err instanceof DeploymentConfigError);
 
 const ROOT = join(__dirname, '..');
 const overrides = Object.fromEntries(
   process.argv.slice(2).map((arg) => {
     const eq = arg.indexOf('=');
-    if (eq < 1) throw new Error(`expected key=value, got "${arg}"`);
+    if (eq < 1) throw new CliError(`expected key=value (a -c key of docs/deploy.md and its value), got "${arg}"`, EXIT.usage);
     return [arg.slice(0, eq), arg.slice(eq + 1)];
   }),
 );

@@ -15,7 +15,7 @@ export const SERVICE_DIMENSION = 'ServiceName';
 
 /** Metric names, with their CloudWatch unit and the statistic they are meant to be read with. */
 export const SERVICE_METRICS = {
-  /** Authenticated sockets on one task (sessions still without a CONNECT are not counted); `Average` across tasks drives scaling. */
+  /** Connections with an authenticated socket (any namespace) on one task, not sessions before their CONNECT; `Average` drives scaling. */
   connectedClients: { name: 'ConnectedClients', unit: 'Count', statistic: 'Average' },
   /** Events from clients that passed the limits and reached the app. */
   messagesIn: { name: 'MessagesIn', unit: 'Count', statistic: 'Sum' },

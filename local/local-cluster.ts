@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { bundleApp } from '../tools/bundle';
 import { removeClusterFile, writeClusterFile } from './cluster-file';
 import { type ElbStandIn, startElbStandIn } from './elb-stand-in';
 import { type Haproxy, startHaproxy } from './haproxy';
 import { haproxyTargetHealth, LOCAL_TARGET_GROUP_ARN, localDeregistrationDelayMs, localDrainEnv } from './local-drain';
 import { type RedisServer, startRedisServer } from './redis-server';
 import { type ServiceNode, startServiceNode } from './service-node';
+
+const ROOT = join(__dirname, '..');
 
 /**
  * The local cluster: service nodes from the bundle on one Redis, optionally behind HAProxy in
@@ -25,6 +29,11 @@ export interface LocalClusterOptions {
   readonly loadBalancerPort?: number;
   /** Node lines under their node id; HAProxy's under `lb`. */
   readonly onLog?: (nodeId: string, line: string) => void;
+  /**
+   * The app every node runs (a file or a directory, contract/app.ts): bundled into `.build/local-<port>/` and passed to
+   * each node as APP_MODULE. @default the bundle's own app (the demo chat)
+   */
+  readonly app?: string;
 }
 
 export interface LocalCluster {
@@ -43,7 +52,14 @@ export interface LocalCluster {
   stop(): Promise<void>;
 }
 
+/** Bundles `app` (tools/bundle.ts) for the cluster on `port`, and returns the file the nodes load. */
+function bundleLocalApp(app: string, port: number): string {
+  return bundleApp(app, join(ROOT, '.build', `local-${port}`));
+}
+
 export async function startLocalCluster(opts: LocalClusterOptions): Promise<LocalCluster> {
+  // Before anything starts: an app that does not build leaves nothing running.
+  const appEnv = opts.app === undefined ? {} : { APP_MODULE: bundleLocalApp(opts.app, opts.loadBalancerPort ?? opts.ports[0]) };
   const redis = opts.redisUrl ? undefined : await startRedisServer({ password: randomBytes(24).toString('base64url') });
   const redisUrl = opts.redisUrl ?? redis!.url;
   const redisPassword = redis?.password;
@@ -52,11 +68,13 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
   let loadBalancer: Haproxy | undefined;
   let elb: ElbStandIn | undefined;
   let stopping: Promise<void> | undefined;
+  // Only the file this cluster wrote goes with it: on a port another cluster holds, that one's stays.
+  let wroteClusterFile = false;
   const base = { ...process.env, ...opts.env };
   // The load balancer goes first, so that no new client is sent to a node that is stopping.
   const stop = () =>
     (stopping ??= (async () => {
-      if (lbPort !== undefined) removeClusterFile(lbPort);
+      if (wroteClusterFile && lbPort !== undefined) removeClusterFile(lbPort);
       await loadBalancer?.stop();
       await Promise.all(nodes.map((n) => n.stop()));
       await elb?.close();
@@ -73,7 +91,7 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
         await startServiceNode({
           port,
           nodeId,
-          env: { REDIS_URL: redisUrl, ...(redisPassword ? { REDIS_PASSWORD: redisPassword } : {}), ...drainEnv, ...opts.env },
+          env: { REDIS_URL: redisUrl, ...(redisPassword ? { REDIS_PASSWORD: redisPassword } : {}), ...drainEnv, ...appEnv, ...opts.env },
           onLog: opts.onLog && ((line) => opts.onLog!(nodeId, line)),
         }),
       );
@@ -92,11 +110,13 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
   const deregistrationDelayMs = elb ? localDeregistrationDelayMs(localDrainEnv(elb, 'node-1', base)) : undefined;
   if (loadBalancer && deregistrationDelayMs !== undefined) {
     writeClusterFile({
+      pid: process.pid,
       loadBalancerPort: loadBalancer.port,
       statsSocket: loadBalancer.statsSocket,
       deregistrationDelayMs,
       nodes: nodes.map((n) => ({ name: n.nodeId, port: n.port, pid: n.child.pid! })),
     });
+    wroteClusterFile = true;
   }
   return {
     redisUrl,

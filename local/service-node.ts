@@ -1,8 +1,24 @@
 import type { ChildProcess } from 'node:child_process';
+import { AppPathError, buildDist } from '../tools/bundle';
 import { join } from 'node:path';
-import { exited, freePort, spawnUntil, stopProcess } from '../tools/processes';
+import { CliError, EXIT } from '../tools/cli';
+import { ExitedBeforeReadyError, exited, freePort, spawnUntil, stopProcess } from '../tools/processes';
 
-export const BUNDLE = join(__dirname, '..', 'service', 'dist', 'server.js');
+const ROOT = join(__dirname, '..');
+export const BUNDLE = join(ROOT, 'service', 'dist', 'server.js');
+
+/** `npm run build`: bundles the platform and the demo chat into BUNDLE's folder; a failure is one line, nothing started. */
+export function buildBundle(): void {
+  try {
+    buildDist();
+  } catch (err) {
+    if (err instanceof AppPathError) throw new CliError(`npm run build failed: ${err.message}; nothing was started`, EXIT.failure);
+    throw err;
+  }
+}
+
+/** The service exits with this code, EX_CONFIG, after one line naming what is wrong with its environment. */
+const SERVICE_CONFIG_EXIT = 78;
 
 /**
  * Rate limits, packet budgets and pre-auth caps raised far above any load a test or benchmark
@@ -46,7 +62,15 @@ export async function startServiceNode(opts: {
   const nodeId = opts.nodeId ?? `node-${port}`;
   const logs: Array<Record<string, unknown>> = [];
   const child = await spawnUntil(process.execPath, ['--enable-source-maps', BUNDLE], {
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), NODE_ID: nodeId, ...opts.env },
+    env: {
+      // The AWS SDK's notice that its releases after January 2027 need Node 22 (the image runs 22), unless asked for.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      NODE_ID: nodeId,
+      ...opts.env,
+    },
     timeoutMs: opts.timeoutMs,
     onLine: (line) => {
       try {
@@ -57,6 +81,12 @@ export async function startServiceNode(opts: {
       opts.onLog?.(line);
     },
     isReady: (line) => line.includes('"msg":"ready"'),
+  }).catch((err: unknown) => {
+    // A bad environment: the service's own line says which variable and what it takes.
+    if (err instanceof ExitedBeforeReadyError && err.code === SERVICE_CONFIG_EXIT && err.lines.length > 0) {
+      throw new CliError(err.lines.at(-1)!, EXIT.config);
+    }
+    throw err;
   });
   return {
     port,

@@ -1,5 +1,5 @@
 import { RENAMED_ADAPTERS } from '../contract/env';
-import { choiceOption, numberOption, parseCommandLine } from '../tools/args';
+import { choiceOption, numberOption, outputFileOption, parseCommandLine } from '../tools/args';
 import { SOAK_ADAPTERS, type SoakOptions } from './soak';
 
 export interface SoakArgs {
@@ -43,6 +43,6 @@ export function parseSoakArgs(argv: readonly string[]): SoakArgs {
       roomSize: numberOption('--room-size', values['room-size'], { integer: true, min: 1, default: 10 }),
       seed: numberOption('--seed', values.seed, { integer: true }),
     },
-    out: values.out,
+    out: values.out === undefined ? undefined : outputFileOption('--out', values.out),
   };
 }

@@ -1,4 +1,5 @@
 import { CliError, EXIT } from '../tools/cli';
+import { isAlive } from '../tools/processes';
 import type { ClusterFile } from './cluster-file';
 import { deleteServer, serversState, setServerState, showStat, shutdownSessions } from './haproxy-runtime';
 
@@ -11,6 +12,7 @@ import { deleteServer, serversState, setServerState, showStat, shutdownSessions 
  * 2. The deregistration delay: it ends early once the node has no connections left; otherwise
  *    the load balancer closes what is left when it ends.
  * 3. STOPPING: SIGTERM, then SIGKILL once the stop timeout has passed.
+ * Without deregistration, only 3: a failover, which the load balancer learns of from its health checks.
  */
 export interface StopTaskOptions {
   readonly cluster: ClusterFile;
@@ -18,6 +20,8 @@ export interface StopTaskOptions {
   readonly node: string;
   readonly deregistrationDelayMs: number;
   readonly stopTimeoutMs: number;
+  /** Deregister the target and wait out the delay before SIGTERM, as ECS does; without, SIGTERM at once. @default true */
+  readonly deregister?: boolean;
   /** Each line of the timeline, as it happens. */
   readonly onEvent?: (event: TimelineEvent) => void;
   /** How often HAProxy's connection count is read while the delay runs. @default 250 */
@@ -40,15 +44,6 @@ export interface StopTaskReport {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Sends `sig`; a process already gone has nothing left to stop. */
 function signal(pid: number, sig: NodeJS.Signals): void {
@@ -110,6 +105,33 @@ async function removeTarget(socket: string, node: string): Promise<boolean> {
   }
 }
 
+/** 1 and 2: the target deregistered, the delay waited out (or cut short), what is left closed. */
+async function deregisterTarget(o: StopTaskOptions, t0: number, emit: (e: Omit<TimelineEvent, 'atMs'>) => void): Promise<void> {
+  const delayS = o.deregistrationDelayMs / 1_000;
+  const before = await connections(o.cluster.statsSocket, o.node);
+  await setServerState(o.cluster.statsSocket, o.node, 'maint');
+  emit({
+    phase: 'deregistering',
+    text:
+      `DEACTIVATING: ${o.node} deregistered, its target draining for up to ${delayS} s: ` +
+      `HAProxy sends it no new request, its ${before} open connections stay`,
+    connections: before,
+  });
+
+  const left = await waitOutDeregistration(o, t0, emit);
+  if (left > 0) await shutdownSessions(o.cluster.statsSocket, o.node);
+  const removed = await removeTarget(o.cluster.statsSocket, o.node);
+  emit({
+    phase: 'deregistered',
+    text:
+      (left > 0
+        ? `deregistration delay over: the load balancer closed the ${left} connections left`
+        : `no connection left: deregistration complete, ${((Date.now() - t0) / 1_000).toFixed(1)} s into the ${delayS} s delay`) +
+      (removed ? '; target unused' : '; target left in maintenance'),
+    connections: left,
+  });
+}
+
 export async function stopTask(o: StopTaskOptions): Promise<StopTaskReport> {
   const node = o.cluster.nodes.find((n) => n.name === o.node);
   if (!node) {
@@ -134,35 +156,17 @@ export async function stopTask(o: StopTaskOptions): Promise<StopTaskReport> {
     events.push(event);
     o.onEvent?.(event);
   };
-  const delayS = o.deregistrationDelayMs / 1_000;
-  const before = await connections(o.cluster.statsSocket, o.node);
-  await setServerState(o.cluster.statsSocket, o.node, 'maint');
-  emit({
-    phase: 'deregistering',
-    text:
-      `DEACTIVATING: ${o.node} deregistered, its target draining for up to ${delayS} s: ` +
-      `HAProxy sends it no new request, its ${before} open connections stay`,
-    connections: before,
-  });
-
-  const left = await waitOutDeregistration(o, t0, emit);
-  if (left > 0) await shutdownSessions(o.cluster.statsSocket, o.node);
-  const removed = await removeTarget(o.cluster.statsSocket, o.node);
-  emit({
-    phase: 'deregistered',
-    text:
-      (left > 0
-        ? `deregistration delay over: the load balancer closed the ${left} connections left`
-        : `no connection left: deregistration complete, ${((Date.now() - t0) / 1_000).toFixed(1)} s into the ${delayS} s delay`) +
-      (removed ? '; target unused' : '; target left in maintenance'),
-    connections: left,
-  });
+  const deregister = o.deregister ?? true;
+  if (deregister) await deregisterTarget(o, t0, emit);
 
   signal(node.pid, 'SIGTERM');
   const sigtermAt = Date.now();
   emit({
     phase: 'sigterm',
-    text: `STOPPING: SIGTERM to ${o.node} (pid ${node.pid}), SIGKILL after the ${o.stopTimeoutMs / 1_000} s stop timeout`,
+    text:
+      `STOPPING: SIGTERM to ${o.node} (pid ${node.pid})` +
+      (deregister ? '' : ' without deregistering it (HAProxy finds it down by its health checks)') +
+      `, SIGKILL after the ${o.stopTimeoutMs / 1_000} s stop timeout`,
   });
   let killed = false;
   if (!(await exitedWithin(node.pid, o.stopTimeoutMs))) {

@@ -1,3 +1,5 @@
+import { accessSync, constants, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { HelpRequested, UsageError } from './cli';
 
@@ -123,4 +125,42 @@ export function choiceList<C extends string>(flag: string, value: string, rule: 
     throw new UsageError(`${flag} takes ${opts.single ? 'one of' : 'a comma-separated subset of'} ${taken}, got ${item}`);
   }
   return rule.choices.filter((c) => given.includes(c));
+}
+
+/** A file the command reads (a bundle to run): a UsageError naming the flag when `path` is not a file. */
+export function inputFileOption(flag: string, path: string, what: string): string {
+  let isFile = false;
+  try {
+    isFile = statSync(path).isFile();
+  } catch {
+    // Missing: said below.
+  }
+  if (!isFile) throw new UsageError(`${flag} ${path}: no such file; it takes ${what}`);
+  return path;
+}
+
+/**
+ * A file the command writes at its end (a report): a UsageError naming the flag, before the run,
+ * when it could not be written: a directory, or a place without a writable directory above it.
+ */
+export function outputFileOption(flag: string, path: string): string {
+  const fail = (why: string) => new UsageError(`${flag} ${path}: ${why}; give a file in a directory you can write to`);
+  const stat = (p: string) => {
+    try {
+      return statSync(p);
+    } catch {
+      return undefined;
+    }
+  };
+  if (stat(path)?.isDirectory()) throw fail('is a directory');
+  // The directory is created at the end when missing: the nearest one that exists must take it.
+  let dir = dirname(resolve(path));
+  while (!stat(dir) && dirname(dir) !== dir) dir = dirname(dir);
+  if (!stat(dir)?.isDirectory()) throw fail(`${dir} is not a directory`);
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    throw fail(`${dir} is not writable`);
+  }
+  return path;
 }

@@ -97,6 +97,15 @@ export function bundleApp(appPath: string, outDir: string): string {
   return join(outDir, APP_BUNDLE);
 }
 
+/** What `npm run build` writes, and the tests and the local cluster run. */
+export const DIST = join(ROOT, 'service', 'dist');
+
+/** `npm run build`: the platform and the demo chat into DIST, emptied first so that nothing stale survives. */
+export function buildDist(): void {
+  rmSync(DIST, { recursive: true, force: true });
+  bundleNode({ outDir: DIST });
+}
+
 /** The whole artifact: the platform and one app. */
 export function bundleNode(opts: { readonly app?: string; readonly outDir: string }): void {
   bundlePlatform(opts.outDir);

@@ -1,7 +1,7 @@
 import { constants } from 'node:os';
 
 /**
- * The exit codes of every command-line tool here (npm start, bench, soak, capacity, oncall).
+ * The exit codes of every command-line tool here (npm start, bench, soak, capacity, oncall, the CDK app).
  * Codes from 64 on are sysexits(3)'s, as the service's 78 for a bad configuration is.
  */
 export const EXIT = {
@@ -14,7 +14,10 @@ export const EXIT = {
   usage: 64,
   /** EX_UNAVAILABLE: a program the tool needs (redis-server, haproxy, redis-cli) is not installed. */
   unavailable: 69,
-  /** EX_CONFIG: a setup the caller can fix (AWS credentials, region, stack name). */
+  /**
+   * EX_CONFIG: a setup the caller can fix: AWS credentials, region or stack name, a -c key, the
+   * service's environment, a port another process holds.
+   */
   config: 78,
 } as const;
 
@@ -99,4 +102,16 @@ export function runMain(command: Command, main: () => Promise<number | void> | n
       },
       (err: unknown) => process.exit(reportError(command, err, { out: process.stdout, err: process.stderr })),
     );
+}
+
+/**
+ * For a script that runs at the top level (the CDK app, which the CDK CLI runs): an error it
+ * throws that `isConfigError` recognises ends it with one line and exit 78 (a CliError with its
+ * own code), anything else, a bug, with its stack and exit 1, as runMain does.
+ */
+export function exitOnUncaught(name: string, isConfigError: (err: unknown) => err is Error): void {
+  process.once('uncaughtException', (err: unknown) => {
+    const error = isConfigError(err) ? new CliError(err.message, EXIT.config) : err;
+    process.exit(reportError({ name, usage: '' }, error, { out: process.stdout, err: process.stderr }));
+  });
 }

@@ -17,6 +17,25 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Whether `port` can be listened on at `host` right now (nothing else holds it). */
+export function portIsFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, host, () => srv.close(() => resolve(true)));
+  });
+}
+
+/** Whether process `pid` exists (one of another user's counts: signalling it is merely not allowed). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** `n` distinct ports that were free a moment ago. */
 export async function freePorts(n: number): Promise<number[]> {
   const ports = new Set<number>();
@@ -88,9 +107,22 @@ export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 
   return result;
 }
 
+/** A process that exited before it was ready: its exit code or signal and its last lines of output, for the caller to explain. */
+export class ExitedBeforeReadyError extends Error {
+  override name = 'ExitedBeforeReadyError';
+  constructor(
+    cmd: string,
+    readonly code: number | null,
+    readonly signal: NodeJS.Signals | null,
+    readonly lines: readonly string[],
+  ) {
+    super(`${cmd} exited (${code ?? signal}) before it was ready:\n${lines.join('\n')}`);
+  }
+}
+
 /**
  * Spawns a process and resolves once a line of its output satisfies `isReady`;
- * rejects if it exits first or `timeoutMs` passes, with the output so far.
+ * rejects if it exits first (an ExitedBeforeReadyError) or `timeoutMs` passes, with the output so far.
  */
 export function spawnUntil(
   cmd: string,
@@ -100,19 +132,20 @@ export function spawnUntil(
   const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const timeoutMs = opts.timeoutMs ?? 15_000;
-  const notReady = () => new Error(`${cmd} was not ready within ${timeoutMs} ms:\n${lines.slice(-20).join('\n')}`);
+  const notReady = () => new Error(`${cmd} was not ready within ${timeoutMs} ms:\n${lines.join('\n')}`);
   const { promise, settle } = settleOnce(child, timeoutMs, notReady, () => child.kill('SIGKILL'));
   for (const stream of [child.stdout!, child.stderr!]) {
     createInterface({ input: stream }).on('line', (line) => {
-      if (lines.length < 200) lines.push(line);
+      // The latest lines: what a process says last explains why it stopped.
+      lines.push(line);
+      if (lines.length > 20) lines.shift();
       opts.onLine?.(line);
       if (opts.isReady(line)) settle();
     });
   }
   child.once('error', (err) => settle(err));
-  child.once('exit', (code, signal) =>
-    settle(new Error(`${cmd} exited (${code ?? signal}) before it was ready:\n${lines.slice(-20).join('\n')}`)),
-  );
+  // 'close', not 'exit': its last lines (a config error's message) may still be in the pipes when it exits.
+  child.once('close', (code, signal) => settle(new ExitedBeforeReadyError(cmd, code, signal, [...lines])));
   return promise;
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { behindHaproxy, median, openIdle, roundOrder, summarize, type AbRound, type AbSample } from '../../bench/ab';
 import { parseAbArgs } from '../../bench/ab-options';
-import { startServers } from '../../bench/servers';
+import { SERVICE_BUNDLE, startServers } from '../../bench/servers';
 import { Workers } from '../../bench/workers';
 import { UsageError } from '../../tools/cli';
 
@@ -47,14 +47,17 @@ describe('bench:ab', () => {
     expect(() => parseAbArgs([])).toThrow(UsageError);
     expect(() => parseAbArgs([])).toThrow(/--a FILE is required/);
     expect(() => parseAbArgs(['--a', 'x.js', '--workload', 'huge'])).toThrow(/--workload takes one of fanout, small, got huge/);
-    const opts = parseAbArgs(['--a', 'x.js', '--quick', '--workload', 'small']);
-    expect(opts).toMatchObject({ bundleA: 'x.js', workload: 'small', rounds: 4, deliveriesPerS: 10_000, windowMs: 1_500 });
+    expect(() => parseAbArgs(['--a', 'x.js'])).toThrow(
+      new UsageError('--a x.js: no such file; it takes a service bundle (npm run build writes service/dist/server.js)'),
+    );
+    const opts = parseAbArgs(['--a', SERVICE_BUNDLE, '--quick', '--workload', 'small']);
+    expect(opts).toMatchObject({ bundleA: SERVICE_BUNDLE, workload: 'small', rounds: 4, deliveriesPerS: 10_000, windowMs: 1_500 });
   });
 
   it('takes Node flags for each bundle and an idle-socket count, and refuses a flag list that is not flags', () => {
-    const opts = parseAbArgs(['--a', 'x.js', '--a-node-args=--enable-source-maps --max-semi-space-size=16', '--idle', '500']);
+    const opts = parseAbArgs(['--a', SERVICE_BUNDLE, '--a-node-args=--enable-source-maps --max-semi-space-size=16', '--idle', '500']);
     expect(opts).toMatchObject({ nodeArgsA: ['--enable-source-maps', '--max-semi-space-size=16'], nodeArgsB: [], idlePerSetup: 500 });
-    expect(parseAbArgs(['--a', 'x.js']).idlePerSetup).toBe(0);
+    expect(parseAbArgs(['--a', SERVICE_BUNDLE]).idlePerSetup).toBe(0);
     expect(() => parseAbArgs(['--a', 'x.js', '--b-node-args=server.js'])).toThrow(/--b-node-args takes Node flags .*not "server.js"/);
     expect(() => parseAbArgs(['--a', 'x.js', '--idle', '-1'])).toThrow(/--idle/);
   });

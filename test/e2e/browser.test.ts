@@ -51,7 +51,7 @@ describe('e2e: the demo page in Chromium, through the load balancer', () => {
     return { page, node };
   }
 
-  it('two pages on different nodes join a room and chat, each seeing the other’s node', async () => {
+  it('two pages on different nodes join a room and chat, each seeing the other’s node', { timeout: 120_000 }, async () => {
     const a = await openPage();
     let b = await openPage();
     // New sessions are spread round robin, so this takes one or two more tries at most.
@@ -93,6 +93,12 @@ describe('e2e: the demo page in Chromium, through the load balancer', () => {
     await a.page.locator('#messages .message.mine', { hasText: 'hello from A' }).waitFor();
     // The page upgrades to WebSocket on the node that did its handshake.
     await a.page.locator('#transport', { hasText: 'websocket' }).waitFor();
+
+    // A bad room name is explained in the page's own words, not the browser's "Please match the requested format".
+    await a.page.fill('#room', 'team blue');
+    await a.page.click('#join');
+    await a.page.locator('#error', { hasText: '"team blue" cannot be a room name: use letters, digits and _ . : - only' }).waitFor();
+    await a.page.locator('#current-room', { hasText: `In room ${room}` }).waitFor();
 
     mkdirSync(ARTIFACTS, { recursive: true });
     await a.page.screenshot({ path: join(ARTIFACTS, 'e2e-chat.png'), fullPage: true });

@@ -1,12 +1,5 @@
-import { createServer } from 'node:net';
+import { portIsFree } from '../../tools/processes';
 export { freePorts } from '../../tools/processes';
-
-const canBind = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const srv = createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-  });
 
 /**
  * `n` consecutive free ports, for what takes a base port (npm start's --port). They are drawn
@@ -16,7 +9,7 @@ export async function freeConsecutivePorts(n: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = 20_000 + Math.floor(Math.random() * 10_000);
     let free = true;
-    for (let p = base; p < base + n && free; p++) free = await canBind(p);
+    for (let p = base; p < base + n && free; p++) free = await portIsFree(p);
     if (free) return base;
   }
   throw new Error(`no ${n} consecutive free ports found between 20000 and 30000`);

@@ -1,43 +1,19 @@
-import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionInfo } from '../../contract/app';
-import { removeClusterFile, writeClusterFile } from '../../local/cluster-file';
+import { type ClusterFile, removeClusterFile, writeClusterFile } from '../../local/cluster-file';
 import { type LocalCluster, startLocalCluster } from '../../local/local-cluster';
-import { exited } from '../../tools/processes';
+import { type ServiceNode, startServiceNode } from '../../local/service-node';
+import { isAlive } from '../../tools/processes';
 import { closeAllClients, openClient, type TestClient } from '../helpers/clients';
 import { freePorts } from '../helpers/ports';
+import { densestWindow, movedTimes, runStopTask } from '../helpers/stop-task';
 
 const ROOT = join(__dirname, '..', '..');
-const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 /** The clients the stopped node holds: at 300 and more, no third of them may go in any one second. */
 const HELD = 300;
-
-/** The most entries of `times` (ms) within any window of `windowMs`. */
-function densestWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let lo = 0, hi = 0; hi < sorted.length; hi++) {
-    while (sorted[hi] - sorted[lo] >= windowMs) lo++;
-    best = Math.max(best, hi - lo + 1);
-  }
-  return best;
-}
-
-/** Runs `npm run stop-task` (bin/stop-task.ts) as a user would, collecting its timeline. */
-function runStopTask(args: string[]) {
-  const child = spawn(process.execPath, [TSX, join(ROOT, 'bin', 'stop-task.ts'), ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const out: string[] = [];
-  const err: string[] = [];
-  createInterface({ input: child.stdout! }).on('line', (l) => out.push(l));
-  createInterface({ input: child.stderr! }).on('line', (l) => err.push(l));
-  return { out, err, exit: exited(child) };
-}
 
 interface Watched {
   readonly client: TestClient;
@@ -51,16 +27,23 @@ interface Watched {
 describe('npm run stop-task without a cluster', () => {
   it('says that none runs on the port and how to start one, exit code 78', { timeout: 30_000 }, async () => {
     const [port] = await freePorts(1);
-    const run = runStopTask(['--port', String(port), '--node', 'node-1']);
-    expect((await run.exit).code).toBe(78);
-    expect(run.err.join('\n')).toMatch(new RegExp(`^stop-task: no npm start cluster on port ${port} .*: start one with \`npm start\`$`));
-    expect(run.out).toEqual([]);
+    // $TMPDIR without cluster files: the clusters other tests run would be named.
+    const dir = mkdtempSync(join(tmpdir(), 'stop-task-none-'));
+    try {
+      const run = runStopTask(['--port', String(port), '--node', 'node-1'], { TMPDIR: dir });
+      expect((await run.exit).code).toBe(78);
+      expect(run.err.join('\n')).toMatch(new RegExp(`^stop-task: no npm start cluster on port ${port} .*: start one with \`npm start\`$`));
+      expect(run.out).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('says so when the cluster that wrote its file is gone (killed), exit code 78', { timeout: 30_000 }, async () => {
     const [port] = await freePorts(1);
     writeClusterFile({
       loadBalancerPort: port,
+      pid: 2 ** 22 + 1,
       statsSocket: join(tmpdir(), `no-such-haproxy-${port}.sock`),
       deregistrationDelayMs: 1_000,
       nodes: [{ name: 'node-1', port: port + 1, pid: 2 ** 22 + 1 }],
@@ -72,6 +55,97 @@ describe('npm run stop-task without a cluster', () => {
     } finally {
       removeClusterFile(port);
     }
+  });
+});
+
+describe('npm run stop-task without --port, when no cluster runs on 8080', () => {
+  // A directory of cluster files of its own (stop-task reads $TMPDIR): what runs on this machine does not matter.
+  const dir = mkdtempSync(join(tmpdir(), 'stop-task-clusters-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  /** A cluster file whose process is `pid` (this one's: alive). */
+  const clusterOn = (port: number, pid = process.pid): ClusterFile => ({
+    pid,
+    loadBalancerPort: port,
+    statsSocket: join(dir, `haproxy-${port}.sock`),
+    deregistrationDelayMs: 1_000,
+    nodes: [1, 2].map((i) => ({ name: `node-${i}`, port: port + i, pid })),
+  });
+  /** Runs `npm run stop-task -- --node node-2` with these cluster files, and only these, in $TMPDIR (where tsx keeps its cache too). */
+  const stopNode2 = (files: ClusterFile[]) => {
+    for (const name of readdirSync(dir)) if (name.startsWith('socketio-local-cluster-')) rmSync(join(dir, name));
+    for (const file of files) writeClusterFile(file, dir);
+    return runStopTask(['--node', 'node-2'], { TMPDIR: dir });
+  };
+
+  it('names the one cluster whose process runs, with the exact command, and leaves out a dead one', { timeout: 30_000 }, async () => {
+    const run = stopNode2([clusterOn(9300, 2 ** 22 + 1), clusterOn(19400)]);
+    expect((await run.exit).code).toBe(78);
+    expect(run.err).toEqual([
+      `stop-task: no npm start cluster on port 8080 (no ${join(dir, 'socketio-local-cluster-8080.json')}); ` +
+        'one runs on port 19400: `npm run stop-task -- --port 19400 --node node-2`',
+    ]);
+    expect(run.out).toEqual([]);
+  });
+
+  it('names every running cluster when there are several', { timeout: 30_000 }, async () => {
+    const run = stopNode2([clusterOn(19500), clusterOn(19400)]);
+    expect((await run.exit).code).toBe(78);
+    expect(run.err).toEqual([
+      `stop-task: no npm start cluster on port 8080 (no ${join(dir, 'socketio-local-cluster-8080.json')}); ` +
+        'clusters run on ports 19400, 19500: pick one, e.g. `npm run stop-task -- --port 19400 --node node-2`',
+    ]);
+  });
+
+  it('says how to start one when none runs', { timeout: 30_000 }, async () => {
+    const run = stopNode2([clusterOn(9300, 2 ** 22 + 1)]);
+    expect((await run.exit).code).toBe(78);
+    expect(run.err).toEqual([
+      `stop-task: no npm start cluster on port 8080 (no ${join(dir, 'socketio-local-cluster-8080.json')}): start one with \`npm start\``,
+    ]);
+  });
+});
+
+/** The command docs/local-cluster.md gives under "Watching a failover". */
+function documentedFailoverCommand(): string {
+  const doc = readFileSync(join(ROOT, 'docs', 'local-cluster.md'), 'utf8');
+  const section = doc.slice(doc.indexOf('### Watching a failover'));
+  const block = /```sh\n([\s\S]*?)```/.exec(section)![1].trim().split('\n');
+  expect(block).toHaveLength(1);
+  return block[0];
+}
+
+describe("docs/local-cluster.md's failover command", () => {
+  let cluster: LocalCluster;
+  let bystander: ServiceNode;
+  beforeAll(async () => {
+    // Another service node on the machine, started first: not the cluster's, so it must survive.
+    bystander = await startServiceNode({ env: { REDIS_URL: '' } });
+    const [lb, ...ports] = await freePorts(4);
+    cluster = await startLocalCluster({ ports, loadBalancerPort: lb });
+  });
+  afterAll(async () => {
+    closeAllClients();
+    await cluster?.stop();
+    await bystander?.stop();
+  });
+
+  it("stops the cluster's own node-2 by its pid, without deregistering it, and nothing else", { timeout: 90_000 }, async () => {
+    const command = documentedFailoverCommand();
+    // Run as npm would run it, on this cluster's port instead of 8080.
+    expect(command).toMatch(/^npm run stop-task -- /);
+    const args = command.replace(/^npm run stop-task -- /, '').split(/\s+/);
+    const run = runStopTask([...args, '--port', String(cluster.loadBalancer!.port)]);
+    const [one, two, three] = cluster.nodes;
+    expect((await run.exit).code, [...run.out, ...run.err].join('\n')).toBe(0);
+    expect(await two.exited()).toEqual({ code: 0, signal: null });
+    expect(run.out.join('\n')).toMatch(
+      new RegExp(`STOPPING: SIGTERM to node-2 \\(pid ${two.child.pid}\\) without deregistering it[\\s\\S]*STOPPED: node-2 exited`),
+    );
+    expect(run.out.join('\n')).not.toMatch(/DEACTIVATING/);
+    for (const alive of [one, three, bystander]) expect(isAlive(alive.child.pid!), alive.nodeId).toBe(true);
+    // The load balancer sends a new client to a node that still runs.
+    const client = await openClient(cluster.loadBalancer!.url, { withCredentials: true });
+    expect(['node-1', 'node-3']).toContain(client.session.node);
   });
 });
 
@@ -138,10 +212,14 @@ describe("npm run stop-task: ECS's stop of a task, through HAProxy, on a node ho
     expect(code, [...stop.out, ...stop.err].join('\n')).toBe(0);
     expect(stop.out.join('\n')).toMatch(/DEACTIVATING[\s\S]*STOPPING: SIGTERM[\s\S]*STOPPED/);
 
-    const late = watched.filter((w) => w.movedAt === undefined || w.movedAt - t0 >= delayMs);
+    // The delay runs from the deregistration (the timeline's DEACTIVATING), not from the command's start: starting tsx
+    // alone can take seconds on a loaded machine, and the load balancer's clock starts only when the target drains.
+    const deregisteredAt = stop.lineAt(/DEACTIVATING/) ?? t0;
+    const late = watched.filter((w) => w.movedAt === undefined || w.movedAt - deregisteredAt >= delayMs);
     const report =
-      `${held.length} clients on ${target.nodeId}, deregistration delay ${delayMs} ms; moved at (ms after the stop began): ` +
-      `${JSON.stringify(watched.map((w) => (w.movedAt === undefined ? null : w.movedAt - t0)).sort((a, b) => (a ?? 1e9) - (b ?? 1e9)))}\n` +
+      `${held.length} clients on ${target.nodeId}, deregistration delay ${delayMs} ms; moved at (ms after the deregistration, ` +
+      `${deregisteredAt - t0} ms after the command started): ` +
+      `${JSON.stringify(movedTimes(watched, deregisteredAt))}\n` +
       stop.out.join('\n');
     expect.soft(late.length, `clients not moved before the deregistration delay ended\n${report}`).toBe(0);
     const disconnects = watched.flatMap((w) => (w.disconnectedAt === undefined ? [] : [w.disconnectedAt]));

@@ -6,15 +6,24 @@ import { BUNDLE } from '../../local/service-node';
 describe('config', () => {
   it('applies defaults', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ port: 3000, maxTextBytes: 4096, drainTimeoutMs: 20_000, pingIntervalMs: 25_000, pingTimeoutMs: 20_000 });
+    expect(c).toMatchObject({ port: 3000, drainTimeoutMs: 20_000, pingIntervalMs: 25_000, pingTimeoutMs: 20_000 });
     expect(c.redis).toBeUndefined();
     expect(c.metrics.enabled).toBe(false);
     expect(c).toMatchObject({ trustedProxyHops: 1, logRefusalsPerS: 10 });
     expect(c.limits).toMatchObject({
       preAuth: { maxSessions: 2_000, maxSessionsPerIp: 64, timeoutMs: 5_000 },
-      packets: { ratePerS: 50, burst: 100 },
+      // 100 events a second from a canvas or a game pass; the packet budget sits above the event limits.
+      perSocket: { ratePerS: 120, burst: 240 },
+      perUser: { ratePerS: 300, burst: 600 },
+      disconnectAfterRejected: 500,
+      packets: { ratePerS: 400, burst: 1_000 },
       bytes: { ratePerS: 131_072, burst: 524_288 },
     });
+  });
+
+  it("leaves the chat's settings to the chat: MAX_TEXT_BYTES and MAX_ROOMS_PER_SOCKET are not the platform's", () => {
+    expect(() => loadConfig({ MAX_TEXT_BYTES: '0', MAX_ROOMS_PER_SOCKET: 'many' })).not.toThrow();
+    expect(loadConfig({})).not.toHaveProperty('maxTextBytes');
   });
 
   it('keeps idle connections longer than the ALB (125 s), headers longer still, and polls no target group unless told', () => {
@@ -52,13 +61,18 @@ describe('config', () => {
   it.each([
     [{ PORT: 'eighty' }, /PORT must be an integer from 0 to 65535/],
     [{ REDIS_URL: 'http://localhost:6379' }, /REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
-    [{ MAX_TEXT_BYTES: '0' }, /MAX_TEXT_BYTES must be an integer from 1 to/],
     [{ METRICS_ENABLED: 'yes' }, /METRICS_ENABLED must be true or false/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
-    [{ MAX_TEXT_BYTES: '65536', MAX_HTTP_BUFFER_BYTES: '65536' }, /MAX_HTTP_BUFFER_BYTES .* must be at least MAX_TEXT_BYTES \+ 512/],
     [{ TRUSTED_PROXY_HOPS: '-1' }, /TRUSTED_PROXY_HOPS must be an integer from 0 to 10/],
     [{ PREAUTH_TIMEOUT_MS: '50' }, /PREAUTH_TIMEOUT_MS must be an integer from 100 to 60000/],
     [{ CONNECTION_PACKETS_PER_S: '0' }, /CONNECTION_PACKETS_PER_S must be an integer from 1 to/],
+    [{ CONNECTION_PACKETS_PER_S: '100' }, /CONNECTION_PACKETS_PER_S \(100\) must be at least RATE_LIMIT_PER_SOCKET \(120\)/],
+    [{ RATE_LIMIT_PER_SOCKET: '500' }, /CONNECTION_PACKETS_PER_S \(400\) must be at least RATE_LIMIT_PER_SOCKET \(500\)/],
+    [
+      { CONNECTION_PACKETS_BURST: '739' },
+      /CONNECTION_PACKETS_BURST \(739\) must be at least RATE_LIMIT_PER_SOCKET_BURST \+ RATE_LIMIT_DISCONNECT_AFTER \(740\)/,
+    ],
+    [{ RATE_LIMIT_DISCONNECT_AFTER: '761' }, /CONNECTION_PACKETS_BURST \(1000\) must be at least .* \(1001\)/],
     [{ CONNECTION_BURST_BYTES: '2048' }, /CONNECTION_BURST_BYTES \(2048\) must be at least MAX_HTTP_BUFFER_BYTES \(65536\)/],
     [
       { PREAUTH_MAX_SESSIONS: '10', PREAUTH_MAX_SESSIONS_PER_IP: '11' },
@@ -89,5 +103,17 @@ describe('config', () => {
     });
     expect(run.status).toBe(78);
     expect(run.stderr.trim().split('\n')).toEqual(['invalid configuration: DRAIN_TIMEOUT_MS must be an integer from 100 to 120000']);
+  });
+
+  it('stops the bundled server the same way when the packet budget sits below the event limits', () => {
+    const run = spawnSync(process.execPath, [BUNDLE], {
+      env: { ...process.env, PORT: '0', RATE_LIMIT_PER_SOCKET_BURST: '400', RATE_LIMIT_DISCONNECT_AFTER: '700' },
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
+    expect(run.status).toBe(78);
+    expect(run.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^invalid configuration: CONNECTION_PACKETS_BURST \(1000\) must be at least .* \(1100\) so that/),
+    ]);
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ServiceNode, startServiceNode } from '../../local/service-node';
+import { closeRawSockets, openRaw } from '../helpers/abuse';
 import { closeAllClients, getJson, openClient } from '../helpers/clients';
 
 const MAX_TEXT_BYTES = 64;
@@ -9,7 +10,10 @@ describe('bad payloads on a single node', () => {
   beforeAll(async () => {
     node = await startServiceNode({ env: { MAX_TEXT_BYTES: String(MAX_TEXT_BYTES), REDIS_URL: '' } });
   });
-  afterEach(() => closeAllClients());
+  afterEach(() => {
+    closeAllClients();
+    closeRawSockets();
+  });
   afterAll(async () => node?.stop());
 
   const invalid = (code: string) => ({ ok: false, error: { code, message: expect.any(String) } });
@@ -47,7 +51,7 @@ describe('bad payloads on a single node', () => {
     expect(await client.request('chat:message', { room: 'elsewhere', text: 'hi' })).toEqual(invalid('not_in_room'));
   });
 
-  it('answers unknown events that carry an ack with unknown_event', async () => {
+  it("answers unknown events that carry an ack with the chat's own unknown_event", async () => {
     const client = await openClient(node.url);
     expect(await client.request('admin:shutdown', { now: true })).toEqual(invalid('unknown_event'));
   });
@@ -69,6 +73,17 @@ describe('bad payloads on a single node', () => {
     expect(observer.messages.filter((m) => m.text !== 'no ack, no room')).toEqual([]);
     expect(node.child.exitCode).toBeNull();
     expect((await getJson(`${node.url}/healthz`)).status).toBe(200);
+  });
+
+  it('survives events without a name (Socket.IO lets `42` and `421` through), with and without an ack', async () => {
+    const raw = await openRaw(node.url);
+    raw.send('42');
+    raw.send('421');
+    raw.send('42[7]');
+    // Events on one socket are handled in order: this answer comes after all of the above.
+    raw.send('422["room:members",{"room":"nameless"}]');
+    expect(await raw.next((f) => f.startsWith('432'), 5_000)).toBe('432[{"ok":true,"room":"nameless","count":0}]');
+    expect(node.child.exitCode).toBeNull();
   });
 
   it('reports health without Redis as disabled and ready', async () => {

@@ -162,8 +162,11 @@ describe('abuse limits', () => {
     expect(answers.filter((a) => !a.ok)).toEqual(Array(3).fill(invalid('rate_limited')));
     const reason = new Promise((resolve) => client.socket.once('disconnect', resolve));
     for (let i = 0; i < 30; i++) client.socket.emit('chat:message', { text: 'flood' });
-    // A server-side disconnect is final for the client: it does not come back by itself.
+    // A server-side disconnect is final for the client: it does not come back by itself; it was told why first.
     expect(await reason).toBe('io server disconnect');
+    expect(client.received.filter((r) => r.event === 'sys:disconnect')).toEqual([
+      { event: 'sys:disconnect', args: [{ reason: 'rate_limited' }] },
+    ]);
     // Log lines reach the test through a pipe, after the event.
     await expect.poll(() => node.logs.some((l) => l.msg === 'disconnecting a socket that kept exceeding its rate limit')).toBe(true);
   });

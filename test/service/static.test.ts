@@ -20,7 +20,7 @@ function get(
   });
 }
 
-describe('demo page and client, served by the bundled node', () => {
+describe("demo page (the chat's http export) and the Socket.IO client, served by the bundled node", () => {
   let node: ServiceNode;
   beforeAll(async () => {
     // No Redis: static files do not depend on it.
@@ -33,7 +33,6 @@ describe('demo page and client, served by the bundled node', () => {
     ['/?room=lobby', 'text/html; charset=utf-8', /<title>/],
     ['/app.js', 'text/javascript; charset=utf-8', /io\(\{ withCredentials: true, auth: /],
     ['/style.css', 'text/css; charset=utf-8', /#messages/],
-    ['/socket.io.min.js', 'text/javascript; charset=utf-8', /Socket\.IO v4\.8\.4/],
   ])('%s is %s with a strict CSP and nosniff', async (path, type, content) => {
     const res = await get(node.port, path);
     expect(res.status).toBe(200);
@@ -49,8 +48,21 @@ describe('demo page and client, served by the bundled node', () => {
     expect(res.body).toMatch(content);
   });
 
+  it.each(['/socket.io/socket.io.min.js', '/socket.io/socket.io.js'])(
+    '%s is the browser client, where a stock Socket.IO server serves it, cached and nosniff',
+    async (path) => {
+      const res = await get(node.port, path);
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toBe('text/javascript; charset=utf-8');
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['cache-control']).toBe('public, max-age=3600');
+      expect(res.body).toMatch(/Socket\.IO v4\.8\.4/);
+    },
+  );
+
   it('has no inline script or handler that the CSP would block', async () => {
     const html = (await get(node.port, '/')).body;
+    expect(html).toContain('<script src="/socket.io/socket.io.min.js"');
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
     expect(html).not.toMatch(/\son[a-z]+\s*=/i);
     expect(html).not.toMatch(/<style/);
@@ -69,6 +81,8 @@ describe('demo page and client, served by the bundled node', () => {
 
   it.each([
     '/nope.js',
+    // The client moved under /socket.io/, where a stock server serves it.
+    '/socket.io.min.js',
     '/public/app.js',
     '/../package.json',
     '/..%2f..%2fpackage.json',
@@ -81,11 +95,14 @@ describe('demo page and client, served by the bundled node', () => {
   ])('%s is 404 and serves no file', async (path) => {
     const res = await get(node.port, path);
     expect(res.status).toBe(404);
-    expect(res.headers['content-type']).toBe('application/json');
-    expect(res.body).not.toMatch(/"name"|root:|require\(/);
+    // The chat's own 404 (the platform hands it every path it does not serve).
+    expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(res.body).toBe('not found\n');
   });
 
   it('leaves the health endpoints alone', async () => {
-    expect((await get(node.port, '/healthz')).status).toBe(200);
+    const health = await get(node.port, '/healthz');
+    expect(health.status).toBe(200);
+    expect(health.headers['content-type']).toBe('application/json');
   });
 });

@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
-import { choiceList, choiceOption, numberOption, parseCommandLine } from '../../tools/args';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { choiceList, choiceOption, inputFileOption, numberOption, outputFileOption, parseCommandLine } from '../../tools/args';
 import { HelpRequested, UsageError } from '../../tools/cli';
 
 const OPTIONS = { out: { type: 'string' }, quick: { type: 'boolean' } } as const;
@@ -71,5 +74,30 @@ describe('choiceList and choiceOption', () => {
       new UsageError('--modes takes a comma-separated subset of raw-ws,pubsub,streams,sharded, got z'),
     );
     expect(() => choiceList('--modes', ',', rule)).toThrow(/--modes takes a comma-separated subset/);
+  });
+});
+
+describe('inputFileOption and outputFileOption', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'args-files-'));
+  const file = join(dir, 'server.js');
+  writeFileSync(file, '');
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('takes a file that exists, and names the flag and what it takes otherwise', () => {
+    expect(inputFileOption('--a', file, 'a bundle')).toBe(file);
+    expect(() => inputFileOption('--a', join(dir, 'x.js'), 'a bundle')).toThrow(
+      new UsageError(`--a ${join(dir, 'x.js')}: no such file; it takes a bundle`),
+    );
+    expect(() => inputFileOption('--a', dir, 'a bundle')).toThrow(new UsageError(`--a ${dir}: no such file; it takes a bundle`));
+  });
+
+  it('takes a file to write, also under directories still to be made, and refuses one that cannot be written', () => {
+    expect(outputFileOption('--out', file)).toBe(file);
+    expect(outputFileOption('--out', join(dir, 'new', 'deeper', 'r.json'))).toBe(join(dir, 'new', 'deeper', 'r.json'));
+    const fix = 'give a file in a directory you can write to';
+    expect(() => outputFileOption('--out', dir)).toThrow(new UsageError(`--out ${dir}: is a directory; ${fix}`));
+    expect(() => outputFileOption('--out', join(file, 'r.json'))).toThrow(
+      new UsageError(`--out ${join(file, 'r.json')}: ${file} is not a directory; ${fix}`),
+    );
   });
 });

@@ -21,12 +21,17 @@ export class EventRouter {
     return new Set(this.handlers.keys());
   }
 
-  /** One listener per handler and one for unknown events, shared by every socket: per-socket closures cost heap per connection. */
+  /** One listener per handler and one middleware for unknown events, shared by every socket: closures per socket cost heap. */
   private readonly listeners = new Map<Handler, SocketListener>();
-  private readonly unknown = (event: string, ...args: unknown[]) => {
-    if (this.handlers.has(event)) return;
-    const ack = args.at(-1);
-    if (typeof ack === 'function') ack(failure('unknown_event', `unknown event ${JSON.stringify(event).slice(0, 80)}`));
+  // A middleware, not an onAny listener: Socket.IO calls onAny listeners before any middleware, so an unknown event
+  // would be answered unknown_event before the platform's limits (its own middlewares, installed first) could refuse it.
+  private readonly unknown = (packet: unknown[], next: (err?: Error) => void) => {
+    const event = packet[0];
+    if (typeof event === 'string' && this.handlers.has(event)) return next();
+    // The ack follows the name: an event without one (`421`, which Socket.IO lets through) has its ack first, and no answer.
+    const ack = packet.length > 1 ? packet.at(-1) : undefined;
+    if (typeof ack === 'function') ack(failure('unknown_event', `unknown event ${String(JSON.stringify(event)).slice(0, 80)}`));
+    next();
   };
 
   /** Installs every handler on the context's socket, and answers any other event that carries an ack. */
@@ -37,6 +42,6 @@ export class EventRouter {
       if (!listener) this.listeners.set(handler, (listener = listen(handler)));
       ctx.socket.on(handler.event, listener);
     }
-    ctx.socket.onAny(this.unknown);
+    ctx.socket.use(this.unknown);
   }
 }

@@ -144,10 +144,23 @@
     refreshMembers();
   });
 
+  function roomNameProblem(name) {
+    if (!name) return 'Type a room name to join, such as lobby.';
+    if (name.length > 64) return `A room name is at most 64 characters; this one has ${name.length}.`;
+    if (!/^[A-Za-z0-9_.:-]+$/.test(name)) {
+      return `"${name}" cannot be a room name: use letters, digits and _ . : - only (no spaces).`;
+    }
+    if (name.startsWith('sys:')) return 'Rooms starting with sys: belong to the platform: pick another name.';
+    return '';
+  }
+
   ui.joinForm.addEventListener('submit', (event) => {
     event.preventDefault();
     const name = ui.room.value.trim();
-    if (!name || name === room) return;
+    // The page explains a bad name in its own words, as the server would answer it (docs/protocol.md).
+    const problem = roomNameProblem(name);
+    if (problem) return showError(problem);
+    if (name === room) return;
     const previous = room;
     const left = previous ? request('room:leave', { room: previous }) : Promise.resolve();
     left.then(() => join(name)).catch((err) => showError(err.message));

@@ -142,10 +142,10 @@ export function createAdmission(config: Config, deps: AdmissionDeps): Admission 
     const leftBudget = function (this: EngineConn) {
       preAuth.remove(this);
     };
-    // A connection whose last socket left, but that stays open, is unauthenticated again.
+    // Its last socket gone (the guard forgot it just before), a connection is uncounted, and unauthenticated if still open.
     const unauthenticated = function (this: Socket) {
-      if (this.conn.readyState === 'open' && !guard.anySocket(this.conn as EngineConn))
-        preAuth.opened(this.conn as EngineConn, addressOf(this));
+      const conn = this.conn as EngineConn;
+      if (!guard.anySocket(conn) && authenticated.remove(conn) && conn.readyState === 'open') preAuth.opened(conn, addressOf(this));
     };
     io.engine.on('connection', (conn: EngineConn) => {
       const ip = clientAddress(conn.request, hops);

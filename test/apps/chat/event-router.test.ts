@@ -39,8 +39,16 @@ describe('EventRouter', () => {
     http = createServer();
     io = new Server(http);
     const logger = createLogger({ level: 'silent', nodeId: 'router-test' });
-    // These handlers read only the socket and the logger.
-    io.on('connection', (socket) => router.attach({ socket, logger } as unknown as HandlerContext));
+    // These handlers read only the socket and the logger. A middleware ahead of the router, as the platform's limits are:
+    // it answers `test:refused` itself and stops it.
+    io.on('connection', (socket) => {
+      socket.use((packet, next) => {
+        if (packet[0] !== 'test:refused') return next();
+        const ack = packet.at(-1) as unknown;
+        if (typeof ack === 'function') ack({ ok: false, error: { code: 'rate_limited', message: 'refused ahead' } });
+      });
+      router.attach({ socket, logger } as unknown as HandlerContext);
+    });
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     client = connect(`http://127.0.0.1:${(http.address() as AddressInfo).port}`, { transports: ['websocket'], forceNew: true });
     await new Promise<void>((resolve) => client.once('connect', () => resolve()));
@@ -57,6 +65,10 @@ describe('EventRouter', () => {
   it("answers a newly registered handler's event, and an event nobody registered with unknown_event", async () => {
     expect(await request('test:echo', { word: 'hi' })).toEqual({ ok: true, word: 'hi' });
     expect(await request('test:nobody', { word: 'hi' })).toEqual(invalid('unknown_event'));
+  });
+
+  it('answers unknown events only once the middlewares ahead of it let them through', async () => {
+    expect(await request('test:refused', { word: 'hi' })).toEqual({ ok: false, error: { code: 'rate_limited', message: 'refused ahead' } });
   });
 
   it('validates the payload at the edge, and answers a handler that throws with internal', async () => {

@@ -71,6 +71,13 @@ describe('a budget for every packet: floods of ACKs, pongs, namespaces and noise
     console.log(`packet floods: ${JSON.stringify({ results, chatAcks: acks.length, healthzMs: percentiles(healthMs) })}`);
     for (const [kind, r] of Object.entries(results))
       expect({ kind, outcome: (r as { outcome: string }).outcome }).toEqual({ kind, outcome: 'closed' });
+    // Each flooder had a socket: it was told why (sys:disconnect) before the close.
+    const expected = { ack: 'unexpected_ack', pong: 'packet_budget', namespace: 'unknown_namespace', noop: 'packet_budget' };
+    for (const [kind, f] of Object.entries(flooders))
+      expect({ kind, told: f.raw.frames.filter((x) => x.startsWith('42["sys:disconnect"')) }).toEqual({
+        kind,
+        told: [`42["sys:disconnect",{"reason":"${expected[kind as keyof typeof expected]}"}]`],
+      });
     expect(acks).toHaveLength(20);
     expect(acks.filter((a) => !(a as { ok: boolean }).ok)).toEqual([]);
     expect(chatter.socket.connected).toBe(true);
@@ -78,6 +85,21 @@ describe('a budget for every packet: floods of ACKs, pongs, namespaces and noise
       .poll(() => node.logs.filter((l) => l.msg === 'connection closed by the guard').map((l) => l.reason))
       .toEqual(expect.arrayContaining(['unexpected_ack', 'packet_budget', 'unknown_namespace']));
   }, 60_000);
+
+  it('answers a CONNECT to an unknown namespace as Socket.IO does, and closes the connection at the second', async () => {
+    const token = await signToken({ sub: 'explorer' });
+    const raw = await openRaw(node.url, { auth: { token } });
+    raw.send('40/nope,');
+    expect(await raw.next((f) => f.startsWith('44/nope,'), 5_000)).toBe('44/nope,{"message":"Invalid namespace"}');
+    // Still open, and its socket on / still answered.
+    raw.send('42["room:join",{"room":"still-here"}]');
+    raw.send('421["room:members",{"room":"still-here"}]');
+    expect(await raw.next((f) => f.startsWith('431'), 5_000)).toBe('431[{"ok":true,"room":"still-here","count":1}]');
+    raw.send('40/nope,');
+    expect(await raw.next((f) => f.startsWith('42["sys:disconnect"'), 5_000)).toBe('42["sys:disconnect",{"reason":"unknown_namespace"}]');
+    expect(await closedWithin(raw, 5_000)).toBe(true);
+    expect(raw.frames.filter((f) => f.startsWith('44/nope,'))).toHaveLength(1);
+  });
 
   it('keeps one socket per connection: a second CONNECT to / while the first is pending or open closes the connection', async () => {
     const token = await signToken({ sub: 'racer' });

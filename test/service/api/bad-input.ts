@@ -44,7 +44,7 @@ export function badRequests(room: string, user: string, maxTargets: number, maxB
   const many = Array.from({ length: maxTargets + 1 }, (_, i) => `r${i}`);
   const unauthorized = { status: 401, code: 'unauthorized' };
   const invalid = { method: 'POST', path: P, status: 400, code: 'invalid_payload' };
-  const EVENT_RULE = /must be 1-64 characters of A-Z a-z 0-9 _ \. : -/;
+  const NAME_RULE = /must be 1-256 characters without control characters/;
   return [
     {
       ...unauthorized,
@@ -92,15 +92,15 @@ export function badRequests(room: string, user: string, maxTargets: number, maxB
     },
     {
       ...invalid,
-      name: 'the reserved event session',
-      body: { event: 'session', users: [user] },
-      message: /^event is reserved: .*, got "session"$/,
+      name: 'the platform event sys:session',
+      body: { event: 'sys:session', users: [user] },
+      message: /^event is reserved: .*, got "sys:session"$/,
     },
     {
       ...invalid,
-      name: 'the reserved event chat:message',
-      body: { event: 'chat:message', rooms: [room], data: { text: 'forged', from: 'admin' } },
-      message: /^event is reserved: .*, got "chat:message"$/,
+      name: "Socket.IO's reserved connect_error",
+      body: { event: 'connect_error', rooms: [room], data: { message: 'forged' } },
+      message: /^event is reserved: .*, got "connect_error"$/,
     },
     {
       ...invalid,
@@ -111,9 +111,39 @@ export function badRequests(room: string, user: string, maxTargets: number, maxB
     { ...invalid, name: 'a sys: event', body: { event: 'sys:query', rooms: [room] }, message: /^event is reserved: .*, got "sys:query"$/ },
     {
       ...invalid,
-      name: 'a bad event name',
-      body: { event: 'has space', rooms: [room] },
-      message: new RegExp(`^event ${EVENT_RULE.source}, got "has space"$`),
+      name: 'an event name with a control character',
+      body: { event: 'new\nmessage', rooms: [room] },
+      message: new RegExp(`^event ${NAME_RULE.source}, got "new\\\\nmessage"$`),
+    },
+    {
+      ...invalid,
+      name: 'an event name longer than 256',
+      body: { event: 'e'.repeat(257), rooms: [room] },
+      message: new RegExp(`^event ${NAME_RULE.source}, got "e{40}…"$`),
+    },
+    {
+      ...invalid,
+      name: 'data and args together',
+      body: { ...ok, args: [1], rooms: [room] },
+      message: /^args cannot go with data: give data or args, not both/,
+    },
+    {
+      ...invalid,
+      name: 'args not an array',
+      body: { event: 'test:bad', args: 'x', rooms: [room] },
+      message: /^args must be an array \(the arguments of the event, in order\), got "x"$/,
+    },
+    {
+      ...invalid,
+      name: '17 args',
+      body: { event: 'test:bad', args: Array(17).fill(0), rooms: [room] },
+      message: /^args may hold at most 16 arguments/,
+    },
+    {
+      ...invalid,
+      name: 'a platform room',
+      body: { ...ok, rooms: [room, `sys:user:${user}`] },
+      message: new RegExp(`^rooms\\[1\\] must not start with sys:: those rooms are the platform's, got "sys:user:${user}"$`),
     },
     {
       ...invalid,
@@ -124,8 +154,8 @@ export function badRequests(room: string, user: string, maxTargets: number, maxB
     {
       ...invalid,
       name: 'a bad room name',
-      body: { ...ok, rooms: [room, 'no/slash'] },
-      message: /^rooms\[1\] must be 1-64 characters of .* \(or user:<user>\), got "no\/slash"$/,
+      body: { ...ok, rooms: [room, 'no\u0000nul'] },
+      message: new RegExp(`^rooms\\[1\\] ${NAME_RULE.source}, got "no\\\\u0000nul"$`),
     },
     {
       ...invalid,
@@ -155,7 +185,7 @@ export function badRequests(room: string, user: string, maxTargets: number, maxB
       ...invalid,
       name: 'a bad except entry',
       body: { ...ok, rooms: [room], except: [''] },
-      message: /^except\[0\] must be 1-64 characters of .*, got ""$/,
+      message: new RegExp(`^except\\[0\\] ${NAME_RULE.source}, got ""$`),
     },
     { ...invalid, name: 'a misspelt field (room)', body: { ...ok, room: [room] }, message: /^unknown field "room": did you mean rooms\?$/ },
     {
@@ -168,7 +198,7 @@ export function badRequests(room: string, user: string, maxTargets: number, maxB
       ...invalid,
       name: 'an unknown field',
       body: { ...ok, rooms: [room], to: [user] },
-      message: /^unknown field "to": the fields are event, data, rooms, users, except, idempotencyKey$/,
+      message: /^unknown field "to": the fields are event, data, args, rooms, users, except, exceptUsers, idempotencyKey$/,
     },
     {
       ...invalid,
@@ -235,8 +265,8 @@ export function badRequests(room: string, user: string, maxTargets: number, maxB
       ...invalid,
       name: 'a bad room in the path',
       method: 'GET',
-      path: `/api/v1/rooms/${'r'.repeat(65)}/presence`,
-      message: /^the room in the path must be 1-64 characters of .*, got "r{40}…"$/,
+      path: `/api/v1/rooms/${'r'.repeat(257)}/presence`,
+      message: /^the room in the path must be 1-256 characters without control characters, got "r{40}…"$/,
     },
     {
       name: 'an unknown endpoint',

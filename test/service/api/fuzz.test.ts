@@ -22,12 +22,20 @@ const MAX_TARGETS = 20;
 const CONCURRENCY = 8;
 
 const junk = (r: Rng, n: number) => Array.from({ length: n }, () => String.fromCharCode(int(r, 0, 0x2ff))).join('');
-/** A name that breaks the room/user pattern for sure: a forbidden character, or too long. */
-const badName = (r: Rng) =>
+/** A user id or idempotency key that breaks its pattern for sure: a forbidden character, or too long. */
+const badId = (r: Rng) =>
   pick(r, [
     () => `${junk(r, int(r, 0, 5))}${pick(r, [' ', '/', '#', '\u00e9', '"', '\n', '*', '?', '%'])}${junk(r, int(r, 0, 5))}`,
     () => 'a'.repeat(int(r, 129, 300)),
     () => '',
+  ])();
+/** A room or event name the API refuses for sure: a control character, too long, empty, or the platform's `sys:`. */
+const badAppName = (r: Rng) =>
+  pick(r, [
+    () => `${junk(r, int(r, 0, 5))}${pick(r, ['\n', '\u0000', '\u001f', '\u007f', '\t'])}${junk(r, int(r, 0, 5))}`,
+    () => 'a'.repeat(int(r, 257, 400)),
+    () => '',
+    () => `sys:${junk(r, int(r, 0, 5))}`,
   ])();
 
 interface Case {
@@ -70,13 +78,20 @@ function malformed(r: Rng, room: string, user: string): Case {
     () =>
       post(
         'reserved event',
-        json({ ...valid, event: pick(r, ['session', 'chat:message', 'room:join', 'room:presence', 'disconnect', 'connect', 'sys:x']) }),
+        json({
+          ...valid,
+          event: pick(r, ['sys:session', 'sys:disconnect', 'sys:x', 'disconnect', 'connect', 'connect_error', 'newListener']),
+        }),
       ),
-    () => post('bad event', json({ ...valid, event: badName(r) })),
-    () => post('bad room', json({ ...valid, rooms: [room, badName(r)] })),
+    () => post('bad event', json({ ...valid, event: badAppName(r) })),
+    () => post('bad room', json({ ...valid, rooms: [room, badAppName(r)] })),
     () => post('rooms not a list', json({ ...valid, rooms: pick(r, [room, 1, {}, null]) })),
-    () => post('bad user', json({ ...valid, users: [user, badName(r)] })),
-    () => post('bad except', json({ ...valid, except: [pick(r, [badName(r), 7, null])] })),
+    () => post('bad user', json({ ...valid, users: [user, badId(r)] })),
+    () => post('bad except', json({ ...valid, except: [pick(r, [badAppName(r), 7, null])] })),
+    () => post('bad exceptUsers', json({ ...valid, exceptUsers: [pick(r, [badId(r), 7, null])] })),
+    () => post('data and args', json({ ...valid, args: [int(r, 0, 9)] })),
+    () => post('args not a list', json({ event: valid.event, rooms: [room], args: pick(r, [1, 'x', {}, null]) })),
+    () => post('too many args', json({ event: valid.event, rooms: [room], args: Array.from({ length: int(r, 17, 40) }, () => 0) })),
     () => post('unknown field', json({ ...valid, [pick(r, ['room', 'user', 'to', 'Event', '__proto__x'])]: [room] })),
     () => post('empty targets', json({ ...valid, rooms: [], users: [] })),
     () => post('too many targets', json({ ...valid, rooms: Array.from({ length: MAX_TARGETS + int(r, 1, 30) }, (_, i) => `t${i}`) })),
@@ -84,7 +99,7 @@ function malformed(r: Rng, room: string, user: string): Case {
       const depth = int(r, 33, 300);
       return post('too deep', `{"event":"fuzz:event","rooms":${json([room])},"data":${'['.repeat(depth)}${']'.repeat(depth)}}`);
     },
-    () => post('bad idempotencyKey', json({ ...valid, idempotencyKey: pick(r, [badName(r), 5, '']) })),
+    () => post('bad idempotencyKey', json({ ...valid, idempotencyKey: pick(r, [badId(r), 5, '']) })),
     () => ({ ...post('oversized', json({ ...valid, data: 'x'.repeat(MAX_BODY + int(r, 1, 2_000)) }), 413) }),
     () => ({
       kind: 'unknown path',
@@ -103,14 +118,14 @@ function malformed(r: Rng, room: string, user: string): Case {
     () => ({
       kind: 'bad room path',
       method: 'GET',
-      path: `/api/v1/rooms/${encodeURIComponent(badName(r)) || '%20'}/presence`,
+      path: `/api/v1/rooms/${encodeURIComponent(badAppName(r)) || '%00'}/presence`,
       headers: auth,
       status: 400,
     }),
     () => ({
       kind: 'bad user path',
       method: 'POST',
-      path: `/api/v1/users/${encodeURIComponent(badName(r)) || '%20'}/disconnect`,
+      path: `/api/v1/users/${encodeURIComponent(badId(r)) || '%20'}/disconnect`,
       headers: auth,
       status: 400,
     }),

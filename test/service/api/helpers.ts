@@ -2,6 +2,7 @@
  * Everything the backend API tests take from local/ and the shared test helpers comes through
  * this file, so that a rename there is a one-line fix here.
  */
+import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { Socket } from 'socket.io-client';
 import type { AdapterMode } from '../../../contract/env';
@@ -204,14 +205,25 @@ export async function apiCallRetrying(
 
 export const publish = (base: string, body: unknown, key?: string | null) => apiCall(base, 'POST', '/api/v1/publish', { body, key });
 
-/** Publishes and returns its id; throws unless it was accepted. */
-export async function published(base: string, body: unknown): Promise<string> {
-  const answer = await publish(base, body);
-  if (answer.status !== 200 || answer.body.ok !== true) throw new Error(`publish refused: ${answer.status} ${JSON.stringify(answer.body)}`);
-  return answer.body.id as string;
+/**
+ * A publish body that the recipients can tell apart: its `data` (or null) and a fresh tag as the event's two arguments,
+ * `args: [data, { id: tag }]` (the API delivers exactly the backend's arguments, and its id is only in the HTTP answer).
+ */
+export function tagged(body: Record<string, unknown>): { body: Record<string, unknown>; tag: string } {
+  const tag = randomUUID();
+  const { data, ...rest } = body;
+  return { body: { ...rest, args: [data ?? null, { id: tag }] }, tag };
 }
 
-/** The event's `meta.id` (its second argument) is `id`. */
+/** Publishes `body` tagged (see `tagged`) and returns its tag, for `withId`; throws unless it was accepted. */
+export async function published(base: string, body: Record<string, unknown>): Promise<string> {
+  const { body: sent, tag } = tagged(body);
+  const answer = await publish(base, sent);
+  if (answer.status !== 200 || answer.body.ok !== true) throw new Error(`publish refused: ${answer.status} ${JSON.stringify(answer.body)}`);
+  return tag;
+}
+
+/** The event's second argument is the tag `id` of a `tagged` publish. */
 export const withId = (id: string) => (args: unknown[]) => (args[1] as { id?: string } | undefined)?.id === id;
 
 /**

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
+import { userRoom } from '../../../contract/app';
 import { apiSuite } from './api-suite';
 import { emitFromAnotherProcess } from './emitter';
 import { closeUserSockets, expectDelivery, openSpread, openUserSocket, unique } from './helpers';
@@ -12,7 +13,7 @@ apiSuite('pubsub', (cluster) => {
     const room = unique('emitted');
     for (const s of alice) expect(await s.request('room:join', { room })).toEqual({ ok: true, room });
 
-    for (const target of [`user:${alice[0].user}`, room]) {
+    for (const target of [userRoom(alice[0].user), room]) {
       let receivers: number[] = [];
       await expectDelivery(
         lbUrl,

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { userRoom } from '../../../contract/app';
 import { loadConfig } from '../../../service/src/config';
 import { answersTo, badRequests, expectedAnswers } from './bad-input';
 import {
@@ -17,6 +18,7 @@ import {
   startFakeCloudWatch,
   startRedisServer,
   startServiceNode,
+  tagged,
   unique,
   waitFor,
   withId,
@@ -34,19 +36,24 @@ describe('backend API: one node without Redis', () => {
   afterEach(() => closeUserSockets());
   afterAll(async () => node?.stop());
 
-  it('joins each socket to user:<sub> at the handshake, and reserves user: and sys: over the socket', async () => {
+  it('joins each socket to sys:user:<sub> at the handshake, and reserves sys: (not user:) over the socket', async () => {
     const alice = await openUserSocket(node.url, unique('alice'));
     const bob = await openUserSocket(node.url, unique('bob'));
-    for (const room of [`user:${bob.user}`, `user:${alice.user}`, 'sys:anything', 'user:']) {
+    for (const room of [userRoom(bob.user), userRoom(alice.user), 'sys:anything', 'sys:']) {
       expect(await alice.request('room:join', { room })).toEqual(fail('forbidden'));
       expect(await alice.request('room:members', { room })).toEqual(fail('forbidden'));
       expect(await alice.request('chat:message', { room, text: 'hi' })).toEqual(fail('forbidden'));
     }
-    expect(await alice.request('room:leave', { room: `user:${alice.user}` })).toEqual(fail('forbidden'));
+    expect(await alice.request('room:leave', { room: userRoom(alice.user) })).toEqual(fail('forbidden'));
     // Still in its user room, which does not count against MAX_ROOMS_PER_SOCKET (2 here).
     await expectDelivery(node.url, () => published(node.url, { event: 'test:mine', users: [alice.user] }), [alice], [bob], 'test:mine');
-    for (const room of ['one', 'two']) expect(await alice.request('room:join', { room })).toEqual({ ok: true, room });
-    expect(await alice.request('room:join', { room: 'three' })).toEqual(fail('too_many_rooms'));
+    // `user:` is an ordinary room of the app's now: joining `user:<bob>` is not joining bob's user room.
+    const plain = `user:${bob.user}`;
+    expect(await alice.request('room:join', { room: plain })).toEqual({ ok: true, room: plain });
+    await expectDelivery(node.url, () => published(node.url, { event: 'test:bobs', users: [bob.user] }), [bob], [alice], 'test:bobs');
+    await expectDelivery(node.url, () => published(node.url, { event: 'test:plain', rooms: [plain] }), [alice], [bob], 'test:plain');
+    expect(await alice.request('room:join', { room: 'one' })).toEqual({ ok: true, room: 'one' });
+    expect(await alice.request('room:join', { room: 'two' })).toEqual(fail('too_many_rooms'));
   });
 
   it('answers room:presence for a room the socket is in, under its own rate limit', async () => {
@@ -64,15 +71,15 @@ describe('backend API: one node without Redis', () => {
 
   it('remembers an idempotencyKey in memory without Redis', async () => {
     const alice = await openUserSocket(node.url, unique('alice'));
-    const body = { event: 'test:idem', users: [alice.user], idempotencyKey: unique('k') };
+    const { body, tag } = tagged({ event: 'test:idem', users: [alice.user], idempotencyKey: unique('k') });
     const first = await apiCall(node.url, 'POST', '/api/v1/publish', { body });
     // The same request with its fields in another order is the same request.
     const again = await apiCall(node.url, 'POST', '/api/v1/publish', {
-      body: { idempotencyKey: body.idempotencyKey, users: body.users, event: body.event },
+      body: { idempotencyKey: body.idempotencyKey, args: body.args, users: body.users, event: body.event },
     });
     expect(first.body).toMatchObject({ ok: true, duplicate: false });
     expect(again.body).toEqual({ ok: true, id: first.body.id, duplicate: true });
-    await expectDelivery(node.url, async () => first.body.id as string, [alice], [], 'test:idem');
+    await expectDelivery(node.url, async () => tag, [alice], [], 'test:idem');
   });
 
   it('refuses bad input with its status and an error body, and delivers nothing of it', async () => {
@@ -89,11 +96,8 @@ describe('backend API: one node without Redis', () => {
   it('answers a flood on one key 429 with Retry-After, leaves the other key alone, and keeps serving', async () => {
     const alice = await openUserSocket(node.url, unique('alice'));
     const statuses: number[] = [];
-    const answers = await Promise.all(
-      Array.from({ length: 200 }, () =>
-        apiCall(node.url, 'POST', '/api/v1/publish', { key: KEY_B, body: { event: 'test:flood', users: [alice.user] } }),
-      ),
-    );
+    const floods = Array.from({ length: 200 }, () => tagged({ event: 'test:flood', users: [alice.user] }));
+    const answers = await Promise.all(floods.map(({ body }) => apiCall(node.url, 'POST', '/api/v1/publish', { key: KEY_B, body })));
     for (const a of answers) statuses.push(a.status);
     const throttled = answers.filter((a) => a.status === 429);
     expect(throttled.length).toBeGreaterThan(100);
@@ -101,7 +105,7 @@ describe('backend API: one node without Redis', () => {
     expect(throttled[0].body).toEqual(fail('rate_limited'));
     expect(throttled[0].body.error?.message).toBe('this key is over API_RATE_LIMIT_PER_KEY (20/s, burst 40) on this node: retry after 1 s');
     expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
-    const accepted = answers.filter((a) => a.status === 200).map((a) => a.body.id as string);
+    const accepted = floods.filter((_, i) => answers[i].status === 200).map((f) => f.tag);
     // Only what was accepted is delivered.
     await alice.next('test:flood', withId(accepted.at(-1)!));
     const barrier = await published(node.url, { event: 'test:barrier', users: [alice.user] });
@@ -162,9 +166,8 @@ describe('backend API: guests, keys unset, Redis away, metrics', () => {
         () => fetch(`${node.url}/healthz`).then((r) => r.json() as Promise<{ redis: string }>),
         (h) => h.redis === 'reconnecting',
       );
-      const refused = await apiCall(node.url, 'POST', '/api/v1/publish', {
-        body: { event: 'test:away', users: [alice.user], idempotencyKey: 'away' },
-      });
+      const { body, tag } = tagged({ event: 'test:away', users: [alice.user], idempotencyKey: 'away' });
+      const refused = await apiCall(node.url, 'POST', '/api/v1/publish', { body });
       expect(refused).toMatchObject({ status: 503, body: fail('unavailable') });
       expect(refused.headers.get('retry-after')).toBe('1');
       expect(await apiCall(node.url, 'GET', `/api/v1/rooms/r/presence`)).toMatchObject({ status: 503, body: fail('unavailable') });
@@ -172,12 +175,12 @@ describe('backend API: guests, keys unset, Redis away, metrics', () => {
       expect(alice.socket.connected).toBe(true);
       await redis.start();
       const back = await waitFor(
-        () => apiCall(node.url, 'POST', '/api/v1/publish', { body: { event: 'test:away', users: [alice.user], idempotencyKey: 'away' } }),
+        () => apiCall(node.url, 'POST', '/api/v1/publish', { body }),
         (a) => a.status === 200,
       );
       // The refused attempt claimed nothing: the retry is the first delivery.
       expect(back.body).toMatchObject({ ok: true, duplicate: false });
-      await alice.next('test:away', withId(back.body.id as string));
+      await alice.next('test:away', withId(tag));
       expect(alice.count('test:away')).toBe(1);
     } finally {
       closeUserSockets();

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
+import { userRoom } from '../../../contract/app';
 import { apiSuite } from './api-suite';
 import { emitFromAnotherProcess } from './emitter';
 import { closeUserSockets, openUserSocket, unique } from './helpers';
@@ -9,7 +10,7 @@ apiSuite('streams', (cluster) => {
     const { lbUrl, redisUrl } = cluster();
     const alice = await openUserSocket(lbUrl, unique('alice'));
     // The streams adapter reads the `socket.io` stream (XREAD); nothing subscribes to the emitter's channels.
-    expect(await emitFromAnotherProcess(redisUrl, 'test:emitted', randomUUID(), [`user:${alice.user}`])).toEqual([0]);
+    expect(await emitFromAnotherProcess(redisUrl, 'test:emitted', randomUUID(), [userRoom(alice.user)])).toEqual([0]);
     closeUserSockets();
   });
 });
