@@ -103,8 +103,8 @@ function authProblems(c: DeploymentConfig): Problem[] {
     when(c.authDisabledReason !== undefined && !none, 'authDisabledReason only applies with authMode=none'),
     when(
       c.stage === 'prod' && c.corsOrigins.length === 0 && !c.corsOriginsUnsetReason,
-      'prod needs corsOrigins (-c corsOrigins=https://app.example.com) or corsOriginsUnsetReason saying why browsers ' +
-        'connect from the ALB origin only (-c corsOriginsUnsetReason="…")',
+      'prod needs corsOrigins (such as ["https://app.example.com"]) or corsOriginsUnsetReason saying why browsers ' +
+        "connect from the ALB origin only; set it in cdk.json's deployments.prod",
     ),
     when(c.corsOriginsUnsetReason !== undefined && c.corsOrigins.length > 0, 'corsOriginsUnsetReason only applies without corsOrigins'),
   ];
@@ -115,8 +115,8 @@ function httpsProblems(c: DeploymentConfig): Problem[] {
   return [
     when(
       c.stage === 'prod' && c.certificateArn === undefined && !c.insecureHttpReason,
-      'prod needs certificateArn (-c certificateArn=arn:aws:acm:…:certificate/…) for an HTTPS listener, or insecureHttpReason ' +
-        'saying why it serves plain HTTP (-c insecureHttpReason="…")',
+      'prod needs certificateArn (arn:aws:acm:<region>:<account>:certificate/…) for an HTTPS listener, or insecureHttpReason ' +
+        "saying why it serves plain HTTP; set it in cdk.json's deployments.prod",
     ),
     when(
       c.certificateArn !== undefined && c.insecureHttpReason !== undefined,
