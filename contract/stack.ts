@@ -7,6 +7,16 @@
 export const STAGES = ['dev', 'prod'] as const;
 export type StageName = (typeof STAGES)[number];
 
+/**
+ * cdk.json's context key of the checked-in deployment settings, one object per stage:
+ * `"context": { "deployments": { "dev": { … }, "prod": { "certificateArn": "…", … } } }`. The CDK app starts each stage's
+ * config from it; the on-call CLI reads the stack names and region from it.
+ */
+export const DEPLOYMENT_SETTINGS_KEY = 'deployments';
+
+/** The stage whose alarms page (prod refuses to synthesize without a paging subscriber): the on-call CLI's default. */
+export const PAGED_STAGE: StageName = 'prod';
+
 /** The default prefix of stack names; the CDK app's `appName` key. */
 export const DEFAULT_APP_NAME = 'socketio';
 

@@ -9,6 +9,7 @@ import type { DeploymentConfig } from './config';
 import { apiCidrProblems, idleTimeoutProblem, LOAD_BALANCER_LIMITS } from './load-balancer';
 import { thresholdRuleProblems } from './monitoring-thresholds';
 import { natGatewaysProblem } from './network';
+import { SERVICE_LIMITS, ServiceLimitKey } from './service-limits';
 import { zoneCountProblem } from './region-zones';
 import { cooldownProblem, SOCKET_SERVICE_DEFAULTS, stopTimeoutProblem, taskCountProblem, taskSizeProblem } from './socket-service';
 import { deregistrationDelay } from './task-drain';
@@ -121,7 +122,31 @@ function httpsProblems(c: DeploymentConfig): Problem[] {
       c.certificateArn !== undefined && c.insecureHttpReason !== undefined,
       'certificateArn and insecureHttpReason exclude each other: insecureHttpReason only explains a missing certificateArn',
     ),
+    certificateRegionProblem(c),
   ];
+}
+
+/**
+ * ACM certificates are regional, and a load balancer's listener takes one of its own region
+ * (https://docs.aws.amazon.com/acm/latest/userguide/acm-regions.html): another region's ARN fails only at deploy.
+ */
+function certificateRegionProblem(c: DeploymentConfig): Problem {
+  const certificateRegion = c.certificateArn?.split(':')[3];
+  return when(
+    certificateRegion !== undefined && certificateRegion !== c.region,
+    `certificateArn is a certificate of ${certificateRegion}, but the stacks deploy to ${c.region} (region): an ALB takes a ` +
+      `certificate of its own region; request or import one in ${c.region}`,
+  );
+}
+
+/** Prod's alarms page someone, or the deployer says why not: a paging topic without subscribers pages nobody, silently. */
+function pagingProblem(c: DeploymentConfig): Problem {
+  const subscribed = c.alarmEmails.length > 0 || c.alarmHttpsEndpoints.length > 0;
+  return when(
+    c.stage === 'prod' && !subscribed && !c.pagingUnsetReason,
+    "prod needs a paging subscriber: alarmEmails or alarmHttpsEndpoints (a pager's integration URL), or pagingUnsetReason " +
+      "saying why prod pages nobody; set them in cdk.json's deployments.prod, so that every release keeps them",
+  );
 }
 
 function monitoringProblems(c: DeploymentConfig): Problem[] {
@@ -141,6 +166,28 @@ function monitoringProblems(c: DeploymentConfig): Problem[] {
   ];
 }
 
+/**
+ * The service refuses to start on these combinations of its limits (service/src/config.ts checks them on the variables);
+ * a deploy would only roll back after its tasks failed, so synth checks them first, on the values the tasks will get:
+ * the key's, else the service's default. test/infra/config-rules.test.ts holds both sides to the same verdicts.
+ */
+function limitProblems(c: DeploymentConfig): Problem[] {
+  const value = (key: ServiceLimitKey) => c[key] ?? SERVICE_LIMITS[key].default;
+  const shown = (key: ServiceLimitKey) => `${key} (${value(key)}${c[key] === undefined ? ', the default' : ''})`;
+  const atLeast = (key: ServiceLimitKey, than: readonly ServiceLimitKey[], why: string): Problem =>
+    when(value(key) < than.reduce((sum, k) => sum + value(k), 0), `${shown(key)} must be at least ${than.map(shown).join(' + ')}, ${why}`);
+  return [
+    atLeast('connectionPacketsPerS', ['rateLimitPerSocket'], 'so that a fast client is answered rate_limited before its connection is cut'),
+    atLeast(
+      'connectionPacketsBurst',
+      ['rateLimitPerSocketBurst', 'rateLimitDisconnectAfter'],
+      'so that a flood is refused event by event before the packet budget closes the connection',
+    ),
+    atLeast('connectionBurstBytes', ['maxHttpBufferBytes'], 'so that one message of the largest allowed size fits the byte budget'),
+    atLeast('preauthMaxSessions', ['preauthMaxSessionsPerIp'], 'since one IP cannot hold more sessions than the task'),
+  ];
+}
+
 /** Every broken rule of `c`, in the order the keys appear in the config. */
 export function configProblems(c: DeploymentConfig): Problem[] {
   return [
@@ -149,6 +196,8 @@ export function configProblems(c: DeploymentConfig): Problem[] {
     ...serviceProblems(c),
     ...httpsProblems(c),
     ...authProblems(c),
+    ...limitProblems(c),
     ...monitoringProblems(c),
+    pagingProblem(c),
   ];
 }

@@ -17,6 +17,7 @@ import { CIDR_FORMAT, LOAD_BALANCER_DEFAULTS, LOAD_BALANCER_LIMITS } from './loa
 import { SUBSCRIBER_FORMATS } from './monitoring';
 import { MONITORING_THRESHOLDS, ThresholdKey, ThresholdSpec } from './monitoring-thresholds';
 import { MAX_AZS_RANGE, NETWORK_DEFAULTS } from './network';
+import { SERVICE_LIMITS, ServiceLimitKey } from './service-limits';
 import { SERVICE_STACK_DEFAULTS } from './service-stack';
 import { CPU_ARCHITECTURES, CpuArchitectureName, SOCKET_SERVICE_DEFAULTS, SOCKET_SERVICE_LIMITS } from './socket-service';
 import { Format } from './validation';
@@ -68,12 +69,25 @@ const THRESHOLD_SHAPE = Object.fromEntries(
   }),
 ) as ThresholdShape;
 
+type LimitShape = { [K in ServiceLimitKey]: z.ZodOptional<IntValue> };
+
+/** The platform's limits, each with the service's range; unset, the service's own default applies (it is not written). */
+const LIMIT_SHAPE = Object.fromEntries(
+  Object.entries(SERVICE_LIMITS).map(([key, spec]) => [
+    key,
+    intValue(spec.range).optional().describe(`${spec.doc} (${spec.variable}; unset: ${spec.default})`),
+  ]),
+) as LimitShape;
+
 /** Every key: its type and range, its default, and what it means. */
 export const CONFIG_SHAPE = {
   stage: oneOf(STAGES).default('dev').describe('Preset the values start from'),
   appName: textValue(CONFIG_FORMATS.appName)
     .default(DEFAULT_APP_NAME)
     .describe('Prefix of stack names; the replication group id and the metrics service name are <appName>-<stage>'),
+  app: textValue()
+    .optional()
+    .describe("The Socket.IO app the image runs: a file or directory, relative to the repository's root; unset: the demo chat"),
   account: textValue(CONFIG_FORMATS.account).optional().describe("Target account; unset: the deploy credentials' (CDK_DEFAULT_ACCOUNT)"),
   region: textValue(CONFIG_FORMATS.region).default(DEFAULT_REGION).describe("Target region; unset: the CLI profile's (CDK_DEFAULT_REGION)"),
   vpcId: textValue(CONFIG_FORMATS.vpcId).optional().describe('Existing VPC to use instead of creating one (looked up: needs account)'),
@@ -188,6 +202,10 @@ export const CONFIG_SHAPE = {
   alarmHttpsEndpoints: listValue(SUBSCRIBER_FORMATS.httpsUrl)
     .default([])
     .describe("HTTPS endpoints (a pager's SNS integration URL) subscribed to the paging topic"),
+  pagingUnsetReason: textValue()
+    .optional()
+    .describe('Why prod pages nobody (no alarmEmails, no alarmHttpsEndpoints); required then in prod'),
+  ...LIMIT_SHAPE,
   warningEmails: listValue(SUBSCRIBER_FORMATS.email).default([]).describe('Addresses subscribed to the warnings topic'),
   warningHttpsEndpoints: listValue(SUBSCRIBER_FORMATS.httpsUrl).default([]).describe('HTTPS endpoints subscribed to the warnings topic'),
   ...THRESHOLD_SHAPE,
@@ -270,7 +288,8 @@ export function configContext(context: Readonly<Record<string, unknown>>): Recor
   );
 }
 
-function unknownKeyProblem(key: string): string {
+/** "unknown key …", with the key it most likely means. */
+export function unknownKeyProblem(key: string): string {
   const suggestion = closestConfigKey(key);
   return `unknown key ${JSON.stringify(key)}${suggestion ? ` (did you mean ${suggestion}?)` : ''}`;
 }

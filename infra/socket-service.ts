@@ -8,9 +8,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_PING_INTERVAL_MS, DEFAULT_PING_TIMEOUT_MS, DEFAULT_PORT, envSchema } from '../contract/env';
+import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_PING_INTERVAL_MS, DEFAULT_PING_TIMEOUT_MS, DEFAULT_PORT } from '../contract/env';
 import type { AdapterMode, ContainerEnv } from '../contract/env';
 import { METRICS_NAMESPACE, SERVICE_DIMENSION, SERVICE_METRICS } from '../contract/metrics';
+import { envInteger, serviceLimitProblems, ServiceLimits, serviceLimitsEnv } from './service-limits';
 import { DEFAULT_DRAIN_SPREAD, DEPLOY_MAX_HEALTHY_PERCENT, taskDrainEnv } from './task-drain';
 import { intRangeProblem, Problem, Range, throwPropsProblems } from './validation';
 
@@ -54,13 +55,6 @@ export const ECS_EXEC_WRITABLE_PATHS = ['/managed-agents', '/var/lib/amazon/ssm'
 export const CPU_ARCHITECTURES = { ARM64: ecs.CpuArchitecture.ARM64, X86_64: ecs.CpuArchitecture.X86_64 } as const;
 export type CpuArchitectureName = keyof typeof CPU_ARCHITECTURES;
 
-/** The range the service's own env schema (contract/env.ts) gives a variable: the tasks get only what the service accepts. */
-function envRange(name: 'PING_INTERVAL_MS' | 'PING_TIMEOUT_MS' | 'DRAIN_TIMEOUT_MS' | 'DRAIN_SPREAD_MS'): Range {
-  const field = envSchema.shape[name].unwrap();
-  if (field.minValue === null || field.maxValue === null) throw new Error(`contract/env.ts: ${name} has no range`);
-  return { min: field.minValue, max: field.maxValue };
-}
-
 /** Limits of the numeric props, checked here and by the deployment config's schema. */
 export const SOCKET_SERVICE_LIMITS = {
   /** Non-root containers cannot bind below 1024. */
@@ -72,10 +66,10 @@ export const SOCKET_SERVICE_LIMITS = {
   /** scaleOutCooldown and scaleInCooldown, seconds. */
   cooldownSeconds: { min: 0, max: 3600 },
   healthCheckGracePeriodSeconds: { min: 0, max: 7200 },
-  pingIntervalMs: envRange('PING_INTERVAL_MS'),
-  pingTimeoutMs: envRange('PING_TIMEOUT_MS'),
-  drainTimeoutMs: envRange('DRAIN_TIMEOUT_MS'),
-  drainSpreadMs: envRange('DRAIN_SPREAD_MS'),
+  pingIntervalMs: envInteger('PING_INTERVAL_MS').range,
+  pingTimeoutMs: envInteger('PING_TIMEOUT_MS').range,
+  drainTimeoutMs: envInteger('DRAIN_TIMEOUT_MS').range,
+  drainSpreadMs: envInteger('DRAIN_SPREAD_MS').range,
 } as const satisfies Record<string, Range>;
 
 /** ECS's upper bound for a Fargate container's stopTimeout. */
@@ -233,6 +227,8 @@ export interface SocketServiceProps {
   readonly scaleInCooldown?: Duration;
   /** Time ECS ignores failing health checks of a new task. @default Duration.seconds(60) */
   readonly healthCheckGracePeriod?: Duration;
+  /** The platform's limits (rates, bursts, connections, buffers), each within the service's range. @default - the service's defaults */
+  readonly limits?: ServiceLimits;
 }
 
 /** How the tasks verify handshake tokens. */
@@ -323,6 +319,7 @@ function socketServiceProblems(props: SocketServiceProps, s: Settled): Problem[]
     intRangeProblem('drainSpread (ms)', s.drainSpread.toMilliseconds(), limits.drainSpreadMs),
     unresolved ? undefined : taskSizeProblem(s.cpu, s.memoryLimitMiB),
     taskPlacementProblem(s.taskSubnets, s.assignPublicIp),
+    ...serviceLimitProblems(props.limits),
   ];
 }
 
@@ -445,6 +442,8 @@ export class SocketService extends Construct {
         ...(props.auth?.audience ? { AUTH_JWT_AUDIENCE: props.auth.audience } : {}),
         ...(props.corsOrigins?.length ? { CORS_ORIGINS: props.corsOrigins.join(',') } : {}),
         ...(props.corsOriginsUnsetReason ? { CORS_ORIGINS_UNSET_REASON: props.corsOriginsUnsetReason } : {}),
+        // Only the limits that are set: the service's own default applies to the rest.
+        ...serviceLimitsEnv(props.limits),
         ...taskDrainEnv(
           { maxTasks: s.maxTasks, drainSpread: s.drainSpread, idleTimeout: s.albIdleTimeout },
           props.targetGroup.targetGroupArn,

@@ -6,6 +6,7 @@ import { metricsServiceName, replicationGroupId, stackNames } from '../contract/
 import { DeploymentConfig } from './config';
 import { pickThresholds } from './monitoring-thresholds';
 import { addNagChecks } from './nag';
+import { pickServiceLimits } from './service-limits';
 import { NetworkStack, NetworkStackProps } from './network-stack';
 import { ServiceStack, ServiceStackProps } from './service-stack';
 import { CPU_ARCHITECTURES } from './socket-service';
@@ -131,6 +132,8 @@ function serviceProps(config: DeploymentConfig, network: NetworkStack, cache: Ca
     scaleOutCooldown: Duration.seconds(config.scaleOutCooldownSeconds),
     scaleInCooldown: Duration.seconds(config.scaleInCooldownSeconds),
     healthCheckGracePeriod: Duration.seconds(config.healthCheckGracePeriodSeconds),
+    // The config's keys are the limits' names; the unset ones stay unset, so the service's defaults apply.
+    limits: pickServiceLimits(config),
     secretsRemovalPolicy: removalPolicy(config.retainSecrets),
     certificateArn: config.certificateArn,
     idleTimeout: Duration.seconds(config.albIdleTimeoutSeconds),

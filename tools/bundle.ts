@@ -9,7 +9,7 @@
  * The platform loads `app/index.js` beside itself unless APP_MODULE names another file.
  */
 import { buildSync, type BuildOptions } from 'esbuild';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '..');
@@ -110,4 +110,25 @@ export function buildDist(): void {
 export function bundleNode(opts: { readonly app?: string; readonly outDir: string }): void {
   bundlePlatform(opts.outDir);
   bundleApp(opts.app ?? join(ROOT, DEFAULT_APP), opts.outDir);
+}
+
+/** The image's build context besides the artifact: the Dockerfile and its ignore file, from service/. */
+const IMAGE_FILES = ['Dockerfile', '.dockerignore'];
+
+/**
+ * A new build context for the node's image in a fresh directory under `parent`: the Dockerfile, and the whole artifact
+ * bundled afresh under dist/ (what the Dockerfile copies). `cdk synth` stages into `.build/`, so that the source maps'
+ * relative paths, and with them the image asset's hash, are the same in every checkout. The caller removes the directory.
+ */
+export function stageImage(opts: { readonly app?: string; readonly parent: string }): string {
+  mkdirSync(opts.parent, { recursive: true });
+  const dir = mkdtempSync(join(opts.parent, 'image-'));
+  try {
+    bundleNode({ app: opts.app, outDir: join(dir, 'dist') });
+    for (const name of IMAGE_FILES) copyFileSync(join(ROOT, 'service', name), join(dir, name));
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return dir;
 }

@@ -2,16 +2,11 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envSchema } from '../../contract/env';
 import { resolveConfig } from '../../infra/config';
-import { cleanup, synth, type Synthesized, PROD } from './helpers';
+import { cleanup, containerEnv, synth, type Synthesized, PROD } from './helpers';
 
 afterAll(cleanup);
 
 const env = (name: string, value: unknown) => Match.objectLike({ Name: name, Value: value });
-const containerEnv = (s: Synthesized) =>
-  Object.values(s.service.findResources('AWS::ECS::TaskDefinition'))[0].Properties.ContainerDefinitions[0] as {
-    Environment: { Name: string; Value: unknown }[];
-    Secrets: { Name: string }[];
-  };
 
 describe('handshake auth', () => {
   let dev: Synthesized;
@@ -161,6 +156,7 @@ describe('the container environment', () => {
     ['dev', {}],
     ['prod', { ...PROD }],
     ['cluster mode', { cacheClusterMode: 'true' }],
+    ['platform limits set', { rateLimitPerSocket: '150', connectionPacketsBurst: '2000', maxHttpBufferBytes: '131072' }],
   ])('%s: parses under the service own schema, secrets included', (_name, context) => {
     const { Environment, Secrets } = containerEnv(synth(context, { lock: null }));
     // Tokens (the cache endpoint, secret ARNs) resolve at deploy; a stand-in of the right shape is parsed here.

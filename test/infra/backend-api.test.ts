@@ -4,7 +4,7 @@ import { METRICS_NAMESPACE, SERVICE_METRICS } from '../../contract/metrics';
 import { SERVICE_STACK_OUTPUTS } from '../../contract/stack';
 import { resolveConfig } from '../../infra/config';
 import { API_CIDRS_PER_RULE, API_RULE_PRIORITY } from '../../infra/load-balancer';
-import { CERT_ARN, cleanup, onlyResource, synth, Synthesized, PROD } from './helpers';
+import { cleanup, onlyResource, synth, Synthesized, PROD } from './helpers';
 
 let dev: Synthesized;
 let restricted: Synthesized;
@@ -106,7 +106,8 @@ describe('abuse resistance (issue 12)', () => {
     expect(() => resolveConfig({ ...PROD, corsOriginsUnsetReason: 'x' })).toThrow(
       /corsOriginsUnsetReason only applies without corsOrigins/,
     );
-    const s = synth({ stage: 'prod', certificateArn: CERT_ARN, corsOriginsUnsetReason: 'same-origin demo only' });
+    const { corsOrigins: _origins, ...prod } = PROD;
+    const s = synth({ ...prod, corsOriginsUnsetReason: 'same-origin demo only' });
     s.service.hasResourceProperties('AWS::ECS::TaskDefinition', {
       ContainerDefinitions: [
         Match.objectLike({ Environment: Match.arrayWith([{ Name: 'CORS_ORIGINS_UNSET_REASON', Value: 'same-origin demo only' }]) }),

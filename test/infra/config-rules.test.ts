@@ -6,6 +6,8 @@ import { configProblems } from '../../infra/config-rules';
 import { CERT_ARN, PROD } from './helpers';
 import { LoadBalancer } from '../../infra/load-balancer';
 import { Network } from '../../infra/network';
+import { SERVICE_LIMITS, ServiceLimits, serviceLimitsEnv } from '../../infra/service-limits';
+import { loadConfig } from '../../service/src/config';
 
 /** The problems of the dev config with `changes`, skipping the schema (which would stop some of them first). */
 const problems = (changes: Partial<DeploymentConfig>, stage: 'dev' | 'prod' = 'dev') =>
@@ -49,11 +51,10 @@ describe('config rules', () => {
     ]);
     // Dev may serve HTTP without saying why.
     expect(problems({})).toEqual([]);
-    expect(() => resolveConfig({ stage: 'prod', corsOrigins: 'https://app.example.com' })).toThrow(/certificateArn.*insecureHttpReason/);
+    const { certificateArn: _certificate, ...noCertificateProd } = PROD;
+    expect(() => resolveConfig(noCertificateProd)).toThrow(/certificateArn.*insecureHttpReason/);
     expect(() => resolveConfig({ ...PROD, insecureHttpReason: 'x' })).toThrow(/certificateArn and insecureHttpReason exclude each other/);
-    expect(
-      resolveConfig({ stage: 'prod', corsOrigins: 'https://app.example.com', insecureHttpReason: 'x' }).certificateArn,
-    ).toBeUndefined();
+    expect(resolveConfig({ ...noCertificateProd, insecureHttpReason: 'x' }).certificateArn).toBeUndefined();
   });
 
   it('the placeholder certificate of CI and the README is a well-formed ACM ARN', () => {
@@ -86,4 +87,61 @@ describe('config rules', () => {
       expect.stringMatching(/^scaleInCooldownSeconds \(30 s\) must be longer than scaleOutCooldownSeconds \(60 s\)/),
     ]);
   });
+
+  it('prod pages someone, or says why not, naming the keys', () => {
+    const { pagingUnsetReason: _reason, ...unpaged } = PROD;
+    expect(() => resolveConfig(unpaged)).toThrow(
+      /prod needs a paging subscriber: alarmEmails or alarmHttpsEndpoints \(a pager's integration URL\), or pagingUnsetReason/,
+    );
+    expect(resolveConfig({ ...unpaged, alarmEmails: 'oncall@example.com' }).alarmEmails).toEqual(['oncall@example.com']);
+    expect(resolveConfig({ ...unpaged, alarmHttpsEndpoints: 'https://events.pagerduty.com/x' }).alarmHttpsEndpoints).toHaveLength(1);
+    // Dev may page nobody.
+    expect(problems({})).toEqual([]);
+  });
+
+  it("a certificate of another region than the stacks' fails synth, naming certificateArn and region", () => {
+    const euCertificate = CERT_ARN.replace(':us-east-1:', ':eu-west-1:');
+    const message =
+      'certificateArn is a certificate of eu-west-1, but the stacks deploy to us-east-1 (region): an ALB takes a certificate ' +
+      'of its own region; request or import one in us-east-1';
+    expect(problems({ certificateArn: euCertificate })).toEqual([message]);
+    expect(problems({ certificateArn: euCertificate }, 'prod')).toEqual([message]);
+    expect(() => resolveConfig({ ...PROD, certificateArn: euCertificate })).toThrow(message);
+    expect(resolveConfig({ ...PROD, certificateArn: euCertificate, region: 'eu-west-1' }).certificateArn).toBe(euCertificate);
+  });
+
+  it.each<[ServiceLimits]>([
+    [{}],
+    [{ rateLimitPerSocket: 500 }],
+    [{ rateLimitPerSocket: 400 }],
+    [{ rateLimitPerSocketBurst: 600 }],
+    [{ rateLimitPerSocketBurst: 500 }],
+    [{ rateLimitDisconnectAfter: 900, connectionPacketsBurst: 2000 }],
+    [{ maxHttpBufferBytes: 1_048_576 }],
+    [{ maxHttpBufferBytes: 1_048_576, connectionBurstBytes: 1_048_576 }],
+    [{ preauthMaxSessionsPerIp: 3000 }],
+    [{ preauthMaxSessions: 10, preauthMaxSessionsPerIp: 10 }],
+  ])('limits %j: synth refuses exactly what the service would refuse at start', (limits) => {
+    const context = Object.fromEntries(Object.entries(limits).map(([key, value]) => [key, String(value)]));
+    const synthError = catchError(() => resolveConfig(context));
+    const serviceError = catchError(() => loadConfig(serviceLimitsEnv(limits) as NodeJS.ProcessEnv));
+    expect(synthError === undefined, `synth: ${synthError}; service: ${serviceError}`).toBe(serviceError === undefined);
+  });
+
+  it('names the limits at fault, with the defaults they meet', () => {
+    const packets = SERVICE_LIMITS.connectionPacketsPerS.default;
+    expect(problems({ rateLimitPerSocket: packets + 1 })).toEqual([
+      `connectionPacketsPerS (${packets}, the default) must be at least rateLimitPerSocket (${packets + 1}), ` +
+        'so that a fast client is answered rate_limited before its connection is cut',
+    ]);
+  });
 });
+
+function catchError(f: () => unknown): string | undefined {
+  try {
+    f();
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}

@@ -16,33 +16,14 @@ import { LoadBalancer } from '../../infra/load-balancer';
 import { MONITORING_THRESHOLDS } from '../../infra/monitoring-thresholds';
 import { Network } from '../../infra/network';
 import { SocketService } from '../../infra/socket-service';
+import { SERVICE_LIMITS } from '../../infra/service-limits';
 import { PropsValidationError } from '../../infra/validation';
+import { DEFAULT_APP } from '../../tools/bundle';
 import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_PING_INTERVAL_MS, DEFAULT_PING_TIMEOUT_MS, DEFAULT_PORT } from '../../contract/env';
 import { STAGES } from '../../contract/stack';
-import { CERT_ARN, docTable, docValue, ROOT, PROD } from './helpers';
+import { CERT_ARN, docTable, docValue, PROD, socketServiceScope } from './helpers';
 
 const stack = () => new Stack(new App(), 'S', { env: { region: 'us-east-1' } });
-
-/** A stack with what a SocketService needs around it, and the props every case shares. */
-function socketServiceScope() {
-  const s = stack();
-  const vpc = new ec2.Vpc(s, 'Vpc');
-  const targetGroup = new elbv2.ApplicationTargetGroup(s, 'Tg', {
-    vpc,
-    port: 3000,
-    protocol: elbv2.ApplicationProtocol.HTTP,
-    targetType: elbv2.TargetType.IP,
-  });
-  const base = {
-    vpc,
-    securityGroup: new ec2.SecurityGroup(s, 'Sg', { vpc }),
-    targetGroup,
-    imageDirectory: `${ROOT}/service`,
-    redisUrl: 'redis://x:6379',
-    metricsServiceName: 'x',
-  };
-  return { s, base };
-}
 
 describe('deployment config: presets', () => {
   it('dev is cheap: one micro node, one task scaling to two, two AZs', () => {
@@ -298,6 +279,14 @@ describe('docs/deploy.md', () => {
       }
     }
   });
+
+  it("gives each platform limit the service's variable and default, and the app key the default app", () => {
+    const rows = new Map(docTable('deploy.md', '### Configuration').map((row) => [row.key.replace(/^`|`$/g, ''), row]));
+    for (const [key, spec] of Object.entries(SERVICE_LIMITS)) {
+      expect(rows.get(key)?.default, key).toBe(`unset: the service's \`${spec.variable}\`, ${spec.default}`);
+    }
+    expect(rows.get('app')?.default).toContain(`\`${DEFAULT_APP}\``);
+  });
 });
 
 describe("deployment config: a construct's default reaches every stage that leaves the key unset", () => {
@@ -353,9 +342,7 @@ describe('deployment config: unknown keys and bad values', () => {
     const context = {
       '@aws-cdk/core:defaultCrossStackReferences': 'strong',
       'aws:cdk:version-reporting': false,
-      stage: 'prod',
-      corsOrigins: 'https://app.example.com',
-      certificateArn: CERT_ARN,
+      ...PROD,
       minTask: 3,
       tags: 'x',
     };

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../infra/config';
 import { NetworkStack, NetworkStackProps } from '../../infra/network-stack';
 import { DOCUMENTED_MIN_AZS, FARGATE_AZ_IDS } from '../../infra/region-zones';
-import { cleanup, PROD, synth } from './helpers';
+import { CERT_ARN, cleanup, PROD, synth } from './helpers';
 
 afterAll(cleanup);
 
@@ -18,7 +18,9 @@ describe('regions: the zone count is checked at synth', () => {
     expect(() => resolveConfig({ ...PROD }, { CDK_DEFAULT_REGION: 'us-west-1' })).toThrow(/maxAzs \(3\).*region us-west-1/);
     // Dev's two zones fit; prod fits Tokyo's three, but not four of them.
     expect(resolveConfig({ region: 'us-west-1' }).maxAzs).toBe(2);
-    expect(resolveConfig({ ...PROD, region: 'ap-northeast-1' }).maxAzs).toBe(3);
+    expect(
+      resolveConfig({ ...PROD, region: 'ap-northeast-1', certificateArn: CERT_ARN.replace('us-east-1', 'ap-northeast-1') }).maxAzs,
+    ).toBe(3);
     expect(() => resolveConfig({ ...PROD, region: 'ap-northeast-1', maxAzs: '4' })).toThrow(/maxAzs \(4\).*region ap-northeast-1/);
   });
 

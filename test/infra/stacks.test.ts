@@ -125,9 +125,7 @@ describe('cache stack', () => {
     const types = Object.values(prod.cache.toJSON().Resources as Record<string, { Type: string }>).map((r) => r.Type);
     expect(types.filter((t) => /ECS|ElasticLoadBalancing|ApplicationAutoScaling/.test(t))).toEqual([]);
     const changed = synth({
-      stage: 'prod',
-      corsOrigins: 'https://app.example.com',
-      certificateArn: CERT_ARN,
+      ...PROD,
       minTasks: '4',
       taskCpu: '1024',
       taskMemoryMiB: '2048',

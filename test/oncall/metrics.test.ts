@@ -25,7 +25,7 @@ function stackWith(outputs: Record<string, string>) {
   cfn.on(DescribeStacksCommand).resolves({
     Stacks: [
       {
-        StackName: 'socketio-dev-service',
+        StackName: 'socketio-prod-service',
         StackStatus: 'UPDATE_COMPLETE',
         CreationTime: NOW,
         Outputs: Object.entries(outputs).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
@@ -120,7 +120,7 @@ describe('oncall metrics', () => {
     const flat = '▁'.repeat(60);
     const half = '▁'.repeat(30) + '█'.repeat(30);
     expect(r.lines).toEqual([
-      'socketio-dev-service: last 3 h, one point per 3 min, 2026-03-10 09:00:00Z to 2026-03-10 12:00:00Z',
+      'socketio-prod-service: last 3 h, one point per 3 min, 2026-03-10 09:00:00Z to 2026-03-10 12:00:00Z',
       'Redis latency (µs, Average)',
       `  pub/sub sio-dev-redis-001  ${'▁'.repeat(59)}█  min 100µs  max 800µs  last 800µs`,
       `  write sio-dev-redis-001    ▁${' '.repeat(58)}█  min 20µs  max 30µs  last 30µs`,

@@ -21,6 +21,16 @@ describe('option parsing', () => {
     expect(parseOptions(['status', '--stack', 'Other'], { ONCALL_STACK: 'socketio-prod-service' }).stack).toBe('Other');
   });
 
+  it('--stage picks a stage of the deployment settings; --stack or ONCALL_STACK name any stack', () => {
+    expect(DEFAULT_STACK).toBe('socketio-prod-service');
+    expect(parseOptions(['status', '--stage', 'dev'], {}).stack).toBe('socketio-dev-service');
+    expect(parseOptions(['status', '--stage', 'prod'], { ONCALL_STACK: 'Other' }).stack).toBe('socketio-prod-service');
+    expect(() => parseOptions(['status', '--stage', 'qa'], {})).toThrow(new UsageError('--stage must be dev or prod, got "qa"'));
+    expect(() => parseOptions(['status', '--stage', 'dev', '--stack', 'X'], {})).toThrow(
+      new UsageError('--stage and --stack exclude each other'),
+    );
+  });
+
   it('reads --region, --profile and --hours in either form and position', () => {
     expect(parseOptions(['--region=eu-west-1', 'metrics', '--profile', 'oncall', '--hours', '1.5'], {})).toEqual({
       command: 'metrics',

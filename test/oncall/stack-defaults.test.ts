@@ -1,12 +1,49 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../infra/config';
-import { stackNames } from '../../contract/stack';
+import { configSources } from '../../infra/config-settings';
+import { DEPLOYMENT_SETTINGS_KEY, PAGED_STAGE, stackNames, STAGES } from '../../contract/stack';
 import { OUTPUT_KEYS, planQueries } from '../../oncall/metrics';
-import { DEFAULT_STACK } from '../../oncall/options';
+import { DEFAULT_STACK, parseOptions, stageTarget } from '../../oncall/options';
+import { PROD, ROOT } from '../infra/helpers';
+
+/** The stack and region the CDK app deploys `stage` to, from a cdk.json as bin/app.ts reads it. */
+function deployedTarget(cdkJson: { context: Record<string, unknown> }, stage: string, extra: Record<string, unknown> = {}) {
+  const config = resolveConfig(configSources({ ...cdkJson.context, stage, ...extra }, cdkJson.context).context);
+  return { stack: stackNames(config).service, region: config.region };
+}
 
 describe('on-call defaults match the infrastructure', () => {
-  it('the default stack is the dev service stack the CDK app creates', () => {
-    expect(DEFAULT_STACK).toBe(stackNames(resolveConfig({ stage: 'dev' })).service);
+  it("the default stack is the paged stage's service stack, as the checked-in cdk.json names it", () => {
+    const cdkJson = JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+    expect(PAGED_STAGE).toBe('prod');
+    // What prod needs besides its settings comes from the command line here; it does not change the stack's name.
+    const { stage: _stage, ...required } = PROD;
+    expect(DEFAULT_STACK).toBe(deployedTarget(cdkJson, PAGED_STAGE, required).stack);
+    expect(parseOptions(['status'], {}).stack).toBe(DEFAULT_STACK);
+  });
+
+  it("a stage's appName and region in the settings move the CLI's default with the stacks", () => {
+    const { stage: _stage, ...required } = PROD;
+    const cdkJson = {
+      context: {
+        [DEPLOYMENT_SETTINGS_KEY]: {
+          dev: { appName: 'chat' },
+          prod: {
+            ...required,
+            appName: 'chat',
+            region: 'eu-west-1',
+            certificateArn: PROD.certificateArn.replace('us-east-1', 'eu-west-1'),
+          },
+        },
+      },
+    };
+    for (const stage of STAGES) {
+      const deployed = deployedTarget(cdkJson, stage);
+      expect(stageTarget(stage, cdkJson)).toEqual({ stack: deployed.stack, region: stage === 'prod' ? deployed.region : undefined });
+    }
+    expect(stageTarget('prod', cdkJson)).toEqual({ stack: 'chat-prod-service', region: 'eu-west-1' });
   });
 
   it('prefers the listed member ids (cluster mode names) over a count', () => {

@@ -20,10 +20,10 @@ describe('stack errors (mocked CloudFormation)', () => {
     });
 
   it('stack that does not exist: one line naming it, exit code 78 (EX_CONFIG), for both commands', async () => {
-    cfn.on(ListStackResourcesCommand).rejects(notFound('socketio-dev-service'));
+    cfn.on(ListStackResourcesCommand).rejects(notFound('socketio-prod-service'));
     cfn.on(DescribeStacksCommand).rejects(notFound('Typo'));
     const status = await run(['status', '--region', 'eu-west-1'], { clients: fakeClients() });
-    expect(status.err).toBe('oncall: stack "socketio-dev-service" does not exist in eu-west-1: pass --stack NAME or set ONCALL_STACK\n');
+    expect(status.err).toBe('oncall: stack "socketio-prod-service" does not exist in eu-west-1: pass --stack NAME or set ONCALL_STACK\n');
     expect(status.code).toBe(78);
     const metrics = await run(['metrics', '--stack', 'Typo', '--region', 'eu-west-1'], { clients: fakeClients() });
     expect(metrics.err).toBe('oncall: stack "Typo" does not exist in eu-west-1: pass --stack NAME or set ONCALL_STACK\n');

@@ -34,7 +34,7 @@ describe('extractRunbook', () => {
 describe('oncall status', () => {
   it('lists the stack alarms firing first, then INSUFFICIENT_DATA, then OK, with age, reason and runbook', async () => {
     cfn
-      .on(ListStackResourcesCommand, { StackName: 'socketio-dev-service' })
+      .on(ListStackResourcesCommand, { StackName: 'socketio-prod-service' })
       .resolvesOnce({
         StackResourceSummaries: [
           resource('AWS::CloudWatch::Alarm', 'svc-cpu-high'),
@@ -89,7 +89,7 @@ describe('oncall status', () => {
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.lines).toEqual([
-      'socketio-dev-service: 4 alarms, 2 ALARM, 1 INSUFFICIENT_DATA, 1 OK',
+      'socketio-prod-service: 4 alarms, 2 ALARM, 1 INSUFFICIENT_DATA, 1 OK',
       'ALARM              3m ago (2026-03-10 11:57:00Z)     svc-degraded (composite)  docs/runbooks/degraded.md              ' +
         'arn:aws:cloudwatch:us-east-1:111111111111:alarm:svc-redis-errors transitioned to ALARM',
       'ALARM              12m ago (2026-03-10 11:48:00Z)    svc-redis-errors          docs/runbooks/redis-adapter-errors.md  ' +
@@ -133,7 +133,7 @@ describe('oncall status', () => {
       [30, undefined],
       [30, 'more'],
     ]);
-    expect(r.lines[0]).toBe('socketio-dev-service: 230 alarms, 0 ALARM, 0 INSUFFICIENT_DATA, 230 OK');
+    expect(r.lines[0]).toBe('socketio-prod-service: 230 alarms, 0 ALARM, 0 INSUFFICIENT_DATA, 230 OK');
     expect(r.lines).toHaveLength(231);
   });
 

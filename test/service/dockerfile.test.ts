@@ -23,6 +23,18 @@ describe('service/Dockerfile', () => {
     expect(user).not.toMatch(/USER\s+(root|0)(\s|$)/);
   });
 
+  it("runs its one build step on the builder's platform, so an ARM64 image builds on x86 without QEMU", () => {
+    const stages = lines.join('\n').split(/^(?=FROM )/m);
+    const bundle = stages.find((stage) => stage.includes(' AS bundle'))!;
+    expect(bundle.split('\n')[0]).toMatch(/^FROM --platform=\$BUILDPLATFORM node:22[^ ]* AS bundle$/);
+    // The image's own stage (the target platform) runs nothing while building: it only copies.
+    const last = stages.at(-1)!;
+    expect(last.split('\n').filter((l) => l.startsWith('RUN '))).toEqual([]);
+    expect(last).toMatch(/^COPY --from=bundle /m);
+    // The build step checks that both the platform and the app parse.
+    expect(bundle).toMatch(/^RUN node --check server\.js && node --check app\/index\.js$/m);
+  });
+
   it('copies only the bundle that the tests run', () => {
     const copies = lines.filter((l) => l.startsWith('COPY ') && !l.includes('--from='));
     expect(copies).toEqual(['COPY dist/ ./']);
