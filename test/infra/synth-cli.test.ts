@@ -1,10 +1,15 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cdkSynth, removeCdkOutputs } from '../helpers/cdk-cli';
-import { PROD } from './helpers';
+import { cdkSynth, credentiallessEnv, removeCdkOutputs, run } from '../helpers/cdk-cli';
+import { PROD, ROOT } from './helpers';
 
-afterAll(removeCdkOutputs);
+const outdirs: string[] = [];
+afterAll(() => {
+  removeCdkOutputs();
+  for (const dir of outdirs) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('cdk synth without AWS credentials', () => {
   it.each(['dev', 'prod'])(
