@@ -231,7 +231,7 @@ export function badRequests(room: string, user: string, maxTargets: number, maxB
       body: { ...ok, rooms: [room, ...many] },
       status: 400,
       code: 'too_many_targets',
-      message: new RegExp(`^rooms, users and except name ${maxTargets + 2} targets together, the limit is ${maxTargets}$`),
+      message: new RegExp(`^rooms, users, except and exceptUsers name ${maxTargets + 2} targets together, the limit is ${maxTargets}$`),
     },
     {
       ...invalid,

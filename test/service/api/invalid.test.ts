@@ -16,7 +16,7 @@ describe('invalidMessage', () => {
     [{ event: 'x', ROOMS: ['a'] }, 'unknown field "ROOMS": did you mean rooms?'],
     [{ event: 'x', excepts: ['a'] }, 'unknown field "excepts": did you mean except?'],
     [{ event: 'x', idempotency_key: 'k' }, 'unknown field "idempotency_key": did you mean idempotencyKey?'],
-    [{ event: 'x', to: ['a'] }, 'unknown field "to": the fields are event, data, rooms, users, except, idempotencyKey'],
+    [{ event: 'x', to: ['a'] }, 'unknown field "to": the fields are event, data, args, rooms, users, except, exceptUsers, idempotencyKey'],
   ])('names an unknown field and the known one it was likely meant to be: %j', (body, message) => {
     expect(messageFor(body)).toBe(message);
   });
@@ -36,14 +36,14 @@ describe('invalidMessage', () => {
   it('names a list that is not one, and each entry that is wrong by its index', () => {
     expect(messageFor({ event: 'x', rooms: 'shop-7' })).toBe('rooms must be an array of strings (room names), got "shop-7"');
     expect(messageFor({ event: 'x', users: { a: 1 } })).toBe('users must be an array of strings (user ids), got an object');
-    expect(messageFor({ event: 'x', except: true })).toBe('except must be an array of strings (room names or user:<user>), got true');
+    expect(messageFor({ event: 'x', except: true })).toBe('except must be an array of strings (room names), got true');
     expect(messageFor({ event: 'x', rooms: ['ok', 7] })).toBe('rooms[1] must be a string (a room name), got 7');
     expect(messageFor({ event: 'x', users: ['a b'] })).toBe('users[0] must be 1-128 characters of A-Z a-z 0-9 _ . : @ | + = -, got "a b"');
   });
 
   it('says what a field must be and what it got', () => {
-    expect(messageFor({ event: 'has space' })).toBe('event must be 1-64 characters of A-Z a-z 0-9 _ . : -, got "has space"');
-    expect(messageFor({ event: 'session' })).toMatch(/^event is reserved: the server emits it itself .*, got "session"$/);
+    expect(messageFor({ event: 'tab\there' })).toBe('event must be 1-256 characters without control characters, got "tab\\there"');
+    expect(messageFor({ event: 'sys:session' })).toMatch(/^event is reserved: sys:\* events are the platform's, .*, got "sys:session"$/);
     expect(messageFor({ event: 'x', idempotencyKey: 5 })).toBe(
       'idempotencyKey must be a string of 1-128 characters of A-Z a-z 0-9 _ . : -, got 5',
     );
@@ -54,8 +54,8 @@ describe('invalidMessage', () => {
     expect(messageFor('a b', userId, 'the user in the path')).toBe(
       'the user in the path must be 1-128 characters of A-Z a-z 0-9 _ . : @ | + = -, got "a b"',
     );
-    expect(messageFor('no/slash', targetRoom, 'the room in the path')).toMatch(
-      /^the room in the path must be 1-64 characters .*, got "no\/slash"$/,
+    expect(messageFor('sys:x', targetRoom, 'the room in the path')).toMatch(
+      /^the room in the path must not start with sys:: those rooms are the platform's, got "sys:x"$/,
     );
   });
 
