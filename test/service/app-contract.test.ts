@@ -130,6 +130,12 @@ describe('the app contract: a plain Socket.IO app on a JWT cluster of two nodes 
     a.emit('shout', 'lobby', 'hello lobby');
     expect(await heard).toEqual(['hello lobby', cluster.nodes[0].nodeId]);
     expect(await ask(b, 'members', 'lobby')).toEqual({ ok: true, count: 2 });
+    // The backend API's presence sees the app's rooms on every node.
+    expect((await apiCall(lb, 'GET', '/api/v1/rooms/lobby/presence')).body).toMatchObject({
+      ok: true,
+      users: ['ann', 'bob'],
+      connections: 2,
+    });
     // platform.redisUrl carries the local Redis's AUTH password: one node writes, the other reads.
     expect(await ask(a, 'remember', 'k', 'v1')).toEqual({ ok: true });
     expect(await ask(b, 'recall', 'k')).toEqual({ ok: true, value: 'v1' });
