@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLE, startServiceNode } from '../../local/service-node';
 import { type LocalCluster, startLocalCluster } from '../../local/local-cluster';
 import { bundleApp } from '../../tools/bundle';
-import { freePorts, waitFor } from '../../tools/processes';
+import { freePorts } from '../../tools/processes';
 import { JWT_ENV, signToken } from '../helpers/abuse';
 import { apiCall, KEY_A } from './api/helpers';
 
@@ -165,29 +165,6 @@ describe('the app contract: a plain Socket.IO app on a JWT cluster of two nodes 
     const reserved = await apiCall(lb, 'POST', '/api/v1/publish', { body: { event: 'sys:session', users: ['pub'] } });
     expect(reserved).toMatchObject({ status: 400, body: { ok: false, error: { code: 'invalid_payload' } } });
   });
-
-  it(
-    "keeps the app's rooms working across nodes after Redis restarts (the platform's reconnect, not the app's)",
-    { timeout: 120_000 },
-    async () => {
-      const a = await client(node1, { user: 'ann' });
-      const b = await client(node2, { user: 'bob' });
-      await Promise.all([connected(a), connected(b)]);
-      await Promise.all([ask(a, 'join', 'after-restart'), ask(b, 'join', 'after-restart')]);
-      await cluster.redis!.stop();
-      await cluster.redis!.start();
-      // Both nodes ready again: their pub and sub clients are back (health looks at both).
-      for (const url of [node1, node2])
-        await waitFor(
-          () => fetch(`${url}/readyz`).then((r) => r.status),
-          (s) => s === 200,
-          30_000,
-        );
-      const heard = nextEvent(b, 'shouted');
-      a.emit('shout', 'after-restart', 'still here');
-      expect(await heard).toEqual(['still here', cluster.nodes[0].nodeId]);
-    },
-  );
 
   it("sends every path but /socket.io/, health and /api/ to the app's http export; a throwing handler costs one request", async () => {
     const hello = await fetch(`${lb}/hello`);

@@ -30,7 +30,7 @@ describe('backend API: one node without Redis', () => {
   let node: ServiceNode;
   beforeAll(async () => {
     node = await startServiceNode({
-      env: { ...API_ENV, REDIS_URL: '', MAX_ROOMS_PER_SOCKET: '2', API_RATE_LIMIT_PER_KEY: '20', API_RATE_LIMIT_PER_KEY_BURST: '40' },
+      env: { ...API_ENV, REDIS_URL: '', MAX_ROOMS_PER_SOCKET: '2', API_RATE_LIMIT_PER_KEY: '20', API_RATE_LIMIT_PER_KEY_BURST: '80' },
     });
   });
   afterEach(() => closeUserSockets());
@@ -103,7 +103,7 @@ describe('backend API: one node without Redis', () => {
     expect(throttled.length).toBeGreaterThan(100);
     expect(throttled[0].headers.get('retry-after')).toBe('1');
     expect(throttled[0].body).toEqual(fail('rate_limited'));
-    expect(throttled[0].body.error?.message).toBe('this key is over API_RATE_LIMIT_PER_KEY (20/s, burst 40) on this node: retry after 1 s');
+    expect(throttled[0].body.error?.message).toBe('this key is over API_RATE_LIMIT_PER_KEY (20/s, burst 80) on this node: retry after 1 s');
     expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
     const accepted = floods.filter((_, i) => answers[i].status === 200).map((f) => f.tag);
     // Only what was accepted is delivered.
