@@ -1,5 +1,4 @@
-import type { Platform } from '../../contract/app';
-import type { Identity } from '../../contract/app';
+import type { Identity, Platform } from '../../contract/app';
 import type { RoomRules } from './admission/auth';
 import type { Config } from './config';
 import type { Logger } from './logger';
