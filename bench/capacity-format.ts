@@ -14,7 +14,11 @@ export function formatPlan(plan: CapacityPlan): string {
       `~${n(tasks.connectionsPerTask)} connections and ${pct(tasks.cpuUtilization)} CPU each, sized by ${tasks.limitedBy}`,
     `adapter: ADAPTER=${plan.adapter}`,
     `redis: ${redis.mode}, ${redis.shards} shard(s) x ${redis.nodes / redis.shards} nodes = ${redis.nodes} x ${redis.nodeType}; ` +
-      `busiest primary ~${pct(redis.primaryCpuUtilization)} CPU, ${redis.primaryNetworkMBps} MB/s`,
+      `busiest primary ~${pct(redis.primaryCpuUtilization)} CPU, ${redis.primaryNetworkMBps} MB/s` +
+      (input.idempotentPublishRate > 0
+        ? `, idempotency keys ${n(redis.idempotencyMB)} MB (${n(input.idempotentPublishRate)}/s ` +
+          `for ${input.idempotencyWindowMs / 1000} s, ~${pct(redis.primaryMemoryUtilization)} of a primary's memory)`
+        : ''),
     `monthly (us-east-1 on-demand, prices as of ${plan.pricesAsOf}): Fargate ${usd(cost.fargate)} + ElastiCache ${usd(cost.redis)} + ` +
       `ALB ${usd(cost.alb)} + egress ${usd(cost.egress)} = ${usd(cost.total)}`,
     `per-task figures (${f.source}${f === DEFAULT_FIGURES ? '' : ', measured'}): ${f.nodeUsPerMessage} µs/message, ` +

@@ -9,11 +9,13 @@ export interface CapacityArgs {
 }
 
 export const CAPACITY_USAGE = `usage: npm run capacity -- --connections N --msg-rate R --room-size S
-                           [--connections-per-task C] [--bench FILE] [--json]
+                           [--connections-per-task C] [--idempotent-rate P] [--idempotency-window-ms W] [--bench FILE] [--json]
   --connections N           concurrent connections
   --msg-rate R              chat messages sent per second, all connections together
   --room-size S             members per room (deliveries per message)
   --connections-per-task C  the stack's scaling target (default 2000)
+  --idempotent-rate P       backend API publishes per second with an idempotencyKey (default 0): Redis memory
+  --idempotency-window-ms W API_IDEMPOTENCY_WINDOW_MS (default 300000)
   --bench FILE              per-task figures from this bench result (default: the newest .bench/*.json, else built-in defaults)
   --json                    the plan as JSON`;
 
@@ -27,6 +29,8 @@ export function parseCapacityArgs(argv: readonly string[]): CapacityArgs {
     'msg-rate': { type: 'string' },
     'room-size': { type: 'string' },
     'connections-per-task': { type: 'string' },
+    'idempotent-rate': { type: 'string' },
+    'idempotency-window-ms': { type: 'string' },
     bench: { type: 'string' },
     json: { type: 'boolean' },
   });
@@ -36,6 +40,8 @@ export function parseCapacityArgs(argv: readonly string[]): CapacityArgs {
       msgRate: numberOption('--msg-rate', values['msg-rate'], { required: true }),
       roomSize: numberOption('--room-size', values['room-size'], { required: true }),
       connectionsPerTask: numberOption('--connections-per-task', values['connections-per-task'], {}),
+      idempotentPublishRate: numberOption('--idempotent-rate', values['idempotent-rate'], {}),
+      idempotencyWindowMs: numberOption('--idempotency-window-ms', values['idempotency-window-ms'], {}),
     },
     bench: values.bench,
     json: values.json ?? false,

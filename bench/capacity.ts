@@ -79,6 +79,21 @@ export const ASSUMPTIONS = {
   /** Nodes per shard: primary + 2 replicas over 3 AZs (as the prod preset). */
   nodesPerShard: 3,
   cacheNodeType: 'cache.m7g.large',
+  /** cache.m7g.large's memory (the ElastiCache pricing page), GiB. */
+  cacheNodeMemoryGiB: 6.38,
+  /**
+   * Of a node's memory, what the data may use: ElastiCache reserves 25 % (reserved-memory-percent, the default;
+   * https://docs.aws.amazon.com/AmazonElastiCache/latest/red-ug/redis-memory-management.html), and half of the rest is
+   * kept free, as the CPU and network are kept at half.
+   */
+  redisMemoryShare: 0.75 * 0.5,
+  /**
+   * Redis memory per remembered idempotencyKey (docs/api.md): the key `sio:api:idem:<key>`, its value (the publish's id
+   * and fingerprint), its expiry and their share of the two hash tables. Measured on redis-server 7.0 (jemalloc) over
+   * 66 000 and 130 000 keys: 224–256 B for keys of up to 16 characters, 352–384 B for the longest (128); MEMORY USAGE,
+   * which leaves out the expiry and the tables, says 152–296 B. The longest key's worst case.
+   */
+  redisBytesPerIdempotencyKey: 384,
   /** Egress per delivery: JSON message, WebSocket frame, TLS record, TCP/IP. */
   bytesPerDelivery: 300,
   /** Mean connection lifetime, for the ALB's new-connections dimension. */
@@ -100,7 +115,14 @@ export interface CapacityInput {
   readonly roomSize: number;
   /** Overrides the stack's scaling target. */
   readonly connectionsPerTask?: number;
+  /** Backend API publishes per second with an idempotencyKey, all nodes together (default 0). */
+  readonly idempotentPublishRate?: number;
+  /** API_IDEMPOTENCY_WINDOW_MS: how long each key is remembered (default the service's, 5 minutes). */
+  readonly idempotencyWindowMs?: number;
 }
+
+/** The service's default API_IDEMPOTENCY_WINDOW_MS. */
+const DEFAULT_IDEMPOTENCY_WINDOW_MS = 300_000;
 
 export interface CapacityPlan {
   readonly input: Required<CapacityInput>;
@@ -123,6 +145,10 @@ export interface CapacityPlan {
     /** CPU use of the busiest primary's main thread. */
     readonly primaryCpuUtilization: number;
     readonly primaryNetworkMBps: number;
+    /** Memory the remembered idempotency keys take, all shards together (the keys spread over them by hash slot). */
+    readonly idempotencyMB: number;
+    /** Of the busiest primary's memory, the share those keys take. */
+    readonly primaryMemoryUtilization: number;
   };
   readonly monthlyUsd: {
     readonly fargate: number;
@@ -148,8 +174,17 @@ function check(input: CapacityInput): Required<CapacityInput> {
     throw new UsageError(`room size (${input.roomSize}) cannot exceed connections (${input.connections})`);
   const perTask = input.connectionsPerTask ?? ASSUMPTIONS.connectionsPerTask;
   positiveInt('connections per task', perTask);
-  return { ...input, connectionsPerTask: perTask };
+  const idempotentPublishRate = input.idempotentPublishRate ?? 0;
+  if (!Number.isFinite(idempotentPublishRate) || idempotentPublishRate < 0)
+    throw new UsageError(`idempotent publish rate must be a number of publishes per second >= 0, got ${idempotentPublishRate}`);
+  const idempotencyWindowMs = input.idempotencyWindowMs ?? DEFAULT_IDEMPOTENCY_WINDOW_MS;
+  positiveInt('idempotency window (ms)', idempotencyWindowMs);
+  return { ...input, connectionsPerTask: perTask, idempotentPublishRate, idempotencyWindowMs };
 }
+
+/** Bytes of Redis the idempotency keys remembered at once take: rate × window × bytes per key. */
+export const idempotencyBytes = (inp: Required<CapacityInput>) =>
+  inp.idempotentPublishRate * (inp.idempotencyWindowMs / 1000) * ASSUMPTIONS.redisBytesPerIdempotencyKey;
 
 /** Expected number of distinct tasks holding members of one room, members spread at random. */
 const nodesPerRoom = (tasks: number, roomSize: number) => tasks * (1 - (1 - 1 / tasks) ** roomSize);
@@ -216,7 +251,9 @@ function planRedis(
   const subscribers = adapter === 'pubsub' ? tasks : nodesPerRoom(tasks, inp.roomSize);
   const cpuUs = inp.msgRate * f.redisUsPerMessage2 * ((1 + subscribers) / 3);
   const bytes = inp.msgRate * ASSUMPTIONS.redisBytesPerMessage * (1 + subscribers);
-  const needed = Math.max(cpuUs / (ASSUMPTIONS.redisCpuTarget * 1e6), bytes / ASSUMPTIONS.redisNetworkBytesPerS);
+  const memory = idempotencyBytes(inp);
+  const memoryBudget = ASSUMPTIONS.cacheNodeMemoryGiB * 2 ** 30 * ASSUMPTIONS.redisMemoryShare;
+  const needed = Math.max(cpuUs / (ASSUMPTIONS.redisCpuTarget * 1e6), bytes / ASSUMPTIONS.redisNetworkBytesPerS, memory / memoryBudget);
   const shards = adapter === 'pubsub' ? 1 : Math.max(1, Math.ceil(needed));
   if (adapter === 'pubsub' && needed > 1) return undefined;
   const nodes = shards * ASSUMPTIONS.nodesPerShard;
@@ -228,6 +265,8 @@ function planRedis(
       nodes,
       primaryCpuUtilization: round(cpuUs / shards / 1e6, 3),
       primaryNetworkMBps: round(bytes / shards / 1e6, 2),
+      idempotencyMB: round(memory / 1e6, 1),
+      primaryMemoryUtilization: round(memory / shards / (ASSUMPTIONS.cacheNodeMemoryGiB * 2 ** 30), 3),
     },
     cost: nodes * PRICES.cacheNodeHour[ASSUMPTIONS.cacheNodeType] * HOURS_PER_MONTH,
   };
@@ -308,6 +347,9 @@ function describeAssumptions(inp: Required<CapacityInput>): string[] {
       `a primary is kept under ${a.redisCpuTarget * 100} % CPU and half of ${a.cacheNodeType}'s baseline network; ` +
       `${a.nodesPerShard} nodes per shard (primary + 2 replicas)`,
     `rooms and their traffic spread evenly over shards (one hot room cannot be split)`,
+    `an idempotency key takes ${a.redisBytesPerIdempotencyKey} bytes of Redis for API_IDEMPOTENCY_WINDOW_MS ` +
+      `(${inp.idempotencyWindowMs} ms); the keys take at most ${a.redisMemoryShare * 100} % of a node's ${a.cacheNodeMemoryGiB} GiB ` +
+      `(25 % is reserved, half the rest kept free)`,
     `egress: ${a.bytesPerDelivery} bytes per delivery to the internet; ALB: connections last ${a.sessionMinutes} min on average`,
     `on-demand us-east-1 prices as of ${PRICES.asOf}; no savings plans, NAT, logs or metrics`,
   ];

@@ -105,6 +105,7 @@ export type ApiErrorCode =
   | 'invalid_payload'
   | 'payload_too_large'
   | 'rate_limited'
+  | 'delivery_budget_exceeded'
   | 'overloaded'
   | 'unavailable'
   | 'internal'
@@ -126,6 +127,7 @@ export const API_ERROR_STATUS: Readonly<Record<ApiErrorCode, number>> = {
   timeout: 408,
   payload_too_large: 413,
   rate_limited: 429,
+  delivery_budget_exceeded: 429,
   overloaded: 503,
   unavailable: 503,
   internal: 500,

@@ -237,6 +237,13 @@ export const envSchema = z.object({
   RATE_LIMIT_PER_USER: int(1, 1_000_000).default(300),
   RATE_LIMIT_PER_USER_BURST: int(1, 1_000_000).default(600),
   RATE_LIMIT_DISCONNECT_AFTER: int(1, 1_000_000).default(500),
+  /**
+   * Deliveries (a broadcast written to one socket) that one user's events may cause on a node per second, wherever the
+   * broadcast was sent from, and the burst above it: a user writing to its own thousands of sockets slows only itself
+   * (service/src/delivery/delivery-budget.ts). The default lets a user message a full node (MAX_CONNECTIONS) once a second.
+   */
+  USER_DELIVERIES_PER_S: int(1, 1_000_000_000).default(20_000),
+  USER_DELIVERIES_BURST: int(1, 1_000_000_000).default(40_000),
   SLOW_CONSUMER_MAX_BUFFERED_BYTES: int(1_024, 1_073_741_824).default(1_048_576),
   SLOW_CONSUMER_MAX_PACKETS: int(10, 1_000_000).default(250),
   SHED_LOAD_LAG_MS: int(0, 60_000).default(200),
@@ -252,6 +259,9 @@ export const envSchema = z.object({
   API_RATE_LIMIT_PER_KEY: int(1, 1_000_000).default(200),
   API_RATE_LIMIT_PER_KEY_BURST: int(1, 1_000_000).default(400),
   API_IDEMPOTENCY_WINDOW_MS: int(1_000, 86_400_000).default(300_000),
+  /** Deliveries one API key's publishes may cause on a node per second, and the burst: past them its publishes get 429. */
+  API_DELIVERIES_PER_KEY_PER_S: int(1, 1_000_000_000).default(50_000),
+  API_DELIVERIES_PER_KEY_BURST: int(1, 1_000_000_000).default(100_000),
   PRESENCE_TIMEOUT_MS: int(100, 60_000).default(2_000),
   PRESENCE_MAX_USERS: int(1, 100_000).default(1_000),
 });

@@ -25,6 +25,11 @@ export const SERVICE_METRICS = {
   eventsRateLimited: { name: 'EventsRateLimited', unit: 'Count', statistic: 'Sum' },
   /** Broadcast packets written to local sockets (one per receiving socket), the app's and the API's. */
   messagesDelivered: { name: 'MessagesDelivered', unit: 'Count', statistic: 'Sum' },
+  /**
+   * Broadcasts a node did not write to its sockets because their sender (a user, or a backend API key) had caused more
+   * deliveries on that node than its budget allows (USER_DELIVERIES_*, API_DELIVERIES_PER_KEY_*).
+   */
+  broadcastsDropped: { name: 'BroadcastsDropped', unit: 'Count', statistic: 'Sum' },
   /** Failed Redis commands and client errors seen by the adapter's Redis clients. */
   redisAdapterErrors: { name: 'RedisAdapterErrors', unit: 'Count', statistic: 'Sum' },
   /** Reconnect attempts of the adapter's Redis clients. */

@@ -10,6 +10,7 @@ import { LagMonitor } from './admission/overload';
 import { createApi } from './api';
 import { type AppModule, startAppModule } from './app-module';
 import type { Config } from './config';
+import { startDeliveryBudgets } from './delivery/delivery-budget';
 import { installAdapter } from './delivery/delivery-count';
 import { sweepSlowConsumers } from './delivery/slow-consumers';
 import { closeSocketServer } from './drain/close-socket-server';
@@ -64,10 +65,12 @@ export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps)
 
   const admission = createAdmission(config, { logger, metrics, lifecycle: () => lifecycle });
   const io = new Server({ ...socketServerOptions(config), ...mode.serverOptions, allowRequest: admission.allowRequest });
+  // What each user's events and each API key's publishes cost in deliveries on this node.
+  const deliveries = startDeliveryBudgets(config);
   // Deliveries are counted on the in-memory adapters Socket.IO made, and on the mode's own once Redis answers (below).
-  installAdapter(io, metrics);
-  const api = createApi({ io, config, logger, metrics, redis: mode.redis, lifecycle: () => lifecycle });
-  const { preAuthSessions } = admission;
+  installAdapter(io, metrics, undefined, deliveries);
+  const api = createApi({ io, config, logger, metrics, redis: mode.redis, deliveries, lifecycle: () => lifecycle });
+  const { preAuthSessions, addressOf } = admission;
   const health = { nodeId, startedAt: Date.now(), lifecycle: () => lifecycle, redisState, connections, preAuthSessions };
   httpServer.on('request', httpRoutes(health, api, { detailsToken: config.healthDetailsToken, app: deps.app?.http, logger }));
   answerStrayRequests(httpServer);
@@ -77,8 +80,7 @@ export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps)
   const lag = new LagMonitor(limits.shedLoadLagMs);
   lag.start();
   const { subscriptionsSettled } = mode;
-  const overloaded = () => lag.overloaded();
-  const limitEvents = createEventLimits({ limits, logger, metrics, overloaded, addressOf: admission.addressOf, close: closeWithReason });
+  const limitEvents = createEventLimits({ limits, logger, metrics, lag, deliveries, addressOf, close: closeWithReason });
   // Every authenticated socket, in any namespace, before the app's `connection` listeners see it.
   admission.install(io, (socket: Socket) => {
     // A recovered socket kept its data, so its identity is the one its token proved earlier.
@@ -86,7 +88,7 @@ export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps)
     limitEvents(socket, user);
     if (socket.nsp.name === '/') welcome(socket, user, { nodeId, settled: subscriptionsSettled, logger });
   });
-  const stopSlowConsumerSweep = sweepSlowConsumers(io, limits, logger, admission.addressOf);
+  const stopSlowConsumerSweep = sweepSlowConsumers(io, limits, logger, addressOf);
   const drain = createDrain(io, { spreadMs: config.drain.spreadMs, logger, onBegin: () => (lifecycle = 'draining') });
   const platform = createPlatform({
     config,
@@ -100,7 +102,7 @@ export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps)
   });
 
   const ready = (async () => {
-    await mode.start((adapter) => installAdapter(io, metrics, adapter));
+    await mode.start((adapter) => installAdapter(io, metrics, adapter, deliveries));
     // The app sets up `io` on the cluster's adapter, before the node accepts a handshake (refused while starting).
     if (deps.app) await startAppModule(deps.app, io, platform);
     metrics.start();
@@ -121,6 +123,7 @@ export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps)
       stopSlowConsumerSweep();
       api.close();
       lag.stop();
+      deliveries.stop();
       admission.close();
       await metrics.close();
       lifecycle = 'closed';

@@ -50,6 +50,8 @@ export interface Config {
     readonly maxConnections: number;
     readonly perSocket: { readonly ratePerS: number; readonly burst: number };
     readonly perUser: { readonly ratePerS: number; readonly burst: number };
+    /** Deliveries one user's events may cause on this node per second, and the burst (delivery/delivery-budget.ts). */
+    readonly userDeliveries: { readonly ratePerS: number; readonly burst: number };
     /** Rejected events in a row after which a socket is disconnected. */
     readonly disconnectAfterRejected: number;
     readonly slowConsumerMaxBufferedBytes: number;
@@ -224,6 +226,7 @@ function limitsFrom(e: Env): Config['limits'] {
     maxConnections: e.MAX_CONNECTIONS,
     perSocket: { ratePerS: e.RATE_LIMIT_PER_SOCKET, burst: e.RATE_LIMIT_PER_SOCKET_BURST },
     perUser: { ratePerS: e.RATE_LIMIT_PER_USER, burst: e.RATE_LIMIT_PER_USER_BURST },
+    userDeliveries: { ratePerS: e.USER_DELIVERIES_PER_S, burst: e.USER_DELIVERIES_BURST },
     disconnectAfterRejected: e.RATE_LIMIT_DISCONNECT_AFTER,
     slowConsumerMaxBufferedBytes: e.SLOW_CONSUMER_MAX_BUFFERED_BYTES,
     slowConsumerMaxPackets: e.SLOW_CONSUMER_MAX_PACKETS,

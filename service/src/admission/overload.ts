@@ -46,7 +46,17 @@ export class LagMonitor {
    * every message late in that batch is known to be late without waiting for the tick.
    */
   overloaded(): boolean {
-    if (this.thresholdMs <= 0) return false;
-    return this.smoothedMs > this.thresholdMs || (this.timer !== undefined && this.now() - this.expected > this.thresholdMs);
+    return this.pressure() > 1;
+  }
+
+  /**
+   * How late the loop runs, in thresholds: the larger of the smoothed lag and how overdue the next tick is, over the
+   * threshold (0 when shedding is off). Above 1 the node is overloaded; how far above says whose events it sheds
+   * (admission/event-limits.ts: the heaviest senders first, everyone's from 2 on).
+   */
+  pressure(): number {
+    if (this.thresholdMs <= 0) return 0;
+    const overdue = this.timer !== undefined ? this.now() - this.expected : 0;
+    return Math.max(this.smoothedMs, overdue) / this.thresholdMs;
   }
 }

@@ -86,3 +86,53 @@ export function depthExceeds(value: unknown, max: number): boolean {
   }
   return false;
 }
+
+const hasOwnProto = (v: object) => Object.prototype.hasOwnProperty.call(v, '__proto__');
+
+/** Whether `value` holds an object with an own key named `__proto__`, at any depth. Iterative, as depthExceeds is. */
+function holdsProtoKey(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v !== 'object' || v === null) continue;
+    if (!Array.isArray(v) && hasOwnProto(v)) return true;
+    for (const child of Object.values(v)) if (typeof child === 'object' && child !== null) stack.push(child);
+  }
+  return false;
+}
+
+/**
+ * The path of the first key named `__proto__` in `value` (`data.user.__proto__`, `args[1].__proto__`), if any. The
+ * paths are built only for a value that holds one.
+ */
+export function protoKeyPath(value: unknown, root: string): string | undefined {
+  if (!holdsProtoKey(value)) return undefined;
+  const stack: Array<[unknown, string]> = [[value, root]];
+  while (stack.length > 0) {
+    const [v, path] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], `${path}[${i}]`]);
+      continue;
+    }
+    if (hasOwnProto(v)) return `${path}.__proto__`;
+    for (const [k, child] of Object.entries(v).reverse()) stack.push([child, `${path}.${k}`]);
+  }
+  return undefined;
+}
+
+/**
+ * Refuses a publish whose `data` or `args` hold a key named `__proto__` anywhere. JSON.parse makes it an ordinary key,
+ * and the accepting node writes it to its own sockets as such; but the adapter's decoding on every other node
+ * (msgpack, `object[key] = value`) makes it the object's prototype instead, which no client receives. So one publish
+ * would reach the nodes' clients in two shapes: it is refused, naming the key, rather than delivered either way.
+ */
+export function refuseProtoKeys(body: { data?: unknown; args?: unknown[] }): void {
+  const path = protoKeyPath(body.data, 'data') ?? protoKeyPath(body.args, 'args');
+  if (path === undefined) return;
+  throw new ApiError(
+    'invalid_payload',
+    `${path} is a key named __proto__, which the other nodes cannot deliver as the accepting node does (their decoding makes it ` +
+      "the object's prototype): rename the key",
+  );
+}

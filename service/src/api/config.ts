@@ -10,6 +10,8 @@ export interface ApiConfig {
   readonly maxTargets: number;
   /** Requests per second per key on one node, and the burst above it. */
   readonly perKey: { readonly ratePerS: number; readonly burst: number };
+  /** Deliveries one key's publishes may cause on one node per second, and the burst above it. */
+  readonly deliveriesPerKey: { readonly ratePerS: number; readonly burst: number };
   /** How long a publish's idempotencyKey is remembered. */
   readonly idempotencyWindowMs: number;
   readonly presence: {
@@ -26,6 +28,7 @@ export function apiConfig(e: Env): ApiConfig {
     maxBodyBytes: e.API_MAX_BODY_BYTES,
     maxTargets: e.API_MAX_TARGETS,
     perKey: { ratePerS: e.API_RATE_LIMIT_PER_KEY, burst: e.API_RATE_LIMIT_PER_KEY_BURST },
+    deliveriesPerKey: { ratePerS: e.API_DELIVERIES_PER_KEY_PER_S, burst: e.API_DELIVERIES_PER_KEY_BURST },
     idempotencyWindowMs: e.API_IDEMPOTENCY_WINDOW_MS,
     presence: {
       timeoutMs: e.PRESENCE_TIMEOUT_MS,

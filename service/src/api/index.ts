@@ -4,13 +4,15 @@ import type { z } from 'zod';
 import { API_PREFIX, publishRequest, targetRoom, userId } from '../../../contract/api';
 import type { AdapterMode } from '../../../contract/env';
 import type { Config } from '../config';
+import type { ApiConfig } from './config';
+import { apiKeySender, type DeliveryBudgets } from '../delivery/delivery-budget';
 import { ClusterQueries } from '../rooms/cluster-query';
 import { TokenBucket } from '../admission/token-bucket';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics/publisher';
 import { createPresence, type Presence, PresenceUnavailable } from '../rooms/presence';
 import type { AdapterRedis } from '../redis/adapter-redis';
-import { declaredTooLarge, parseJsonObject, readBody } from './body';
+import { declaredTooLarge, parseJsonObject, readBody, refuseProtoKeys } from './body';
 import { type IdempotencyStore, memoryStore, type RedisCommand, redisStore } from './idempotency';
 import { invalidMessage } from './invalid';
 import { ApiKeys, unauthorizedMessage } from './keys';
@@ -24,6 +26,8 @@ export interface ApiDeps {
   readonly logger: Logger;
   readonly metrics: Pick<Metrics, 'addSource'>;
   readonly redis?: AdapterRedis;
+  /** What each key's publishes cost in deliveries on this node (delivery/delivery-budget.ts). */
+  readonly deliveries: DeliveryBudgets;
   /** Requests are refused (503) unless the node is ready. */
   readonly lifecycle: () => string;
 }
@@ -86,6 +90,30 @@ function redisCommand(redis: AdapterRedis, mode: AdapterMode): RedisCommand {
   return (_key, args) => client.sendCommand(args);
 }
 
+/**
+ * The key's limits on this node, as one check: 429 `rate_limited` past its request rate (API_RATE_LIMIT_PER_KEY), and
+ * for a publish 429 `delivery_budget_exceeded` while the key's publishes have caused more deliveries on this node than
+ * API_DELIVERIES_PER_KEY_* allow, with the seconds until that debt is earned back.
+ */
+function keyLimits(cfg: ApiConfig, deliveries: DeliveryBudgets): (key: number, route: Route) => void {
+  const buckets = cfg.keys.map(() => new TokenBucket(cfg.perKey.ratePerS, cfg.perKey.burst));
+  const rate = `API_RATE_LIMIT_PER_KEY (${cfg.perKey.ratePerS}/s, burst ${cfg.perKey.burst})`;
+  const budget = `API_DELIVERIES_PER_KEY_PER_S (${cfg.deliveriesPerKey.ratePerS}/s, burst ${cfg.deliveriesPerKey.burst})`;
+  return (key, route) => {
+    if (!buckets[key].take()) {
+      throw new ApiError('rate_limited', `this key is over ${rate} on this node: retry after 1 s`, { 'retry-after': '1' });
+    }
+    const debt = route === 'publish' ? deliveries.debt(apiKeySender(key)) : 0;
+    if (debt === 0) return;
+    const wait = deliveries.secondsToRepay(apiKeySender(key), debt);
+    throw new ApiError(
+      'delivery_budget_exceeded',
+      `this key's publishes reached more sockets than ${budget} allows on this node: retry after ${wait} s`,
+      { 'retry-after': String(wait) },
+    );
+  };
+}
+
 const hasBody = (req: IncomingMessage) => Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
 
 export function createApi(deps: ApiDeps): Api {
@@ -109,7 +137,7 @@ export function createApi(deps: ApiDeps): Api {
     ? redisStore(redisCommand(redis, config.adapter), cfg.idempotencyWindowMs, config.redis!.requestsTimeoutMs)
     : memoryStore(cfg.idempotencyWindowMs);
   const publish = createPublish({ io, maxTargets: cfg.maxTargets, idempotency });
-  const buckets = cfg.keys.map(() => new TokenBucket(cfg.perKey.ratePerS, cfg.perKey.burst));
+  const limit = keyLimits(cfg, deps.deliveries);
 
   if (keys.enabled) log.info({ keys: cfg.keys.length }, `backend API enabled at ${API_PREFIX}/`);
   else log.info(`API_KEYS is not set: the backend API (${API_PREFIX}/) is off and answers 404`);
@@ -128,18 +156,16 @@ export function createApi(deps: ApiDeps): Api {
       throw new ApiError('method_not_allowed', message, { allow: METHODS[r] });
     }
     if (deps.lifecycle() !== 'ready') throw new ApiError('unavailable', `the node is ${deps.lifecycle()}, retry`, { 'retry-after': '1' });
-    if (!buckets[key].take()) {
-      const limit = `API_RATE_LIMIT_PER_KEY (${cfg.perKey.ratePerS}/s, burst ${cfg.perKey.burst})`;
-      throw new ApiError('rate_limited', `this key is over ${limit} on this node: retry after 1 s`, { 'retry-after': '1' });
-    }
+    limit(key, r);
     if (declaredTooLarge(req, cfg.maxBodyBytes))
       throw new ApiError('payload_too_large', `the body is larger than API_MAX_BODY_BYTES (${cfg.maxBodyBytes} bytes)`);
     try {
       switch (r) {
         case 'publish': {
           const body = parseParam(publishRequest, parseJsonObject(await readBody(req, cfg.maxBodyBytes)), 'the body');
+          refuseProtoKeys(body);
           unavailableIfRedisAway();
-          const answer = await publish(body);
+          const answer = await publish(body, apiKeySender(key));
           metrics.publishLatency(performance.now() - started);
           return sendJson(res, 200, answer);
         }

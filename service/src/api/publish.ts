@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Server } from 'socket.io';
 import type { PublishRequest, PublishResponse } from '../../../contract/api';
 import { userRoom } from '../../../contract/app';
+import { sendingAs } from '../delivery/delivery-budget';
 import type { IdempotencyStore } from './idempotency';
 import { ApiError } from './respond';
 
@@ -26,11 +27,12 @@ export function canonicalJson(value: unknown): string {
 /**
  * Publishes one validated request: to the union of `rooms` and the users' rooms (each socket
  * once, however many of them it is in), or to everyone without either, less `except` and `exceptUsers`. The
- * event carries exactly the backend's arguments (`data`, or `args`); the id goes back in the answer only.
+ * event carries exactly the backend's arguments (`data`, or `args`); the id goes back in the answer only. Its
+ * deliveries, on every node, are charged to `sender` (the API key's delivery budget).
  */
-export function createPublish(opts: PublishOptions): (req: PublishRequest) => Promise<PublishResponse> {
+export function createPublish(opts: PublishOptions): (req: PublishRequest, sender: string) => Promise<PublishResponse> {
   const { io, maxTargets, idempotency } = opts;
-  return async (req) => {
+  return async (req, sender) => {
     const rooms = unique(req.rooms);
     const users = unique(req.users);
     const except = [...unique(req.except), ...unique(req.exceptUsers).map(userRoom)];
@@ -58,7 +60,8 @@ export function createPublish(opts: PublishOptions): (req: PublishRequest) => Pr
       if (earlier) return { ok: true, id: earlier.id, duplicate: true };
     }
     const args = req.args ?? (req.data === undefined ? [] : [req.data]);
-    (targets.length > 0 ? io.to(targets) : io).except(except).emit(req.event, ...args);
+    const to = (targets.length > 0 ? io.to(targets) : io).except(except);
+    sendingAs(sender, () => to.emit(req.event, ...args));
     return { ok: true, id, duplicate: false };
   };
 }

@@ -4,6 +4,7 @@ export const COUNTER_KEYS = [
   'messagesShed',
   'eventsRateLimited',
   'messagesDelivered',
+  'broadcastsDropped',
   'redisAdapterErrors',
   'redisReconnects',
   'handshakesRefused',
