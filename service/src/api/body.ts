@@ -123,9 +123,11 @@ export function protoKeyPath(value: unknown, root: string): string | undefined {
 
 /**
  * Refuses a publish whose `data` or `args` hold a key named `__proto__` anywhere. JSON.parse makes it an ordinary key,
- * and the accepting node writes it to its own sockets as such; but the adapter's decoding on every other node
- * (msgpack, `object[key] = value`) makes it the object's prototype instead, which no client receives. So one publish
- * would reach the nodes' clients in two shapes: it is refused, naming the key, rather than delivered either way.
+ * and the accepting node writes it to its own sockets as such; but in the pubsub mode every other node decodes the
+ * broadcast with notepack (`object[key] = value`), which makes it the object's prototype, and no client there receives
+ * it (the sharded and streams adapters send JSON, and keep it, unless the packet has binary parts: then they use
+ * msgpack too, and the streams adapter's decoder rejects the whole message). So one publish would reach the nodes'
+ * clients in two shapes: it is refused in every mode, naming the key, rather than delivered either way.
  */
 export function refuseProtoKeys(body: { data?: unknown; args?: unknown[] }): void {
   const path = protoKeyPath(body.data, 'data') ?? protoKeyPath(body.args, 'args');

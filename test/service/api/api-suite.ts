@@ -92,6 +92,46 @@ export function apiSuite(mode: AdapterMode, modeTests?: ApiModeTests): void {
       }
     });
 
+    it('delivers one publish the same on every node: a __proto__ key anywhere in data or args is refused, naming it', async () => {
+      const { alice } = await cast();
+      const users = [alice[0].user];
+      // Names that are only names to JSON and to the adapters' msgpack alike reach every node as sent.
+      const names = { constructor: 1, prototype: { toString: 'x' }, hasOwnProperty: [1], valueOf: null };
+      const id = await published(lb, { event: 'test:names', data: names, users });
+      for (const s of alice) expect((await s.next('test:names', withId(id)))[0]).toEqual(names);
+      // JSON.parse makes __proto__ an ordinary key; the other nodes' msgpack decoding would make it a prototype (or throw).
+      const accepting = c.cluster.nodes[0];
+      const cases: Array<[string, string]> = [
+        ['{"event":"test:proto","users":USERS,"data":{"a":{"__proto__":{"x":1},"y":2}}}', 'data.a.__proto__'],
+        ['{"event":"test:proto","users":USERS,"args":[1,{"b":[{"__proto__":5}]}]}', 'args[1].b[0].__proto__'],
+      ];
+      const answers = [];
+      for (const [raw] of cases)
+        answers.push(await apiCall(accepting.url, 'POST', '/api/v1/publish', { raw: raw.replace('USERS', JSON.stringify(users)) }));
+      const barrier = await published(lb, { event: 'test:barrier', users });
+      const got = Object.fromEntries(
+        await Promise.all(
+          alice.map(async (s) => {
+            await s.next('test:barrier', withId(barrier));
+            return [s.session.node, s.received.filter((r) => r.event === 'test:proto').map((r) => JSON.stringify(r.args))];
+          }),
+        ),
+      );
+      console.log(
+        `${mode}: __proto__ publishes answered ${answers.map((a) => a.status)} on ${accepting.nodeId}; delivered ${JSON.stringify(got)}`,
+      );
+      answers.forEach((a, i) =>
+        expect(a).toMatchObject({
+          status: 400,
+          body: {
+            ok: false,
+            error: { code: 'invalid_payload', message: expect.stringContaining(`${cases[i][1]} is a key named __proto__`) },
+          },
+        }),
+      );
+      expect(Object.values(got).flat()).toEqual([]);
+    });
+
     it('publishes to a room except a user, and counts a socket in several targets once', async () => {
       const { alice, bob, carol } = await cast();
       const room = unique('room');
