@@ -90,10 +90,11 @@ export const ASSUMPTIONS = {
   /**
    * Redis memory per remembered idempotencyKey (docs/api.md): the key `sio:api:idem:<key>`, its value (the publish's id
    * and fingerprint), its expiry and their share of the two hash tables. Measured on redis-server 7.0 (jemalloc) over
-   * 66 000 and 130 000 keys: 224–256 B for keys of up to 16 characters, 352–384 B for the longest (128); MEMORY USAGE,
-   * which leaves out the expiry and the tables, says 152–296 B. The longest key's worst case.
+   * 16 500 to 130 000 keys: 224–256 B for keys of up to 16 characters, 352–386 B for the longest (128); MEMORY USAGE,
+   * which leaves out the expiry and the tables, says 152–296 B. The longest key's worst case, rounded up
+   * (test/service/api/idempotency.test.ts measures it again).
    */
-  redisBytesPerIdempotencyKey: 384,
+  redisBytesPerIdempotencyKey: 400,
   /** Egress per delivery: JSON message, WebSocket frame, TLS record, TCP/IP. */
   bytesPerDelivery: 300,
   /** Mean connection lifetime, for the ALB's new-connections dimension. */

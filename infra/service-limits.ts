@@ -17,6 +17,13 @@ const LIMITS = {
   rateLimitPerUser: { variable: 'RATE_LIMIT_PER_USER', doc: "Events a user's sockets together may send per second" },
   rateLimitPerUserBurst: { variable: 'RATE_LIMIT_PER_USER_BURST', doc: "Events a user's sockets together may send in a burst" },
   rateLimitDisconnectAfter: { variable: 'RATE_LIMIT_DISCONNECT_AFTER', doc: 'Refused events in a row before the socket is disconnected' },
+  userDeliveriesPerS: { variable: 'USER_DELIVERIES_PER_S', doc: "Deliveries one user's messages may cause per second on a task" },
+  userDeliveriesBurst: { variable: 'USER_DELIVERIES_BURST', doc: "The burst of one user's deliveries on a task" },
+  apiDeliveriesPerKeyPerS: {
+    variable: 'API_DELIVERIES_PER_KEY_PER_S',
+    doc: "Deliveries one API key's publishes may cause per second on a task",
+  },
+  apiDeliveriesPerKeyBurst: { variable: 'API_DELIVERIES_PER_KEY_BURST', doc: "The burst of one API key's deliveries on a task" },
   maxConnections: { variable: 'MAX_CONNECTIONS', doc: 'Authenticated sockets per task before server_full' },
   preauthMaxSessions: { variable: 'PREAUTH_MAX_SESSIONS', doc: 'Sessions per task without an authenticated CONNECT' },
   preauthMaxSessionsPerIp: { variable: 'PREAUTH_MAX_SESSIONS_PER_IP', doc: 'Such sessions per task and client IP' },

@@ -67,6 +67,24 @@ describe('capacity model', () => {
     expect(dense.tasks.count).toBeLessThan(plan.tasks.count);
   });
 
+  it("counts the idempotency keys' Redis memory, 400 bytes a key for the window, and adds shards when one primary cannot hold them", () => {
+    const plain = planCapacity(base);
+    expect(plain.redis.idempotencyMB).toBe(0);
+    // 2 000 idempotent publishes a second for the default 5 minutes: 600 000 keys, 240 MB (not the 60 MB of 100 bytes a key).
+    const idem = planCapacity({ ...base, idempotentPublishRate: 2_000 });
+    expect(idem.redis.idempotencyMB).toBe(240);
+    expect(idem.redis).toMatchObject({ mode: 'single primary', shards: 1 });
+    expect(planCapacity({ ...base, idempotentPublishRate: 2_000, idempotencyWindowMs: 600_000 }).redis.idempotencyMB).toBe(480);
+    // Past 37.5 % of a node's 6.38 GiB the keys need shards of their own, and the cost grows with them.
+    const rates = [0, 2_000, 20_000, 100_000, 400_000];
+    const plans = rates.map((idempotentPublishRate) => planCapacity({ ...base, idempotentPublishRate }));
+    for (let i = 1; i < plans.length; i++) expect(plans[i].monthlyUsd.total).toBeGreaterThanOrEqual(plans[i - 1].monthlyUsd.total);
+    const huge = plans.at(-1)!;
+    expect(huge.redis.mode).toBe('cluster');
+    expect(huge.redis.primaryMemoryUtilization).toBeLessThanOrEqual(0.375);
+    expect(huge.assumptions.join('\n')).toMatch(/idempotency key takes 400 bytes of Redis/);
+  });
+
   it('refuses bad input with a message naming it', () => {
     const bad: Array<[Partial<CapacityInput>, RegExp]> = [
       [{ connections: 0 }, /connections must be a positive integer, got 0/],
@@ -76,6 +94,8 @@ describe('capacity model', () => {
       [{ roomSize: 0 }, /room size must be a positive integer/],
       [{ roomSize: 60_000 }, /room size \(60000\) cannot exceed connections \(50000\)/],
       [{ connectionsPerTask: 0 }, /connections per task must be a positive integer/],
+      [{ idempotentPublishRate: -5 }, /idempotent publish rate must be .* >= 0, got -5/],
+      [{ idempotencyWindowMs: 0 }, /idempotency window \(ms\) must be a positive integer, got 0/],
     ];
     for (const [patch, message] of bad) {
       expect(() => planCapacity({ ...base, ...patch })).toThrow(UsageError);

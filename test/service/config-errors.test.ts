@@ -15,6 +15,8 @@ describe('config', () => {
       // 100 events a second from a canvas or a game pass; the packet budget sits above the event limits.
       perSocket: { ratePerS: 120, burst: 240 },
       perUser: { ratePerS: 300, burst: 600 },
+      // A user may message a full node (MAX_CONNECTIONS) once a second, twice at once.
+      userDeliveries: { ratePerS: 20_000, burst: 40_000 },
       disconnectAfterRejected: 500,
       packets: { ratePerS: 400, burst: 1_000 },
       bytes: { ratePerS: 131_072, burst: 524_288 },
@@ -91,6 +93,10 @@ describe('config', () => {
     [{ DRAIN_SPREAD_MS: '1000' }, /DRAIN_SPREAD_MS must be an integer from 5000 to/],
     [{ DRAIN_POLL_INTERVAL_MS: '100' }, /DRAIN_POLL_INTERVAL_MS must be an integer from 1000 to/],
     [{ ELBV2_ENDPOINT: 'not a url' }, /ELBV2_ENDPOINT must be an http/],
+    [{ USER_DELIVERIES_PER_S: '0' }, /USER_DELIVERIES_PER_S must be an integer from 1 to 1000000000/],
+    [{ USER_DELIVERIES_BURST: 'lots' }, /USER_DELIVERIES_BURST must be an integer from 1 to 1000000000/],
+    [{ API_DELIVERIES_PER_KEY_PER_S: '1.5' }, /API_DELIVERIES_PER_KEY_PER_S must be an integer from 1 to 1000000000/],
+    [{ API_DELIVERIES_PER_KEY_BURST: '-1' }, /API_DELIVERIES_PER_KEY_BURST must be an integer from 1 to 1000000000/],
   ])('rejects %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });
