@@ -143,7 +143,7 @@ describe('metrics publisher on the wire', () => {
     expect(first.target).toBe('GraniteServiceVersion20100801.PutMetricData');
     expect(first.contentType).toBe('application/x-amz-json-1.0');
     expect(first.body.Namespace).toBe(METRICS_NAMESPACE);
-    expect(first.body.MetricData).toHaveLength(10);
+    expect(first.body.MetricData).toHaveLength(11);
     const ts = (T0 + INTERVAL) / 1000;
     const got = byName(first.body.MetricData);
     const expectCount = (def: { name: string; unit: string }, value: number) =>
@@ -152,6 +152,7 @@ describe('metrics publisher on the wire', () => {
     expectCount(SERVICE_METRICS.messagesShed, 0);
     expectCount(SERVICE_METRICS.eventsRateLimited, 0);
     expectCount(SERVICE_METRICS.messagesDelivered, 5);
+    expectCount(SERVICE_METRICS.broadcastsDropped, 0);
     expectCount(SERVICE_METRICS.redisAdapterErrors, 1);
     expectCount(SERVICE_METRICS.redisReconnects, 0);
     expectCount(SERVICE_METRICS.handshakesRefused, 0);
@@ -192,8 +193,8 @@ describe('metrics publisher on the wire', () => {
   it('splits a large backlog into PutMetricData calls of at most 1000 entries, oldest first, nothing lost', async () => {
     const { cw, logs, metrics, tick } = await setup({ mode: 'fail', config: { maxBuffered: 5_000 } });
     metrics.start();
-    // 200 intervals of 9 or 10 datapoints: more than one request's worth, at most two.
-    for (let i = 0; i < 200; i += 1) {
+    // 180 intervals of 10 or 11 datapoints: more than one request's worth, at most two.
+    for (let i = 0; i < 180; i += 1) {
       metrics.increment('messagesIn');
       await tick();
     }
@@ -210,8 +211,8 @@ describe('metrics publisher on the wire', () => {
     const timestamps = all.map((d) => d.Timestamp);
     expect(timestamps).toEqual([...timestamps].sort((a, b) => a - b));
     const messagesIn = all.filter((d) => d.MetricName === SERVICE_METRICS.messagesIn.name);
-    expect(messagesIn).toHaveLength(200);
-    expect(messagesIn.reduce((s, d) => s + d.Value, 0)).toBe(200);
+    expect(messagesIn).toHaveLength(180);
+    expect(messagesIn.reduce((s, d) => s + d.Value, 0)).toBe(180);
     expect(metrics.stats().queued).toBe(0);
     expect(logs.lines.filter((l) => l.msg === OUTAGE_WARN)).toHaveLength(1);
     expect(logs.lines.filter((l) => l.msg === RECOVERED)).toEqual([expect.objectContaining({ level: 'info', droppedDatapoints: 0 })]);
@@ -289,9 +290,9 @@ describe('metrics publisher when CloudWatch misbehaves', () => {
     // Intervals that pass while the call hangs keep aggregating but start nothing new.
     vi.advanceTimersByTime(3 * INTERVAL);
     expect(cw.received).toHaveLength(1);
-    // Four sets of 8 or 9 (the event-loop datum is left out of an interval with no samples).
-    expect(metrics.stats().queued).toBeGreaterThanOrEqual(4 * 8);
-    expect(metrics.stats().queued).toBeLessThanOrEqual(4 * 9);
+    // Four sets of 9 or 10 (the event-loop datum is left out of an interval with no samples).
+    expect(metrics.stats().queued).toBeGreaterThanOrEqual(4 * 9);
+    expect(metrics.stats().queued).toBeLessThanOrEqual(4 * 10);
 
     await metrics.idle();
     expect(logs.at('warn')).toEqual([
