@@ -16,6 +16,7 @@ import { originPolicy } from './origin-policy';
 import { PacketGuards } from './packet-guard';
 import { type EngineConn, PreAuthSessions } from './pre-auth';
 import { SampledLog } from './sampled-log';
+import { SessionBinding } from './session-binding';
 
 export interface Admission {
   /** Engine.IO's allowRequest: lifecycle, JSONP, Origin, pre-auth budget (handshake-gate.ts). */
@@ -77,6 +78,26 @@ function logOriginPolicy(config: Config, logger: Logger): void {
   );
 }
 
+/** Binds each long-polling session to its client (session-binding.ts): on every request that names a session, ahead of engine.io. */
+function bindSessions(
+  io: Server,
+  config: Config,
+  originAllowed: (req: IncomingMessage) => boolean,
+  refused: ConstructorParameters<typeof SessionBinding>[0]['refused'],
+): SessionBinding {
+  const clients = (io.engine as unknown as { clients: Record<string, EngineConn> }).clients;
+  const binding = new SessionBinding({
+    crossSite: config.corsOrigins.length > 0,
+    trustedProxyHops: config.trustedProxyHops,
+    originAllowed,
+    session: (sid) => (Object.hasOwn(clients, sid) ? clients[sid] : undefined),
+    refused,
+  });
+  io.engine.on('initial_headers', binding.initialHeaders);
+  io.engine.use(binding.middleware);
+  return binding;
+}
+
 /**
  * Everything between a request and a socket with an identity, in the order a request meets it:
  * the handshake gate, the pre-auth budget, the packet guard, the connection limit and the token.
@@ -87,6 +108,7 @@ export function createAdmission(config: Config, deps: AdmissionDeps): Admission 
   const refusedLog = new SampledLog(logger, 'info', 'handshake refused', config.logRefusalsPerS);
   const closedLog = new SampledLog(logger, 'warn', 'connection closed by the guard', config.logRefusalsPerS);
   const faultLog = new SampledLog(logger, 'error', 'packet guard failed', config.logRefusalsPerS);
+  const strangerLog = new SampledLog(logger, 'warn', 'session request refused', config.logRefusalsPerS);
   const ips = new WeakMap<EngineConn, string>();
   // Set at install(): the guard asks the server for its namespaces.
   let guards: PacketGuards | undefined;
@@ -102,9 +124,10 @@ export function createAdmission(config: Config, deps: AdmissionDeps): Admission 
   const preAuth = new PreAuthSessions(config.limits.preAuth, closeConn);
   logOriginPolicy(config, logger);
 
+  const originAllowed = originPolicy(config.corsOrigins);
   const allowRequest = gateHandshakes({
     lifecycle: deps.lifecycle,
-    originAllowed: originPolicy(config.corsOrigins),
+    originAllowed,
     addressOf: (req) => clientAddress(req, hops),
     preAuth,
     refused(code, ip) {
@@ -125,6 +148,7 @@ export function createAdmission(config: Config, deps: AdmissionDeps): Admission 
   const connections = () => authenticated.size;
 
   function install(io: Server, onSocket: (socket: Socket) => void): void {
+    const binding = bindSessions(io, config, originAllowed, (reason, req) => strangerLog.write({ reason, ip: clientAddress(req, hops) }));
     const middlewares: Middleware[] = [
       closingOnRefusal(limitConnections(connections, config.limits.maxConnections), refusedConnect),
       closingOnRefusal(authenticateHandshakes(config.auth), refusedConnect),
@@ -150,6 +174,7 @@ export function createAdmission(config: Config, deps: AdmissionDeps): Admission 
     io.engine.on('connection', (conn: EngineConn) => {
       const ip = clientAddress(conn.request, hops);
       ips.set(conn, ip);
+      binding.opened(conn as Parameters<SessionBinding['opened']>[0]);
       releaseRequest(conn);
       preAuth.opened(conn, ip);
       conn.on('close', leftBudget);
@@ -176,7 +201,7 @@ export function createAdmission(config: Config, deps: AdmissionDeps): Admission 
     connections,
     addressOf,
     close() {
-      for (const log of [refusedLog, closedLog, faultLog]) log.flush();
+      for (const log of [refusedLog, closedLog, faultLog, strangerLog]) log.flush();
     },
   };
 }
