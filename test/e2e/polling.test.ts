@@ -72,7 +72,7 @@ describe('e2e: long-polling through the load balancer', () => {
     }
   });
 
-  it('without the stickiness cookie (with the session key alone), the request after the handshake reaches another node, which does not know the session', async () => {
+  it('with the session key but not the stickiness cookie, the next request reaches a node that does not know the session', async () => {
     const open = await fetch(`${cluster.url}${HANDSHAKE}`);
     expect(open.status).toBe(200);
     const { sid } = JSON.parse((await open.text()).slice(1)) as { sid: string };

@@ -90,7 +90,13 @@ async function pollingHandshake(base: string): Promise<{ sid: string; cookie: st
   const text = await res.text();
   const sid = /"sid":"([^"]+)"/.exec(text)?.[1];
   if (!sid) throw new Error(`polling handshake failed: ${res.status} ${text.slice(0, 100)}`);
-  return { sid, cookie: res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ') };
+  return {
+    sid,
+    cookie: res.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; '),
+  };
 }
 
 async function httpSession(base: string, r: Rng, stats: Stats): Promise<void> {

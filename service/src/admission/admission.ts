@@ -78,24 +78,22 @@ function logOriginPolicy(config: Config, logger: Logger): void {
   );
 }
 
-/** Binds each long-polling session to its client (session-binding.ts): on every request that names a session, ahead of engine.io. */
-function bindSessions(
-  io: Server,
-  config: Config,
-  originAllowed: (req: IncomingMessage) => boolean,
-  refused: ConstructorParameters<typeof SessionBinding>[0]['refused'],
-): SessionBinding {
+/**
+ * Binds each long-polling session to its client (session-binding.ts), ahead of engine.io on every request that names a
+ * session. Its `connection` listener runs before the one in `install`, which releases the handshake request.
+ */
+function bindSessions(io: Server, config: Config, log: SampledLog): void {
   const clients = (io.engine as unknown as { clients: Record<string, EngineConn> }).clients;
   const binding = new SessionBinding({
     crossSite: config.corsOrigins.length > 0,
     trustedProxyHops: config.trustedProxyHops,
-    originAllowed,
+    originAllowed: originPolicy(config.corsOrigins),
     session: (sid) => (Object.hasOwn(clients, sid) ? clients[sid] : undefined),
-    refused,
+    refused: (reason, req) => log.write({ reason, ip: clientAddress(req, config.trustedProxyHops) }),
   });
   io.engine.on('initial_headers', binding.initialHeaders);
+  io.engine.on('connection', (conn: Parameters<SessionBinding['opened']>[0]) => binding.opened(conn));
   io.engine.use(binding.middleware);
-  return binding;
 }
 
 /**
@@ -124,10 +122,9 @@ export function createAdmission(config: Config, deps: AdmissionDeps): Admission 
   const preAuth = new PreAuthSessions(config.limits.preAuth, closeConn);
   logOriginPolicy(config, logger);
 
-  const originAllowed = originPolicy(config.corsOrigins);
   const allowRequest = gateHandshakes({
     lifecycle: deps.lifecycle,
-    originAllowed,
+    originAllowed: originPolicy(config.corsOrigins),
     addressOf: (req) => clientAddress(req, hops),
     preAuth,
     refused(code, ip) {
@@ -148,7 +145,7 @@ export function createAdmission(config: Config, deps: AdmissionDeps): Admission 
   const connections = () => authenticated.size;
 
   function install(io: Server, onSocket: (socket: Socket) => void): void {
-    const binding = bindSessions(io, config, originAllowed, (reason, req) => strangerLog.write({ reason, ip: clientAddress(req, hops) }));
+    bindSessions(io, config, strangerLog);
     const middlewares: Middleware[] = [
       closingOnRefusal(limitConnections(connections, config.limits.maxConnections), refusedConnect),
       closingOnRefusal(authenticateHandshakes(config.auth), refusedConnect),
@@ -174,7 +171,6 @@ export function createAdmission(config: Config, deps: AdmissionDeps): Admission 
     io.engine.on('connection', (conn: EngineConn) => {
       const ip = clientAddress(conn.request, hops);
       ips.set(conn, ip);
-      binding.opened(conn as Parameters<SessionBinding['opened']>[0]);
       releaseRequest(conn);
       preAuth.opened(conn, ip);
       conn.on('close', leftBudget);
@@ -200,8 +196,6 @@ export function createAdmission(config: Config, deps: AdmissionDeps): Admission 
     preAuthSessions: () => preAuth.size,
     connections,
     addressOf,
-    close() {
-      for (const log of [refusedLog, closedLog, faultLog, strangerLog]) log.flush();
-    },
+    close: () => [refusedLog, closedLog, faultLog, strangerLog].forEach((log) => log.flush()),
   };
 }
