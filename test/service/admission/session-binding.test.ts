@@ -28,10 +28,10 @@ async function attempt(url: string, opts: Parameters<typeof httpRequest>[1]): Pr
   return httpRequest(url, { localAddress: STRANGER, timeoutMs: 5_000, ...opts }).catch((err: Error) => err.message);
 }
 
-/** A WebSocket upgrade from the stranger's address: 'open' (then closed at once), or the HTTP status it was answered. */
-function upgrade(url: string, headers: Record<string, string>): Promise<'open' | number | string> {
+/** A WebSocket upgrade (from the stranger's address): 'open' (then closed at once), or the HTTP status it was answered. */
+function upgrade(url: string, headers: Record<string, string>, localAddress = STRANGER): Promise<'open' | number | string> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(url.replace(/^http/, 'ws'), { headers, localAddress: STRANGER });
+    const ws = new WebSocket(url.replace(/^http/, 'ws'), { headers, localAddress });
     const timer = setTimeout(() => {
       ws.terminate();
       resolve('timeout');
@@ -184,24 +184,38 @@ describe('a session id is not a credential: a stranger with only the sid, throug
       headers: { ...pinned, 'content-type': 'text/plain;charset=UTF-8' },
       body: `4299${JSON.stringify(['chat:message', { room, text: forged }])}`,
     });
-    const get = await attempt(engineUrl(sid), { headers: pinned });
+    // Two polls at once: whichever finds the session's own poll pending (or the other) is an overlap, which engine.io
+    // answers by closing the session.
+    const gets = await Promise.all([0, 1].map(() => attempt(engineUrl(sid), { headers: pinned })));
     const ws = await upgrade(`${lb}/socket.io/?EIO=4&transport=websocket&sid=${sid}`, pinned);
     const deadWs = await upgrade(`${lb}/socket.io/?EIO=4&transport=websocket&sid=${DEAD_SID}`, pinned);
 
     // The victim goes on: the observer's message reaches it, and its own reaches the observer, after anything forged.
+    // (Outcomes, not throws: a failure shows the whole picture first.)
     const toVictim = await observer.send(`to victim ${room}`, room);
-    await victim.nextMessage((m) => m.id === toVictim);
-    const fromVictim = await victim.send(`from victim ${room}`, room);
-    await observer.nextMessage((m) => m.id === fromVictim);
+    const received = await victim
+      .nextMessage((m) => m.id === toVictim)
+      .then(
+        () => 'received',
+        (err: Error) => err.message,
+      );
+    const sent = await victim
+      .send(`from victim ${room}`, room)
+      .then((id) => observer.nextMessage((m) => m.id === id))
+      .then(
+        () => 'sent',
+        (err: Error) => err.message,
+      );
     const seenForged = observer.messages.filter((m) => m.text === forged).map((m) => ({ from: m.from, node: m.node }));
     console.log(
-      `stranger from ${STRANGER} with the victim's sid: POST ${brief(post)} | GET ${brief(get)} | upgrade ${ws}; ` +
+      `stranger from ${STRANGER} with the victim's sid: POST ${brief(post)} | GETs ${gets.map(brief).join(' / ')} | upgrade ${ws}; ` +
         `a dead sid: ${brief(dead)} / upgrade ${deadWs}; the observer saw the forged message as ${JSON.stringify(seenForged)}; ` +
-        `victim sessions ${victim.sessions.length}, sid kept ${victim.socket.io.engine.id === sid}`,
+        `victim sessions ${victim.sessions.length}, sid kept ${victim.socket.io.engine.id === sid}, then ${received} / ${sent}`,
     );
+    expect([received, sent]).toEqual(['received', 'sent']);
 
     expect(seenForged).toEqual([]);
-    for (const answer of [post, get]) {
+    for (const answer of [post, ...gets]) {
       expect(answer).toMatchObject({ status: 400 });
       // Nothing else: the same answer as for a session that does not exist, so it does not even tell the session is alive.
       expect((answer as RawResponse).body).toBe((dead as RawResponse).body);
@@ -216,7 +230,7 @@ describe('a session id is not a credential: a stranger with only the sid, throug
     const holder = cluster.nodes.find((n) => n.nodeId === node)!;
     await expect
       .poll(() => linesWith(holder.logs, 'session request refused').map((l) => `${String(l.reason)} ${String(l.ip)}`))
-      .toEqual(Array(3).fill(`no_key ${STRANGER}`));
+      .toEqual(Array(4).fill(`no_key ${STRANGER}`));
     expect(JSON.stringify(holder.logs)).not.toContain(sid);
   });
 
@@ -230,22 +244,31 @@ describe('a session id is not a credential: a stranger with only the sid, throug
     // Everything the victim's browser would send along: the stickiness cookie and the session key (a cookie jar's copy).
     const jar = (victim.socket.io.engine as unknown as { _cookieJar: { cookies: Iterable<[string, { value: string }]> } })._cookieJar;
     const cookie = [...jar.cookies].map(([name, c]) => `${name}=${c.value}`).join('; ');
-    expect(cookie).toContain(`${SESSION_KEY_COOKIE}=`);
     const url = `${lb}${POLLING}&sid=${sid}`;
     const forged = `forged ${room}`;
-    // A form posted from evil.example: the browser sends its Origin. An <img> pointing at a poll: no Origin, mode no-cors.
+    // From the victim's own address. A form posted from evil.example: the browser sends its Origin. An <img> at a poll: no-cors.
+    const victimAddress = '127.0.0.1';
     const post = await attempt(url, {
+      localAddress: victimAddress,
       method: 'POST',
       headers: { cookie, origin: 'https://evil.example', 'content-type': 'text/plain', 'sec-fetch-mode': 'navigate' },
       body: `42${JSON.stringify(['chat:message', { room, text: forged }])}`,
     });
     const postCors = await attempt(url, {
+      localAddress: victimAddress,
       method: 'POST',
       headers: { cookie, origin: 'https://evil.example', 'content-type': 'text/plain', 'sec-fetch-mode': 'cors' },
       body: `42${JSON.stringify(['chat:message', { room, text: forged }])}`,
     });
-    const image = await attempt(url, { headers: { cookie, 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'image' } });
-    const ws = await upgrade(`${lb}/socket.io/?EIO=4&transport=websocket&sid=${sid}`, { cookie, origin: 'https://evil.example' });
+    const image = await attempt(url, {
+      localAddress: victimAddress,
+      headers: { cookie, 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'image' },
+    });
+    const ws = await upgrade(
+      `${lb}/socket.io/?EIO=4&transport=websocket&sid=${sid}`,
+      { cookie, origin: 'https://evil.example' },
+      victimAddress,
+    );
 
     const fromVictim = await victim.send(`from victim ${room}`, room);
     await observer.nextMessage((m) => m.id === fromVictim);
@@ -255,11 +278,22 @@ describe('a session id is not a credential: a stranger with only the sid, throug
     expect(observer.messages.filter((m) => m.text === forged)).toEqual([]);
     expect(victim.socket.io.engine.id).toBe(sid);
     expect(victim.sessions).toHaveLength(1);
+    // Refused for where they came from, not for a missing key: the browser's cookies were all there.
+    expect(cookie).toContain(`${SESSION_KEY_COOKIE}=`);
+    const holder = cluster.nodes.find((n) => n.nodeId === victim.session.node)!;
+    await expect
+      .poll(() =>
+        linesWith(holder.logs, 'session request refused')
+          .filter((l) => l.reason !== 'no_key')
+          .map((l) => l.reason),
+      )
+      .toEqual(['not_a_client_request', 'foreign_origin', 'not_a_client_request', 'foreign_origin']);
   });
 
   it('a polling client that keeps no cookies (Node without withCredentials) never gets a session, even from one node', async () => {
     const node = cluster.nodes[0];
-    const socket = connect(node.url, { transports: ['polling'], withCredentials: false, reconnection: false, forceNew: true });
+    const auth = { token: await signToken({ sub: 'forgetful' }) };
+    const socket = connect(node.url, { transports: ['polling'], withCredentials: false, reconnection: false, forceNew: true, auth });
     try {
       const outcome = await new Promise<string>((resolve) => {
         socket.once('sys:session', () => resolve('session'));
