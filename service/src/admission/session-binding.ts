@@ -78,7 +78,7 @@ export class SessionBinding {
   /** engine.io's `connection`, before the handshake request is released: binds a long-polling session to its key. */
   opened(conn: EngineConn & { readonly transport: { readonly name: string } }): void {
     if (conn.transport.name !== 'polling') return;
-    this.keys.set(conn, Buffer.from(this.handshakeKey(conn.request).key, 'base64url'));
+    this.keys.set(conn, ownBuffer(Buffer.from(this.handshakeKey(conn.request).key, 'base64url')));
   }
 
   /** An engine.io middleware: every request naming a live session must come from its client. */
@@ -118,6 +118,13 @@ export class SessionBinding {
 }
 
 export const newKey = (): string => randomBytes(KEY_BYTES).toString('base64url');
+
+/** A copy outside Node's shared 8 KiB pool, which a small buffer kept for a session's life would otherwise hold on to. */
+function ownBuffer(pooled: Buffer): Buffer {
+  const own = Buffer.allocUnsafeSlow(pooled.length);
+  pooled.copy(own);
+  return own;
+}
 
 /** The well-formed values of every key cookie in a Cookie header (a browser sends one per path it holds). */
 export function keysIn(header: string | undefined): string[] {
