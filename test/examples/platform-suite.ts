@@ -111,7 +111,7 @@ export function platformSuite(driver: AppDriver): void {
       expect(members[0].events.some((e) => e.event === event)).toBe(false);
     });
 
-    it(`drops a flood of ${FLOOD} events past the per-socket limit, counts each one in EventsRateLimited, and keeps the socket`, async () => {
+    it(`drops a flood of ${FLOOD} events past the per-socket limit, counts each in EventsRateLimited, keeps the socket`, async () => {
       const from = cloudwatch.received.length;
       const [flooder, listener] = [await member(0), await member(1)];
       for (let i = 0; i < FLOOD; i++) flooder.socket.emit(driver.chatter.event, ...driver.chatter.args);
