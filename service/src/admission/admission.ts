@@ -1,14 +1,16 @@
 import type { IncomingMessage } from 'node:http';
 import type { Server, ServerOptions, Socket } from 'socket.io';
-import type { CloseReason } from '../../../contract/events';
+import { CONNECT_ERRORS, type CloseReason } from '../../../contract/events';
 import type { Config } from '../config';
 import type { Lifecycle } from '../lifecycle';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics/publisher';
+import type { Identity } from './auth';
 import { AuthenticatedConnections } from './authenticated-connections';
 import { clientAddress } from './client-address';
 import { closeWithReason, closingOnRefusal, type Middleware, Refusal } from './connect-refusal';
-import { limitConnections } from './connection-limits';
+import { limitConnections, limitShares } from './connection-limits';
+import { ConnectionShares } from './connection-shares';
 import { authenticateHandshakes } from './handshake-auth';
 import { gateHandshakes } from './handshake-gate';
 import { aheadOfTheApp } from './namespaces';
@@ -123,11 +125,22 @@ export function createAdmission(config: Config, deps: AdmissionDeps): Admission 
 
   const authenticated = new AuthenticatedConnections();
   const connections = () => authenticated.size;
+  const shares = new ConnectionShares();
+  const guests = config.auth.mode === 'none';
+  const shareLimits = {
+    // Without auth every guest is its own user (guest-<sid>): its client IP is what one person (or one NAT) holds.
+    holderOf: guests ? addressOf : (socket: Socket) => (socket.data as { identity: Identity }).identity.user,
+    cap: guests ? config.limits.share.perGuestIp : config.limits.share.perUser,
+    capCode: guests ? CONNECT_ERRORS.guestIpLimit : CONNECT_ERRORS.userLimit,
+    maxConnections: config.limits.maxConnections,
+    share: config.limits.share,
+  };
 
   function install(io: Server, onSocket: (socket: Socket) => void): void {
     const middlewares: Middleware[] = [
       closingOnRefusal(limitConnections(connections, config.limits.maxConnections), refusedConnect),
       closingOnRefusal(authenticateHandshakes(config.auth), refusedConnect),
+      closingOnRefusal(limitShares(shares, shareLimits), refusedConnect),
     ];
     const parents = (io as unknown as { parentNsps: Map<unknown, unknown> }).parentNsps;
     const guard = (guards = new PacketGuards({
@@ -141,6 +154,10 @@ export function createAdmission(config: Config, deps: AdmissionDeps): Admission 
     // Listeners shared by every connection and socket (called with it as `this`): no closures per connection.
     const leftBudget = function (this: EngineConn) {
       preAuth.remove(this);
+      shares.closed(this);
+    };
+    const leftShare = function (this: Socket) {
+      shares.leave(this);
     };
     // Its last socket gone (the guard forgot it just before), a connection is uncounted, and unauthenticated if still open.
     const unauthenticated = function (this: Socket) {
@@ -165,6 +182,7 @@ export function createAdmission(config: Config, deps: AdmissionDeps): Admission 
       preAuth.remove(conn);
       authenticated.add(conn);
       socket.on('disconnect', unauthenticated);
+      socket.on('disconnect', leftShare);
       onSocket(socket);
     });
   }
