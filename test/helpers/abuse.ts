@@ -299,7 +299,13 @@ export async function connectAndHold(
 ): Promise<{ connected: number; failures: string[] }> {
   const outcomes = await Promise.all(
     Array.from({ length: n }, async (_, i) => {
-      const socket = connect(url, { transports: ['websocket'], reconnection: false, forceNew: true, timeout: timeoutMs, ...(await options(i)) });
+      const socket = connect(url, {
+        transports: ['websocket'],
+        reconnection: false,
+        forceNew: true,
+        timeout: timeoutMs,
+        ...(await options(i)),
+      });
       held.push(socket);
       return new Promise<string>((resolve) => {
         const timer = setTimeout(() => resolve('timeout'), timeoutMs);

@@ -48,7 +48,8 @@ export function limitShares(shares: ConnectionShares, limits: ShareLimits): Midd
       if (holding >= limits.cap) return next(new Refusal(limits.capCode, 'share of the node reached'));
       const newConnection = !shares.holds(socket.conn);
       // Counted from admission on, so exact where limitConnections' count (from `connection` on) may lag a burst.
-      if (newConnection && shares.size >= limits.maxConnections) return next(new Refusal(CONNECT_ERRORS.serverFull, 'MAX_CONNECTIONS reached'));
+      if (newConnection && shares.size >= limits.maxConnections)
+        return next(new Refusal(CONNECT_ERRORS.serverFull, 'MAX_CONNECTIONS reached'));
       if (newConnection && shares.size >= unreserved && holding >= reservedBelow) {
         return next(new Refusal(CONNECT_ERRORS.serverFull, 'reserved slots: holder at MAX_CONNECTIONS_RESERVED_BELOW'));
       }

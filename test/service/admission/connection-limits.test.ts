@@ -64,7 +64,9 @@ function release(): void {
 
 /** Waits until every node is down to `atMost` connections (the sockets a test released have left). */
 async function settled(cluster: LocalCluster, atMost: number): Promise<void> {
-  await expect.poll(async () => Math.max(...(await nodeFigures(cluster)).map((f) => f.connections)), { timeout: 15_000 }).toBeLessThanOrEqual(atMost);
+  await expect
+    .poll(async () => Math.max(...(await nodeFigures(cluster)).map((f) => f.connections)), { timeout: 15_000 })
+    .toBeLessThanOrEqual(atMost);
 }
 
 describe('a user’s share of a node (JWT)', () => {
