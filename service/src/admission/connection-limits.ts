@@ -1,6 +1,7 @@
 import type { Socket } from 'socket.io';
 import { CONNECT_ERRORS } from '../../../contract/events';
 import type { Config } from '../config';
+import type { Identity } from './auth';
 import { type Middleware, Refusal } from './connect-refusal';
 import type { ConnectionShares } from './connection-shares';
 
@@ -30,6 +31,18 @@ export interface ShareLimits {
   readonly capCode: typeof CONNECT_ERRORS.userLimit | typeof CONNECT_ERRORS.guestIpLimit;
   readonly maxConnections: number;
   readonly share: Config['limits']['share'];
+}
+
+/** The shares `config` sets: per user under JWT auth; without auth, per client IP, since every guest is its own user. */
+export function shareLimits(config: Config, addressOf: (socket: Socket) => string): ShareLimits {
+  const guests = config.auth.mode === 'none';
+  return {
+    holderOf: guests ? addressOf : (socket) => (socket.data as { identity: Identity }).identity.user,
+    cap: guests ? config.limits.share.perGuestIp : config.limits.share.perUser,
+    capCode: guests ? CONNECT_ERRORS.guestIpLimit : CONNECT_ERRORS.userLimit,
+    maxConnections: config.limits.maxConnections,
+    share: config.limits.share,
+  };
 }
 
 /**
