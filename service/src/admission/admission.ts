@@ -8,7 +8,8 @@ import type { Metrics } from '../metrics/publisher';
 import { AuthenticatedConnections } from './authenticated-connections';
 import { clientAddress } from './client-address';
 import { closeWithReason, closingOnRefusal, type Middleware, Refusal } from './connect-refusal';
-import { limitConnections } from './connection-limits';
+import { limitConnections, limitShares, shareLimits } from './connection-limits';
+import { ConnectionShares } from './connection-shares';
 import { authenticateHandshakes } from './handshake-auth';
 import { gateHandshakes } from './handshake-gate';
 import { aheadOfTheApp } from './namespaces';
@@ -78,6 +79,19 @@ function logOriginPolicy(config: Config, logger: Logger): void {
   );
 }
 
+/** The CONNECT middlewares, in order: the node's connection limit, the token, the holder's share of the node. */
+function connectMiddlewares(
+  config: Config,
+  counts: { connections: () => number; shares: ConnectionShares; addressOf: (socket: Socket) => string },
+  refused: (socket: Socket, err: Error) => void,
+): Middleware[] {
+  return [
+    closingOnRefusal(limitConnections(counts.connections, config.limits.maxConnections), refused),
+    closingOnRefusal(authenticateHandshakes(config.auth), refused),
+    closingOnRefusal(limitShares(counts.shares, shareLimits(config, counts.addressOf)), refused),
+  ];
+}
+
 /**
  * Binds each long-polling session to its client (session-binding.ts), ahead of engine.io on every request that names a
  * session. Its `connection` listener runs before the one in `install`, which releases the handshake request.
@@ -98,7 +112,7 @@ function bindSessions(io: Server, config: Config, log: SampledLog): void {
 
 /**
  * Everything between a request and a socket with an identity, in the order a request meets it:
- * the handshake gate, the pre-auth budget, the packet guard, the connection limit and the token.
+ * the handshake gate, the pre-auth budget, the packet guard, the connection limit, the token and the share of the node.
  */
 export function createAdmission(config: Config, deps: AdmissionDeps): Admission {
   const { logger, metrics } = deps;
@@ -143,13 +157,11 @@ export function createAdmission(config: Config, deps: AdmissionDeps): Admission 
 
   const authenticated = new AuthenticatedConnections();
   const connections = () => authenticated.size;
+  const shares = new ConnectionShares();
 
   function install(io: Server, onSocket: (socket: Socket) => void): void {
     bindSessions(io, config, strangerLog);
-    const middlewares: Middleware[] = [
-      closingOnRefusal(limitConnections(connections, config.limits.maxConnections), refusedConnect),
-      closingOnRefusal(authenticateHandshakes(config.auth), refusedConnect),
-    ];
+    const middlewares = connectMiddlewares(config, { connections, shares, addressOf }, refusedConnect);
     const parents = (io as unknown as { parentNsps: Map<unknown, unknown> }).parentNsps;
     const guard = (guards = new PacketGuards({
       limits: config.limits,
@@ -162,9 +174,12 @@ export function createAdmission(config: Config, deps: AdmissionDeps): Admission 
     // Listeners shared by every connection and socket (called with it as `this`): no closures per connection.
     const leftBudget = function (this: EngineConn) {
       preAuth.remove(this);
+      shares.closed(this);
     };
-    // Its last socket gone (the guard forgot it just before), a connection is uncounted, and unauthenticated if still open.
+    // A socket leaves its holder's share. Its connection's last socket gone (the guard forgot it just before), the connection is
+    // uncounted, and unauthenticated if still open.
     const unauthenticated = function (this: Socket) {
+      shares.leave(this);
       const conn = this.conn as EngineConn;
       if (!guard.anySocket(conn) && authenticated.remove(conn) && conn.readyState === 'open') preAuth.opened(conn, addressOf(this));
     };
