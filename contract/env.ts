@@ -87,6 +87,15 @@ export function minDeregistrationDelayMs(opts: { pollIntervalMs: number; spreadM
   return drainDetectionMs(opts.pollIntervalMs) + opts.spreadMs + DRAIN_RECONNECT_MARGIN_MS;
 }
 
+/**
+ * The TCP connections a node holds when MAX_TCP_CONNECTIONS is 0: one per socket and per pre-auth session it admits, and a
+ * quarter more for what rides beside them (a long-polling client's POST next to its held GET, a WebSocket upgrade next to
+ * its polling session, health checks, backend API requests, the load balancer's idle keep-alive connections).
+ */
+export function maxTcpConnections(e: { MAX_TCP_CONNECTIONS: number; MAX_CONNECTIONS: number; PREAUTH_MAX_SESSIONS: number }): number {
+  return e.MAX_TCP_CONNECTIONS || Math.ceil(1.25 * (e.MAX_CONNECTIONS + e.PREAUTH_MAX_SESSIONS));
+}
+
 const bool = z.enum(['true', 'false', '1', '0'], { message: 'must be true or false' }).transform((v) => v === 'true' || v === '1');
 
 const int = (min: number, max: number) =>
@@ -227,6 +236,21 @@ export const envSchema = z.object({
   /** A Bearer token that gets /healthz's details through the load balancer; loopback callers get them without. */
   HEALTH_DETAILS_TOKEN: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
   MAX_CONNECTIONS: int(1, 1_000_000).default(20_000),
+  /**
+   * One user's share of a node (docs/security.md, "A user's share of a node"): the connections one JWT `sub` may hold on
+   * a node (`user_limit` past it), and without auth, the guests of one client IP together (`guest_ip_limit`). The last
+   * MAX_CONNECTIONS_RESERVED_PERCENT of MAX_CONNECTIONS go only to users (guest IPs) holding fewer than
+   * MAX_CONNECTIONS_RESERVED_BELOW connections on the node, so no one identity takes a node's last slots.
+   */
+  MAX_CONNECTIONS_PER_USER: int(1, 1_000_000).default(100),
+  MAX_CONNECTIONS_PER_GUEST_IP: int(1, 1_000_000).default(1_000),
+  MAX_CONNECTIONS_RESERVED_PERCENT: int(0, 50).default(10),
+  MAX_CONNECTIONS_RESERVED_BELOW: int(1, 1_000_000).default(4),
+  /**
+   * TCP connections the node's HTTP server holds (Node's `server.maxConnections`); past it a new one is closed as soon as it
+   * is accepted. 0: derived, maxTcpConnections(MAX_CONNECTIONS, PREAUTH_MAX_SESSIONS).
+   */
+  MAX_TCP_CONNECTIONS: int(0, 1_000_000).default(0),
   /**
    * Events a socket may send, and all of one user's sockets on a node together: a canvas, a game or a cursor stream
    * sends 100 a second. Past them an event is answered `rate_limited` (dropped and counted without an ack);

@@ -17,8 +17,18 @@ export function limitFailure(code: LimitCode, message: string): LimitFailure {
   return { ok: false, error: { code, message } };
 }
 
-/** `connect_error` messages of refused CONNECTs; the connection is closed right after one. */
-export const CONNECT_ERRORS = { unauthorized: 'unauthorized', serverFull: 'server_full' } as const;
+/**
+ * `connect_error` messages of refused CONNECTs; the connection is closed right after one. `server_full`: the node is at
+ * MAX_CONNECTIONS, or in its reserved slots for a user (guest IP) that already holds MAX_CONNECTIONS_RESERVED_BELOW;
+ * `user_limit`: this token's `sub` holds MAX_CONNECTIONS_PER_USER on the node; `guest_ip_limit`: without auth, this client
+ * IP's guests hold MAX_CONNECTIONS_PER_GUEST_IP on the node.
+ */
+export const CONNECT_ERRORS = {
+  unauthorized: 'unauthorized',
+  serverFull: 'server_full',
+  userLimit: 'user_limit',
+  guestIpLimit: 'guest_ip_limit',
+} as const;
 
 /**
  * Why a handshake (the first HTTP request of a session) is refused with HTTP 403 (400 for a

@@ -5,6 +5,7 @@
  * (the rule itself lives with the construct). Each returns a problem naming the keys.
  */
 import { Duration } from 'aws-cdk-lib';
+import { maxTcpConnections } from '../contract/env';
 import type { DeploymentConfig } from './config';
 import { apiCidrProblems, idleTimeoutProblem, LOAD_BALANCER_LIMITS } from './load-balancer';
 import { thresholdRuleProblems } from './monitoring-thresholds';
@@ -185,7 +186,41 @@ function limitProblems(c: DeploymentConfig): Problem[] {
     ),
     atLeast('connectionBurstBytes', ['maxHttpBufferBytes'], 'so that one message of the largest allowed size fits the byte budget'),
     atLeast('preauthMaxSessions', ['preauthMaxSessionsPerIp'], 'since one IP cannot hold more sessions than the task'),
+    atLeast('maxConnectionsPerUser', ['maxConnectionsReservedBelow'], 'or one user may take the reserved slots up to its own cap'),
+    atLeast('maxConnectionsPerGuestIp', ['maxConnectionsReservedBelow'], 'or one guest IP may take the reserved slots up to its own cap'),
+    value('maxTcpConnections') === 0
+      ? undefined
+      : atLeast(
+          'maxTcpConnections',
+          ['maxConnections', 'preauthMaxSessions'],
+          'or clients the task would admit are cut at the TCP level, without a reason (0 derives it)',
+        ),
+    tcpConnectionsProblem(value),
   ];
+}
+
+/**
+ * Fargate gives a container 65,535 file descriptors unless the task definition says otherwise
+ * (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Ulimit.html). The TCP connections a task holds stay below
+ * that by what the node needs for itself (Redis, CloudWatch, the ELB API, DNS, logs), or the cap guards nothing: a flood
+ * would run the process out of descriptors first, and its Redis reconnects with it.
+ */
+export const FARGATE_NOFILE = 65_535;
+export const NODE_OWN_DESCRIPTORS = 1_000;
+
+function tcpConnectionsProblem(value: (key: ServiceLimitKey) => number): Problem {
+  const tcp = maxTcpConnections({
+    MAX_TCP_CONNECTIONS: value('maxTcpConnections'),
+    MAX_CONNECTIONS: value('maxConnections'),
+    PREAUTH_MAX_SESSIONS: value('preauthMaxSessions'),
+  });
+  const most = FARGATE_NOFILE - NODE_OWN_DESCRIPTORS;
+  return when(
+    tcp > most,
+    `maxTcpConnections (${value('maxTcpConnections') === 0 ? `${tcp}, derived from maxConnections and preauthMaxSessions` : tcp}) ` +
+      `must be at most ${most}: a Fargate task has ${FARGATE_NOFILE} file descriptors and the node needs ${NODE_OWN_DESCRIPTORS} ` +
+      'of its own; lower maxConnections or preauthMaxSessions, or set maxTcpConnections between their sum and that',
+  );
 }
 
 /** Every broken rule of `c`, in the order the keys appear in the config. */

@@ -25,6 +25,26 @@ const LIMITS = {
   },
   apiDeliveriesPerKeyBurst: { variable: 'API_DELIVERIES_PER_KEY_BURST', doc: "The burst of one API key's deliveries on a task" },
   maxConnections: { variable: 'MAX_CONNECTIONS', doc: 'Authenticated sockets per task before server_full' },
+  maxConnectionsPerUser: {
+    variable: 'MAX_CONNECTIONS_PER_USER',
+    doc: 'Connections one user (JWT sub) may hold on a task before user_limit',
+  },
+  maxConnectionsPerGuestIp: {
+    variable: 'MAX_CONNECTIONS_PER_GUEST_IP',
+    doc: 'Connections the guests of one IP may hold on a task before guest_ip_limit',
+  },
+  maxConnectionsReservedPercent: {
+    variable: 'MAX_CONNECTIONS_RESERVED_PERCENT',
+    doc: 'Last % of maxConnections, kept for users below maxConnectionsReservedBelow',
+  },
+  maxConnectionsReservedBelow: {
+    variable: 'MAX_CONNECTIONS_RESERVED_BELOW',
+    doc: 'A user (guest IP) holding this many connections gets no reserved slot',
+  },
+  maxTcpConnections: {
+    variable: 'MAX_TCP_CONNECTIONS',
+    doc: 'TCP connections a task holds; 0: 1.25 × (maxConnections + preauthMaxSessions)',
+  },
   preauthMaxSessions: { variable: 'PREAUTH_MAX_SESSIONS', doc: 'Sessions per task without an authenticated CONNECT' },
   preauthMaxSessionsPerIp: { variable: 'PREAUTH_MAX_SESSIONS_PER_IP', doc: 'Such sessions per task and client IP' },
   preauthTimeoutMs: { variable: 'PREAUTH_TIMEOUT_MS', doc: 'How long a session may stay without an authenticated CONNECT, ms' },

@@ -21,10 +21,21 @@ export function buildBundle(): void {
 const SERVICE_CONFIG_EXIT = 78;
 
 /**
- * Rate limits, packet budgets and pre-auth caps raised far above any load a test or benchmark
+ * No share of a node per user or per guest address, and no reserved slots: for load that comes from one address as one
+ * user (a soak, a benchmark), which the limits would otherwise take for a flood.
+ */
+export const ONE_SOURCE_LOAD_ENV: Readonly<NodeJS.ProcessEnv> = {
+  MAX_CONNECTIONS_PER_USER: '1000000',
+  MAX_CONNECTIONS_PER_GUEST_IP: '1000000',
+  MAX_CONNECTIONS_RESERVED_PERCENT: '0',
+};
+
+/**
+ * Rate limits, packet budgets, pre-auth caps and shares of a node raised far above any load a test or benchmark
  * offers, for runs that measure or exercise something else (parsers, buffers, throughput) rather than the limits.
  */
 export const UNTHROTTLED_ENV: Readonly<NodeJS.ProcessEnv> = {
+  ...ONE_SOURCE_LOAD_ENV,
   RATE_LIMIT_PER_SOCKET: '100000',
   RATE_LIMIT_PER_SOCKET_BURST: '100000',
   RATE_LIMIT_PER_USER: '1000000',

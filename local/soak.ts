@@ -7,6 +7,7 @@ import { sample } from '../tools/procstat';
 import { freePorts } from '../tools/processes';
 import { mulberry32, randomSeed } from '../tools/rng';
 import { type LocalCluster, startLocalCluster } from './local-cluster';
+import { ONE_SOURCE_LOAD_ENV } from './service-node';
 
 /** The adapters a soak can run: the sharded one needs a Redis Cluster, which the soak does not start. */
 export const SOAK_ADAPTERS = ['pubsub', 'streams'] as const satisfies readonly AdapterMode[];
@@ -93,7 +94,10 @@ const SEND_TICK_MS = 10;
  */
 export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
   const settings = settle(opts);
-  const localCluster = await startLocalCluster({ ports: await freePorts(settings.nodes), env: { ADAPTER: settings.adapter } });
+  const localCluster = await startLocalCluster({
+    ports: await freePorts(settings.nodes),
+    env: { ...ONE_SOURCE_LOAD_ENV, ADAPTER: settings.adapter },
+  });
   const sockets: Socket[] = [];
   try {
     checkAdapter(localCluster, settings.adapter);

@@ -1,4 +1,4 @@
-import { type AdapterMode, type Env, envSchema, TARGET_GROUP_ARN } from '../../contract/env';
+import { type AdapterMode, type Env, envSchema, maxTcpConnections, TARGET_GROUP_ARN } from '../../contract/env';
 import { type ApiConfig, apiConfig } from './api/config';
 
 export interface Config {
@@ -48,6 +48,11 @@ export interface Config {
   readonly logRefusalsPerS: number;
   readonly limits: {
     readonly maxConnections: number;
+    /**
+     * One user's share of the node's MAX_CONNECTIONS: per JWT `sub`, or per client IP for guests; the last `reserved`
+     * slots only for a user (guest IP) holding fewer than `reservedBelow` connections.
+     */
+    readonly share: { readonly perUser: number; readonly perGuestIp: number; readonly reserved: number; readonly reservedBelow: number };
     readonly perSocket: { readonly ratePerS: number; readonly burst: number };
     readonly perUser: { readonly ratePerS: number; readonly burst: number };
     /** Deliveries one user's events may cause on this node per second, and the burst (delivery/delivery-budget.ts). */
@@ -83,7 +88,12 @@ export interface Config {
     };
   };
   /** Idle keep-alive connections outlive the load balancer's own (its idle timeout); headers get longer still. */
-  readonly http: { readonly keepAliveTimeoutMs: number; readonly headersTimeoutMs: number };
+  readonly http: {
+    readonly keepAliveTimeoutMs: number;
+    readonly headersTimeoutMs: number;
+    /** TCP connections the HTTP server holds (`server.maxConnections`), MAX_TCP_CONNECTIONS or its derived default. */
+    readonly maxTcpConnections: number;
+  };
   readonly metrics: {
     readonly enabled: boolean;
     readonly intervalMs: number;
@@ -163,7 +173,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           }
         : undefined,
     },
-    http: { keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS, headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS },
+    http: {
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      maxTcpConnections: maxTcpConnections(e),
+    },
     metrics: {
       enabled: e.METRICS_ENABLED,
       intervalMs: e.METRICS_INTERVAL_MS,
@@ -210,6 +224,7 @@ function checkCombinations(e: Env): void {
   if (e.PREAUTH_MAX_SESSIONS_PER_IP > e.PREAUTH_MAX_SESSIONS) {
     fail(`PREAUTH_MAX_SESSIONS_PER_IP (${e.PREAUTH_MAX_SESSIONS_PER_IP}) must not exceed PREAUTH_MAX_SESSIONS (${e.PREAUTH_MAX_SESSIONS})`);
   }
+  checkConnectionShares(e, fail);
   if (e.CORS_ORIGINS.length > 0 && e.CORS_ORIGINS_UNSET_REASON) {
     fail('CORS_ORIGINS_UNSET_REASON explains an empty CORS_ORIGINS: set one or the other');
   }
@@ -221,9 +236,34 @@ function checkCombinations(e: Env): void {
   }
 }
 
+/** The share of a user (guest IP) and the node's TCP cap against the limits they divide. */
+function checkConnectionShares(e: Env, fail: (message: string) => void): void {
+  const cap = Math.min(e.MAX_CONNECTIONS_PER_USER, e.MAX_CONNECTIONS_PER_GUEST_IP);
+  if (e.MAX_CONNECTIONS_RESERVED_BELOW > cap) {
+    fail(
+      `MAX_CONNECTIONS_RESERVED_BELOW (${e.MAX_CONNECTIONS_RESERVED_BELOW}) must not exceed MAX_CONNECTIONS_PER_USER ` +
+        `(${e.MAX_CONNECTIONS_PER_USER}) or MAX_CONNECTIONS_PER_GUEST_IP (${e.MAX_CONNECTIONS_PER_GUEST_IP}), ` +
+        'or one identity may take the reserved slots up to its own cap',
+    );
+  }
+  const admitted = e.MAX_CONNECTIONS + e.PREAUTH_MAX_SESSIONS;
+  if (e.MAX_TCP_CONNECTIONS !== 0 && e.MAX_TCP_CONNECTIONS < admitted) {
+    fail(
+      `MAX_TCP_CONNECTIONS (${e.MAX_TCP_CONNECTIONS}) must be 0 (derived) or at least MAX_CONNECTIONS + PREAUTH_MAX_SESSIONS ` +
+        `(${admitted}), or clients the node would admit are cut at the TCP level, without a reason`,
+    );
+  }
+}
+
 function limitsFrom(e: Env): Config['limits'] {
   return {
     maxConnections: e.MAX_CONNECTIONS,
+    share: {
+      perUser: e.MAX_CONNECTIONS_PER_USER,
+      perGuestIp: e.MAX_CONNECTIONS_PER_GUEST_IP,
+      reserved: Math.floor((e.MAX_CONNECTIONS * e.MAX_CONNECTIONS_RESERVED_PERCENT) / 100),
+      reservedBelow: e.MAX_CONNECTIONS_RESERVED_BELOW,
+    },
     perSocket: { ratePerS: e.RATE_LIMIT_PER_SOCKET, burst: e.RATE_LIMIT_PER_SOCKET_BURST },
     perUser: { ratePerS: e.RATE_LIMIT_PER_USER, burst: e.RATE_LIMIT_PER_USER_BURST },
     userDeliveries: { ratePerS: e.USER_DELIVERIES_PER_S, burst: e.USER_DELIVERIES_BURST },

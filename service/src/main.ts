@@ -4,6 +4,7 @@ import { type AppModule, AppModuleError, loadAppModule } from './app-module';
 import { EnvConfigError, loadConfig } from './config';
 import { startDrainSignal } from './drain/drain-signal';
 import { applyServerTimeouts } from './http/server-timeouts';
+import { capTcpConnections } from './http/tcp-connections';
 import { createLogger } from './logger';
 import { resolveNodeId } from './node-id';
 
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
 
   const server = createServer();
   applyServerTimeouts(server, config.http);
+  capTcpConnections(server, config.http.maxTcpConnections, logger, config.logRefusalsPerS);
   const app = createApp(server, config, { logger, nodeId, app: appModule });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -42,7 +44,7 @@ async function main(): Promise<void> {
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  logger.info({ port, keepAliveTimeoutMs: server.keepAliveTimeout }, 'listening');
+  logger.info({ port, keepAliveTimeoutMs: server.keepAliveTimeout, maxTcpConnections: server.maxConnections }, 'listening');
   app.ready.then(
     () => logger.info('ready'),
     (err: unknown) => {

@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireBinary } from '../../tools/processes';
 import type { LocalCluster } from '../../local/local-cluster';
+import { SESSION_KEY_COOKIE } from '../../service/src/admission/session-binding';
 import { startLocalClusterBehindHaproxy } from './helpers';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -36,10 +37,9 @@ describe('e2e: the demo page in Chromium, through the load balancer', () => {
     await cluster?.stop();
   });
 
-  /** A page in a fresh context (own cookie jar), once it shows the node it is connected to. */
-  async function openPage(): Promise<{ page: Page; node: string }> {
-    const context = await browser.newContext({ viewport: { width: 900, height: 760 } });
-    const page = await context.newPage();
+  /** A page in a fresh context (own cookie jar) or the given one, once it shows the node it is connected to. */
+  async function openPage(context?: BrowserContext): Promise<{ page: Page; node: string }> {
+    const page = await (context ?? (await browser.newContext({ viewport: { width: 900, height: 760 } }))).newPage();
     // Script errors and CSP refusals both end up here.
     page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
     page.on('console', (msg) => msg.type() === 'error' && problems.push(`console: ${msg.text()}`));
@@ -104,4 +104,33 @@ describe('e2e: the demo page in Chromium, through the load balancer', () => {
     await a.page.screenshot({ path: join(ARTIFACTS, 'e2e-chat.png'), fullPage: true });
     expect(problems).toEqual([]);
   });
+
+  it(
+    'two tabs of one browser share its session key cookie: each polls, then upgrades, with nothing refused',
+    { timeout: 120_000 },
+    async () => {
+      const context = await browser.newContext();
+      const before = problems.length;
+      const keysNow = async () => (await context.cookies()).filter((c) => c.name === SESSION_KEY_COOKIE);
+      const tabs = [await openPage(context)];
+      const first = await keysNow();
+      tabs.push(await openPage(context));
+      for (const { page } of tabs) await page.locator('#transport', { hasText: 'websocket' }).waitFor();
+      // One key for the browser, out of reach of scripts, sent only to Socket.IO; the second tab's handshake brought the first's.
+      expect(first).toEqual([expect.objectContaining({ httpOnly: true, sameSite: 'Lax', path: '/socket.io/', secure: false })]);
+      expect((await keysNow()).map((c) => c.value)).toEqual([first[0].value]);
+      expect(await tabs[0].page.evaluate(() => document.cookie)).not.toContain(SESSION_KEY_COOKIE);
+      const room = `tabs-${process.pid}`;
+      for (const { page } of tabs) {
+        await page.fill('#room', room);
+        await page.click('#join');
+        await page.locator('#current-room', { hasText: `In room ${room}` }).waitFor();
+      }
+      await tabs[0].page.fill('#text', 'hello from the first tab');
+      await tabs[0].page.click('#send');
+      await tabs[1].page.locator('#messages .message', { hasText: 'hello from the first tab' }).waitFor();
+      expect(problems.slice(before)).toEqual([]);
+      await context.close();
+    },
+  );
 });

@@ -72,11 +72,14 @@ describe('e2e: long-polling through the load balancer', () => {
     }
   });
 
-  it('without the cookie, the request after the handshake reaches another node, which does not know the session', async () => {
+  it('with the session key but not the stickiness cookie, the next request reaches a node that does not know the session', async () => {
     const open = await fetch(`${cluster.url}${HANDSHAKE}`);
     expect(open.status).toBe(200);
     const { sid } = JSON.parse((await open.text()).slice(1)) as { sid: string };
-    const cookie = open.headers.getSetCookie()[0].split(';')[0];
+    // The stickiness cookie, and the session's key, which every request naming the session must bring (docs/security.md).
+    const cookies = open.headers.getSetCookie().map((c) => c.split(';')[0]);
+    const key = cookies.find((c) => !c.startsWith(`${LB_COOKIE}=`))!;
+    const cookie = cookies.join('; ');
 
     const post = (headers: Record<string, string>) =>
       fetch(`${cluster.url}${HANDSHAKE}&sid=${sid}`, {
@@ -84,7 +87,7 @@ describe('e2e: long-polling through the load balancer', () => {
         body: '40',
         headers: { 'content-type': 'text/plain;charset=UTF-8', ...headers },
       });
-    const lost = await post({});
+    const lost = await post({ cookie: key });
     expect(lost.status).toBe(400);
     expect(await lost.json()).toEqual({ code: 1, message: 'Session ID unknown' });
     const sticky = await post({ cookie });

@@ -284,3 +284,44 @@ export function percentiles(samples: number[]): { n: number; p50: number; p95: n
 
 /** Log lines of a node with this `msg`. */
 export const linesWith = (logs: Array<Record<string, unknown>>, msg: string) => logs.filter((l) => l.msg === msg);
+
+const held: ReturnType<typeof connect>[] = [];
+
+/**
+ * `n` new clients connecting at once, one try each (no reconnection), holding their sockets until releaseHeldClients():
+ * how many connected, and the others' connect_error messages (or 'timeout').
+ */
+export async function connectAndHold(
+  url: string,
+  n: number,
+  options: (i: number) => Promise<Partial<ManagerOptions & SocketOptions>> | Partial<ManagerOptions & SocketOptions>,
+  timeoutMs = 10_000,
+): Promise<{ connected: number; failures: string[] }> {
+  const outcomes = await Promise.all(
+    Array.from({ length: n }, async (_, i) => {
+      const socket = connect(url, {
+        transports: ['websocket'],
+        reconnection: false,
+        forceNew: true,
+        timeout: timeoutMs,
+        ...(await options(i)),
+      });
+      held.push(socket);
+      return new Promise<string>((resolve) => {
+        const timer = setTimeout(() => resolve('timeout'), timeoutMs);
+        const done = (outcome: string) => {
+          clearTimeout(timer);
+          resolve(outcome);
+        };
+        socket.once('sys:session', () => done('connected'));
+        socket.once('connect_error', (err) => done(err.message));
+      });
+    }),
+  );
+  return { connected: outcomes.filter((o) => o === 'connected').length, failures: outcomes.filter((o) => o !== 'connected') };
+}
+
+/** Disconnects every client connectAndHold() opened. */
+export function releaseHeldClients(): void {
+  for (const s of held.splice(0)) s.disconnect();
+}

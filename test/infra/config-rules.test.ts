@@ -121,11 +121,27 @@ describe('config rules', () => {
     [{ maxHttpBufferBytes: 1_048_576, connectionBurstBytes: 1_048_576 }],
     [{ preauthMaxSessionsPerIp: 3000 }],
     [{ preauthMaxSessions: 10, preauthMaxSessionsPerIp: 10 }],
+    [{ maxConnectionsPerUser: 3 }],
+    [{ maxConnectionsPerUser: 3, maxConnectionsReservedBelow: 3 }],
+    [{ maxConnectionsPerGuestIp: 2, maxConnectionsReservedBelow: 3 }],
+    [{ maxTcpConnections: 21_999 }],
+    [{ maxTcpConnections: 22_000 }],
+    [{ maxConnections: 100, preauthMaxSessions: 50, preauthMaxSessionsPerIp: 50, maxTcpConnections: 150 }],
   ])('limits %j: synth refuses exactly what the service would refuse at start', (limits) => {
     const context = Object.fromEntries(Object.entries(limits).map(([key, value]) => [key, String(value)]));
     const synthError = catchError(() => resolveConfig(context));
     const serviceError = catchError(() => loadConfig(serviceLimitsEnv(limits) as NodeJS.ProcessEnv));
     expect(synthError === undefined, `synth: ${synthError}; service: ${serviceError}`).toBe(serviceError === undefined);
+  });
+
+  it("keeps a task's TCP connections, set or derived, within Fargate's file descriptors (a rule of the deployment only)", () => {
+    expect(problems({ maxConnections: 50_000 })).toEqual([
+      'maxTcpConnections (65000, derived from maxConnections and preauthMaxSessions) must be at most 64535: a Fargate task has ' +
+        '65535 file descriptors and the node needs 1000 of its own; lower maxConnections or preauthMaxSessions, or set ' +
+        'maxTcpConnections between their sum and that',
+    ]);
+    expect(problems({ maxConnections: 50_000, maxTcpConnections: 60_000 })).toEqual([]);
+    expect(problems({ maxTcpConnections: 64_536 })).toEqual([expect.stringMatching(/^maxTcpConnections \(64536\) must be at most 64535/)]);
   });
 
   it('names the limits at fault, with the defaults they meet', () => {

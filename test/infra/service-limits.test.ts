@@ -7,7 +7,7 @@ import { cleanup, containerEnv, socketServiceScope, synth } from './helpers';
 
 afterAll(cleanup);
 
-/** The service's variables issue 19 names as the platform's limits, every one a deployment setting. */
+/** The service's variables issues 19 and 22 name as the platform's limits, every one a deployment setting. */
 const LIMIT_VARIABLES = [
   'CONNECTION_PACKETS_PER_S',
   'CONNECTION_PACKETS_BURST',
@@ -23,6 +23,11 @@ const LIMIT_VARIABLES = [
   'API_DELIVERIES_PER_KEY_PER_S',
   'API_DELIVERIES_PER_KEY_BURST',
   'MAX_CONNECTIONS',
+  'MAX_CONNECTIONS_PER_USER',
+  'MAX_CONNECTIONS_PER_GUEST_IP',
+  'MAX_CONNECTIONS_RESERVED_PERCENT',
+  'MAX_CONNECTIONS_RESERVED_BELOW',
+  'MAX_TCP_CONNECTIONS',
   'PREAUTH_MAX_SESSIONS',
   'PREAUTH_MAX_SESSIONS_PER_IP',
   'PREAUTH_TIMEOUT_MS',

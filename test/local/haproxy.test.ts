@@ -125,24 +125,32 @@ describe('HAProxy reuses its connections to a node as the ALB does', () => {
 
 /** A browser as the load balancer sees it: one cookie store, and Engine.IO handshakes over long-polling. */
 function browser(url: string) {
+  // Every cookie the answers set, by name: the stickiness cookie and the session key a request naming its session must bring.
+  const jar = new Map<string, string>();
+  const header = () => [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
   const b = {
-    cookie: '',
+    /** The stickiness cookie, as sent. */
+    get cookie() {
+      return jar.has(LB_COOKIE) ? `${LB_COOKIE}=${jar.get(LB_COOKIE)}` : '';
+    },
     /** The node the cookie names: where the latest session lives. */
     get node() {
       return nodeOf(b.cookie);
     },
     /** Connects again, as a page does after a network drop or a reload, and checks that the session works on its node. */
     async connect(): Promise<void> {
-      const res = await fetch(`${url}/socket.io/?EIO=4&transport=polling`, { headers: b.cookie ? { cookie: b.cookie } : {} });
+      const res = await fetch(`${url}/socket.io/?EIO=4&transport=polling`, { headers: jar.size > 0 ? { cookie: header() } : {} });
       expect(res.status).toBe(200);
       const { sid } = JSON.parse((await res.text()).slice(1)) as { sid: string };
       // No Set-Cookie when the one sent is honoured and fresh.
-      const set = res.headers.getSetCookie()[0];
-      if (set) b.cookie = set.split(';')[0];
+      for (const set of res.headers.getSetCookie()) {
+        const [name, value] = set.split(';')[0].split('=');
+        jar.set(name, value);
+      }
       const post = await fetch(`${url}/socket.io/?EIO=4&transport=polling&sid=${sid}`, {
         method: 'POST',
         body: '40',
-        headers: { cookie: b.cookie, 'content-type': 'text/plain;charset=UTF-8' },
+        headers: { cookie: header(), 'content-type': 'text/plain;charset=UTF-8' },
       });
       expect(await post.text()).toBe('ok');
     },

@@ -84,23 +84,30 @@ async function wsSession(port: number, packets: WsPacket[], stats: Stats): Promi
   }
 }
 
-async function pollingHandshake(base: string): Promise<string> {
+/** A live session's id, and the cookies its handshake set (its key among them: without it, every request is refused before the parser). */
+async function pollingHandshake(base: string): Promise<{ sid: string; cookie: string }> {
   const res = await fetch(`${base}/socket.io/?EIO=4&transport=polling`, { signal: AbortSignal.timeout(10_000) });
   const text = await res.text();
   const sid = /"sid":"([^"]+)"/.exec(text)?.[1];
   if (!sid) throw new Error(`polling handshake failed: ${res.status} ${text.slice(0, 100)}`);
-  return sid;
+  return {
+    sid,
+    cookie: res.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; '),
+  };
 }
 
 async function httpSession(base: string, r: Rng, stats: Stats): Promise<void> {
   const probe = httpProbe(r, MAX_HTTP_BUFFER_BYTES);
-  const sid = probe.needsSid ? await pollingHandshake(base) : '';
+  const { sid, cookie } = probe.needsSid ? await pollingHandshake(base) : { sid: '', cookie: '' };
   let key: string;
   try {
     const res = await fetch(`${base}/socket.io/?${probe.query.replace('{sid}', sid)}`, {
       method: probe.method,
       body: probe.method !== 'POST' ? undefined : typeof probe.body === 'string' ? probe.body : probe.body && new Uint8Array(probe.body),
-      headers: probe.contentType === undefined ? {} : { 'content-type': probe.contentType },
+      headers: { ...(probe.contentType === undefined ? {} : { 'content-type': probe.contentType }), ...(cookie ? { cookie } : {}) },
       signal: AbortSignal.timeout(10_000),
     });
     await res.arrayBuffer();

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLE, startServiceNode } from '../../local/service-node';
 import { type LocalCluster, startLocalCluster } from '../../local/local-cluster';
 import { bundleApp } from '../../tools/bundle';
-import { freePorts } from '../../tools/processes';
+import { freePorts, waitFor } from '../../tools/processes';
 import { JWT_ENV, signToken } from '../helpers/abuse';
 import { apiCall, KEY_A } from './api/helpers';
 
@@ -149,6 +149,22 @@ describe('the app contract: a plain Socket.IO app on a JWT cluster of two nodes 
     expect(answers.filter((a) => a.ok === true).length).toBeGreaterThanOrEqual(240);
     expect(limited).toBeGreaterThan(0);
     expect(limited + answers.filter((a) => a.ok === true).length).toBe(400);
+    expect(socket.connected).toBe(true);
+  });
+
+  it('costs a throwing handler, onAny listener or socket middleware of the app that event only, not the node', async () => {
+    const socket = await client(node1);
+    await connected(socket);
+    for (const event of ['throws', 'throws-in-any', 'throws-in-use']) socket.emit(event);
+    // Events are handled in order: the answer to this one comes after the three bugs ran.
+    expect(await ask(socket, 'echo', 'still here')).toMatchObject({ ok: true, args: ['still here'] });
+    const node = cluster.nodes[0];
+    expect(node.child.exitCode).toBeNull();
+    const logged = await waitFor(
+      () => node.logs.filter((l) => l.msg === 'an app handler threw').map((l) => l.event),
+      (events) => events.length === 3,
+    );
+    expect(logged.sort()).toEqual(['throws', 'throws-in-any', 'throws-in-use']);
     expect(socket.connected).toBe(true);
   });
 

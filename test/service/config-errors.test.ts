@@ -20,7 +20,18 @@ describe('config', () => {
       disconnectAfterRejected: 500,
       packets: { ratePerS: 400, burst: 1_000 },
       bytes: { ratePerS: 131_072, burst: 524_288 },
+      // Several tabs on several devices stay far below a user's share; the last 10 % of a node are for small holders.
+      share: { perUser: 100, perGuestIp: 1_000, reserved: 2_000, reservedBelow: 4 },
     });
+  });
+
+  it('holds as many TCP connections as the sockets and pre-auth sessions it admits, and a quarter more, unless told', () => {
+    expect(loadConfig({}).http.maxTcpConnections).toBe(27_500);
+    expect(
+      loadConfig({ MAX_CONNECTIONS: '1000', PREAUTH_MAX_SESSIONS: '100', PREAUTH_MAX_SESSIONS_PER_IP: '10' }).http.maxTcpConnections,
+    ).toBe(1_375);
+    expect(loadConfig({ MAX_TCP_CONNECTIONS: '30000' }).http.maxTcpConnections).toBe(30_000);
+    expect(loadConfig({ MAX_CONNECTIONS: '4' }).limits.share.reserved).toBe(0);
   });
 
   it("leaves the chat's settings to the chat: MAX_TEXT_BYTES and MAX_ROOMS_PER_SOCKET are not the platform's", () => {
@@ -30,7 +41,7 @@ describe('config', () => {
 
   it('keeps idle connections longer than the ALB (125 s), headers longer still, and polls no target group unless told', () => {
     const c = loadConfig({});
-    expect(c.http).toEqual({ keepAliveTimeoutMs: 125_000, headersTimeoutMs: 126_000 });
+    expect(c.http).toMatchObject({ keepAliveTimeoutMs: 125_000, headersTimeoutMs: 126_000 });
     expect(c.drain).toEqual({ spreadMs: 30_000, targetHealth: undefined });
   });
 
@@ -79,6 +90,14 @@ describe('config', () => {
     [
       { PREAUTH_MAX_SESSIONS: '10', PREAUTH_MAX_SESSIONS_PER_IP: '11' },
       /PREAUTH_MAX_SESSIONS_PER_IP \(11\) must not exceed PREAUTH_MAX_SESSIONS \(10\)/,
+    ],
+    [{ MAX_CONNECTIONS_PER_USER: '0' }, /MAX_CONNECTIONS_PER_USER must be an integer from 1 to 1000000/],
+    [{ MAX_CONNECTIONS_RESERVED_PERCENT: '60' }, /MAX_CONNECTIONS_RESERVED_PERCENT must be an integer from 0 to 50/],
+    [{ MAX_CONNECTIONS_PER_USER: '3' }, /MAX_CONNECTIONS_RESERVED_BELOW \(4\) must not exceed MAX_CONNECTIONS_PER_USER \(3\)/],
+    [{ MAX_CONNECTIONS_PER_GUEST_IP: '2', MAX_CONNECTIONS_RESERVED_BELOW: '3' }, /MAX_CONNECTIONS_RESERVED_BELOW \(3\) must not exceed/],
+    [
+      { MAX_TCP_CONNECTIONS: '21999' },
+      /MAX_TCP_CONNECTIONS \(21999\) must be 0 \(derived\) or at least MAX_CONNECTIONS \+ PREAUTH_MAX_SESSIONS \(22000\)/,
     ],
     [{ CORS_ORIGINS: 'https://a.example.com', CORS_ORIGINS_UNSET_REASON: 'no browsers' }, /set one or the other/],
     [{ HEALTH_DETAILS_TOKEN: 'short' }, /HEALTH_DETAILS_TOKEN must be at least 32 characters/],

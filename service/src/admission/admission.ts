@@ -8,7 +8,8 @@ import type { Metrics } from '../metrics/publisher';
 import { AuthenticatedConnections } from './authenticated-connections';
 import { clientAddress } from './client-address';
 import { closeWithReason, closingOnRefusal, type Middleware, Refusal } from './connect-refusal';
-import { limitConnections } from './connection-limits';
+import { limitConnections, limitShares, shareLimits } from './connection-limits';
+import { ConnectionShares } from './connection-shares';
 import { authenticateHandshakes } from './handshake-auth';
 import { gateHandshakes } from './handshake-gate';
 import { aheadOfTheApp } from './namespaces';
@@ -16,6 +17,7 @@ import { originPolicy } from './origin-policy';
 import { PacketGuards } from './packet-guard';
 import { type EngineConn, PreAuthSessions } from './pre-auth';
 import { SampledLog } from './sampled-log';
+import { SessionBinding } from './session-binding';
 
 export interface Admission {
   /** Engine.IO's allowRequest: lifecycle, JSONP, Origin, pre-auth budget (handshake-gate.ts). */
@@ -77,9 +79,40 @@ function logOriginPolicy(config: Config, logger: Logger): void {
   );
 }
 
+/** The CONNECT middlewares, in order: the node's connection limit, the token, the holder's share of the node. */
+function connectMiddlewares(
+  config: Config,
+  counts: { connections: () => number; shares: ConnectionShares; addressOf: (socket: Socket) => string },
+  refused: (socket: Socket, err: Error) => void,
+): Middleware[] {
+  return [
+    closingOnRefusal(limitConnections(counts.connections, config.limits.maxConnections), refused),
+    closingOnRefusal(authenticateHandshakes(config.auth), refused),
+    closingOnRefusal(limitShares(counts.shares, shareLimits(config, counts.addressOf)), refused),
+  ];
+}
+
+/**
+ * Binds each long-polling session to its client (session-binding.ts), ahead of engine.io on every request that names a
+ * session. Its `connection` listener runs before the one in `install`, which releases the handshake request.
+ */
+function bindSessions(io: Server, config: Config, log: SampledLog): void {
+  const clients = (io.engine as unknown as { clients: Record<string, EngineConn> }).clients;
+  const binding = new SessionBinding({
+    crossSite: config.corsOrigins.length > 0,
+    trustedProxyHops: config.trustedProxyHops,
+    originAllowed: originPolicy(config.corsOrigins),
+    session: (sid) => (Object.hasOwn(clients, sid) ? clients[sid] : undefined),
+    refused: (reason, req) => log.write({ reason, ip: clientAddress(req, config.trustedProxyHops) }),
+  });
+  io.engine.on('initial_headers', binding.initialHeaders);
+  io.engine.on('connection', (conn: Parameters<SessionBinding['opened']>[0]) => binding.opened(conn));
+  io.engine.use(binding.middleware);
+}
+
 /**
  * Everything between a request and a socket with an identity, in the order a request meets it:
- * the handshake gate, the pre-auth budget, the packet guard, the connection limit and the token.
+ * the handshake gate, the pre-auth budget, the packet guard, the connection limit, the token and the share of the node.
  */
 export function createAdmission(config: Config, deps: AdmissionDeps): Admission {
   const { logger, metrics } = deps;
@@ -87,6 +120,7 @@ export function createAdmission(config: Config, deps: AdmissionDeps): Admission 
   const refusedLog = new SampledLog(logger, 'info', 'handshake refused', config.logRefusalsPerS);
   const closedLog = new SampledLog(logger, 'warn', 'connection closed by the guard', config.logRefusalsPerS);
   const faultLog = new SampledLog(logger, 'error', 'packet guard failed', config.logRefusalsPerS);
+  const strangerLog = new SampledLog(logger, 'warn', 'session request refused', config.logRefusalsPerS);
   const ips = new WeakMap<EngineConn, string>();
   // Set at install(): the guard asks the server for its namespaces.
   let guards: PacketGuards | undefined;
@@ -123,12 +157,11 @@ export function createAdmission(config: Config, deps: AdmissionDeps): Admission 
 
   const authenticated = new AuthenticatedConnections();
   const connections = () => authenticated.size;
+  const shares = new ConnectionShares();
 
   function install(io: Server, onSocket: (socket: Socket) => void): void {
-    const middlewares: Middleware[] = [
-      closingOnRefusal(limitConnections(connections, config.limits.maxConnections), refusedConnect),
-      closingOnRefusal(authenticateHandshakes(config.auth), refusedConnect),
-    ];
+    bindSessions(io, config, strangerLog);
+    const middlewares = connectMiddlewares(config, { connections, shares, addressOf }, refusedConnect);
     const parents = (io as unknown as { parentNsps: Map<unknown, unknown> }).parentNsps;
     const guard = (guards = new PacketGuards({
       limits: config.limits,
@@ -141,9 +174,12 @@ export function createAdmission(config: Config, deps: AdmissionDeps): Admission 
     // Listeners shared by every connection and socket (called with it as `this`): no closures per connection.
     const leftBudget = function (this: EngineConn) {
       preAuth.remove(this);
+      shares.closed(this);
     };
-    // Its last socket gone (the guard forgot it just before), a connection is uncounted, and unauthenticated if still open.
+    // A socket leaves its holder's share. Its connection's last socket gone (the guard forgot it just before), the connection is
+    // uncounted, and unauthenticated if still open.
     const unauthenticated = function (this: Socket) {
+      shares.leave(this);
       const conn = this.conn as EngineConn;
       if (!guard.anySocket(conn) && authenticated.remove(conn) && conn.readyState === 'open') preAuth.opened(conn, addressOf(this));
     };
@@ -175,8 +211,6 @@ export function createAdmission(config: Config, deps: AdmissionDeps): Admission 
     preAuthSessions: () => preAuth.size,
     connections,
     addressOf,
-    close() {
-      for (const log of [refusedLog, closedLog, faultLog]) log.flush();
-    },
+    close: () => [refusedLog, closedLog, faultLog, strangerLog].forEach((log) => log.flush()),
   };
 }

@@ -33,24 +33,53 @@ interface EventPacket {
 /** What decides, per socket, whether an incoming event reaches the app; `answer` replies through the event's ack, if any. */
 type Gate = (packet: EventPacket, answer: (reply: unknown) => void) => boolean;
 
-const gates = new WeakMap<Socket, Gate>();
+/** Per socket: its gate, and what to do when the app's code throws while handling one of its events. */
+interface Guarded {
+  readonly admit: Gate;
+  /** Shared by every socket of a server. */
+  threw(socket: Socket, err: unknown, event: unknown): void;
+}
+
+const guarded = new WeakMap<Socket, Guarded>();
 
 /**
  * The gate sits in front of Socket.IO's own handling of an incoming event (`onevent`), which calls the app's `onAny`
  * listeners before its middlewares and then its `on` handlers: so a refused event reaches none of them. Installed
  * once per process on Socket.IO's socket class; a socket without a gate (a server that is not the platform's) is
  * untouched. Checked against socket.io 4.8 (test/service/delivery/fast-broadcast-versions.test.ts pins the version).
+ *
+ * A throw from the app's code costs that event, not the node: `onAny` listeners and `socket.use` middlewares run inside
+ * `onevent`, and handlers on a later tick through `emitUntyped` of Socket's parent class (Socket.IO's `dispatch` calls
+ * it with `super`), where an exception would be uncaught and end the process with every connection on it.
  */
 function installGate(): void {
   type Internals = { onevent(packet: EventPacket): void; ack(id: number): (...args: unknown[]) => void; __platformGate?: true };
+  type Emitter = { emitUntyped(this: unknown, event: unknown, ...args: unknown[]): boolean };
   const proto = Socket.prototype as unknown as Internals;
   if (proto.__platformGate) return;
   proto.__platformGate = true;
   const onevent = proto.onevent;
   proto.onevent = function (this: Internals, packet: EventPacket) {
-    const gate = gates.get(this as unknown as Socket);
-    if (gate && !gate(packet, (reply) => packet.id !== undefined && this.ack(packet.id)(reply))) return;
-    onevent.call(this, packet);
+    const socket = guarded.get(this as unknown as Socket);
+    if (!socket) return onevent.call(this, packet);
+    if (!socket.admit(packet, (reply) => packet.id !== undefined && this.ack(packet.id)(reply))) return;
+    try {
+      onevent.call(this, packet);
+    } catch (err) {
+      socket.threw(this as unknown as Socket, err, packet.data?.[0]);
+    }
+  };
+  const parent = Object.getPrototypeOf(Socket.prototype) as Emitter;
+  const emitUntyped = parent.emitUntyped;
+  parent.emitUntyped = function (this: unknown, event: unknown, ...args: unknown[]) {
+    const socket = this instanceof Socket ? guarded.get(this) : undefined;
+    if (!socket) return emitUntyped.call(this, event, ...args);
+    try {
+      return emitUntyped.call(this, event, ...args);
+    } catch (err) {
+      socket.threw(this as Socket, err, event);
+      return true;
+    }
   };
 }
 
@@ -92,6 +121,8 @@ export function createEventLimits(opts: EventLimitsOptions): EventLimits {
     users.delete(this);
     userBuckets.release(user);
   };
+  const threw = (socket: Socket, err: unknown, event: unknown) =>
+    logger.error({ err, event, sid: socket.id, user: users.get(socket) }, 'an app handler threw');
   return (socket, user) => {
     const own = new TokenBucket(limits.perSocket.ratePerS, limits.perSocket.burst);
     const shared = userBuckets.acquire(user);
@@ -99,7 +130,7 @@ export function createEventLimits(opts: EventLimitsOptions): EventLimits {
     users.set(socket, user);
     socket.on('disconnect', release);
     let rejectedInARow = 0;
-    gates.set(socket, (packet, answer) => {
+    const admit: Gate = (packet, answer) => {
       // The rest of a batch read after the limits closed the connection: nothing more to answer or count.
       if (!socket.connected) return false;
       const event = packet.data?.[0];
@@ -125,6 +156,7 @@ export function createEventLimits(opts: EventLimitsOptions): EventLimits {
         opts.close(socket, CLOSE_REASONS.rateLimited);
       }
       return false;
-    });
+    };
+    guarded.set(socket, { admit, threw });
   };
 }

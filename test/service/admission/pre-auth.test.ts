@@ -110,16 +110,24 @@ describe('pre-auth budget: token-less handshakes do not take capacity from token
     const [n1] = cluster.nodes;
     const open = await httpRequest(`${n1.url}/socket.io/?EIO=4&transport=polling`);
     const sid = /"sid":"([^"]+)"/.exec(open.body)![1];
+    // The session's key cookie, as a browser keeps it: requests naming the session must bring it.
+    const cookie = [open.headers['set-cookie'] ?? []]
+      .flat()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     const started = Date.now();
     // A long poll that the server answers when it has something to say: here, that it closes the session.
-    const poll = await httpRequest(`${n1.url}/socket.io/?EIO=4&transport=polling&sid=${sid}`, { timeoutMs: 8_000 }).catch((err: Error) => ({
+    const poll = await httpRequest(`${n1.url}/socket.io/?EIO=4&transport=polling&sid=${sid}`, {
+      timeoutMs: 8_000,
+      headers: { cookie },
+    }).catch((err: Error) => ({
       status: 0,
       body: err.message,
     }));
     console.log(`pre-auth session closed after ${Date.now() - started} ms: ${poll.status} ${poll.body.slice(0, 40)}`);
     expect(poll.status).toBe(200);
     expect(poll.body).toBe('1');
-    const again = await httpRequest(`${n1.url}/socket.io/?EIO=4&transport=polling&sid=${sid}`);
+    const again = await httpRequest(`${n1.url}/socket.io/?EIO=4&transport=polling&sid=${sid}`, { headers: { cookie } });
     expect(again.status).toBe(400);
   });
 });

@@ -40,6 +40,8 @@ const ENV: NodeJS.ProcessEnv = {
   // The sinks stop reading frames (and answering pings) once connected: the test outlasts no heartbeat.
   PING_INTERVAL_MS: '120000',
   PREAUTH_MAX_SESSIONS_PER_IP: '1000',
+  // A user allowed hundreds of sockets a node (a backend's cap raised, or a shared account): the audience it owns.
+  MAX_CONNECTIONS_PER_USER: '1000',
   // The service's default (vitest.config.ts turns shedding off for the other tests): the storm meets the shedding it would meet.
   SHED_LOAD_LAG_MS: '200',
 };
