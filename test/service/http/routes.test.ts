@@ -85,6 +85,7 @@ describe('no gateway errors for bad requests, and /healthz details only for trus
         preAuthSessions: 0,
       });
       expect(details).toHaveProperty('uptimeS');
+      expect(details).toHaveProperty('memory.heapUsedBytes', expect.any(Number));
     }
     expect(JSON.parse((await httpRequest(`${cluster.nodes[0].url}/readyz`)).body)).toEqual({
       status: 'ready',
