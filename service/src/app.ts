@@ -4,6 +4,7 @@ import type { Identity } from '../../contract/app';
 import { selectAdapter } from './adapters/select-adapter';
 import { createAdmission } from './admission/admission';
 import { roomRules } from './admission/auth';
+import { type BinaryPolicy, binaryPolicy } from './admission/binary-policy';
 import { closeWithReason } from './admission/connect-refusal';
 import { createEventLimits } from './admission/event-limits';
 import { LagMonitor } from './admission/overload';
@@ -47,6 +48,8 @@ export interface AppDeps {
   readonly nodeId: string;
   /** The app the node runs (app-module.ts loads it); none: a node with the platform alone. */
   readonly app?: AppModule;
+  /** The binary packets the node takes, as main.ts resolved them at start; default: from the app's settings. */
+  readonly binary?: BinaryPolicy;
   /** Replaces the CloudWatch publisher (tests). */
   readonly metrics?: Metrics;
 }
@@ -62,13 +65,14 @@ export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps)
   const mode = selectAdapter(config, logger, metrics);
   const redisState = (): RedisState => mode.redis?.state() ?? 'disabled';
 
-  const admission = createAdmission(config, { logger, metrics, lifecycle: () => lifecycle });
+  const binary = deps.binary ?? binaryPolicy(deps.app?.settings, config, deps.app?.file);
+  const admission = createAdmission(config, { logger, metrics, binary, lifecycle: () => lifecycle });
   const io = new Server({ ...socketServerOptions(config), ...mode.serverOptions, allowRequest: admission.allowRequest });
   // Deliveries are counted on the in-memory adapters Socket.IO made, and on the mode's own once Redis answers (below).
   installAdapter(io, metrics);
   const api = createApi({ io, config, logger, metrics, redis: mode.redis, lifecycle: () => lifecycle });
-  const { preAuthSessions } = admission;
-  const health = { nodeId, startedAt: Date.now(), lifecycle: () => lifecycle, redisState, connections, preAuthSessions };
+  // The counts /healthz details (connections, pre-auth sessions, partial packets) are admission's.
+  const health = { ...admission, nodeId, startedAt: Date.now(), lifecycle: () => lifecycle, redisState };
   httpServer.on('request', httpRoutes(health, api, { detailsToken: config.healthDetailsToken, app: deps.app?.http, logger }));
   answerStrayRequests(httpServer);
   io.attach(httpServer, { destroyUpgrade: false });

@@ -6,6 +6,7 @@ import type { Lifecycle } from '../lifecycle';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics/publisher';
 import { AuthenticatedConnections } from './authenticated-connections';
+import type { BinaryPolicy } from './binary-policy';
 import { clientAddress } from './client-address';
 import { closeWithReason, closingOnRefusal, type Middleware, Refusal } from './connect-refusal';
 import { limitConnections } from './connection-limits';
@@ -13,7 +14,7 @@ import { authenticateHandshakes } from './handshake-auth';
 import { gateHandshakes } from './handshake-gate';
 import { aheadOfTheApp } from './namespaces';
 import { originPolicy } from './origin-policy';
-import { PacketGuards } from './packet-guard';
+import { type GuardedEngine, type PacketGuardOptions, PacketGuards } from './packet-guard';
 import { type EngineConn, PreAuthSessions } from './pre-auth';
 import { SampledLog } from './sampled-log';
 
@@ -28,17 +29,21 @@ export interface Admission {
   install(io: Server, onSocket: (socket: Socket) => void): void;
   /** Sessions without an authenticated CONNECT, now. */
   preAuthSessions(): number;
+  /** Bytes the node holds of binary packets still waiting for attachments, now. */
+  partialPacketBytes(): number;
   /** Connections with at least one authenticated socket (in any namespace), now: what MAX_CONNECTIONS and the metrics count. */
   connections(): number;
   /** The client's IP address, from the trusted proxy hops: for log lines. */
   addressOf(socket: Socket): string;
-  /** Writes the summaries of sampled log lines still pending. */
+  /** Stops the guard's timers and writes the summaries of sampled log lines still pending. */
   close(): void;
 }
 
 export interface AdmissionDeps {
   readonly logger: Logger;
   readonly metrics: Pick<Metrics, 'increment'>;
+  /** The binary packets the app takes (binary-policy.ts). */
+  readonly binary: BinaryPolicy;
   lifecycle(): Lifecycle;
 }
 
@@ -75,6 +80,24 @@ function logOriginPolicy(config: Config, logger: Logger): void {
     { reason: config.corsOriginsUnsetReason ?? 'not given' },
     'CORS_ORIGINS is empty: browsers may connect from this origin only',
   );
+}
+
+/** The packet guard on `io`'s connections (packet-guard.ts). */
+function guardPackets(
+  io: Server,
+  config: Config,
+  deps: Pick<PacketGuardOptions, 'binary' | 'connecting' | 'violation' | 'fault'>,
+): PacketGuards {
+  const parents = (io as unknown as { parentNsps: Map<unknown, unknown> }).parentNsps;
+  const guard = new PacketGuards({
+    ...deps,
+    limits: config.limits,
+    maxMessageBytes: config.maxHttpBufferBytes,
+    // With dynamic namespaces (io.of(regex)) only Socket.IO can tell whether a name is served.
+    hasNamespace: (nsp) => io._nsps.has(nsp) || parents.size > 0,
+  });
+  guard.attach(io.engine as unknown as GuardedEngine);
+  return guard;
 }
 
 /**
@@ -129,11 +152,8 @@ export function createAdmission(config: Config, deps: AdmissionDeps): Admission 
       closingOnRefusal(limitConnections(connections, config.limits.maxConnections), refusedConnect),
       closingOnRefusal(authenticateHandshakes(config.auth), refusedConnect),
     ];
-    const parents = (io as unknown as { parentNsps: Map<unknown, unknown> }).parentNsps;
-    const guard = (guards = new PacketGuards({
-      limits: config.limits,
-      // With dynamic namespaces (io.of(regex)) only Socket.IO can tell whether a name is served.
-      hasNamespace: (nsp) => io._nsps.has(nsp) || parents.size > 0,
+    const guard = (guards = guardPackets(io, config, {
+      binary: deps.binary,
       connecting: (conn) => preAuth.connecting(conn),
       violation: closeConn,
       fault: (err) => faultLog.write({ err }),
@@ -141,6 +161,7 @@ export function createAdmission(config: Config, deps: AdmissionDeps): Admission 
     // Listeners shared by every connection and socket (called with it as `this`): no closures per connection.
     const leftBudget = function (this: EngineConn) {
       preAuth.remove(this);
+      guard.forget(this);
     };
     // Its last socket gone (the guard forgot it just before), a connection is uncounted, and unauthenticated if still open.
     const unauthenticated = function (this: Socket) {
@@ -173,9 +194,11 @@ export function createAdmission(config: Config, deps: AdmissionDeps): Admission 
     allowRequest,
     install,
     preAuthSessions: () => preAuth.size,
+    partialPacketBytes: () => guards?.partialBytes ?? 0,
     connections,
     addressOf,
     close() {
+      guards?.stop();
       for (const log of [refusedLog, closedLog, faultLog]) log.flush();
     },
   };

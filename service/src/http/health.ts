@@ -11,6 +11,8 @@ export interface HealthSources {
   connections(): number;
   /** Sessions that have not authenticated yet. */
   preAuthSessions(): number;
+  /** Bytes held of binary packets still waiting for attachments. */
+  partialPacketBytes(): number;
 }
 
 /** The process's memory, in bytes: the resident set, the V8 heap in use, and what lives outside it (Buffers, attachments). */
@@ -33,6 +35,7 @@ export function liveness(s: HealthSources, detailed: boolean) {
     redis: s.redisState(),
     connections: s.connections(),
     preAuthSessions: s.preAuthSessions(),
+    partialPacketBytes: s.partialPacketBytes(),
     memory: memory(),
     uptimeS: Math.round((Date.now() - s.startedAt) / 1000),
   };

@@ -83,6 +83,7 @@ describe('no gateway errors for bad requests, and /healthz details only for trus
         redis: 'ready',
         connections: 0,
         preAuthSessions: 0,
+        partialPacketBytes: 0,
       });
       expect(details).toHaveProperty('uptimeS');
       expect(details).toHaveProperty('memory.heapUsedBytes', expect.any(Number));
