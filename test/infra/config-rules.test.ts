@@ -121,6 +121,10 @@ describe('config rules', () => {
     [{ maxHttpBufferBytes: 1_048_576, connectionBurstBytes: 1_048_576 }],
     [{ preauthMaxSessionsPerIp: 3000 }],
     [{ preauthMaxSessions: 10, preauthMaxSessionsPerIp: 10 }],
+    [{ preauthMaxMessageBytes: 70_000 }],
+    [{ preauthMaxMessageBytes: 70_000, maxHttpBufferBytes: 70_000, connectionBurstBytes: 70_000 }],
+    [{ partialPacketsMaxBytes: 65_536 }],
+    [{ partialPacketsMaxBytes: 65_536, maxHttpBufferBytes: 131_072, connectionBurstBytes: 131_072 }],
   ])('limits %j: synth refuses exactly what the service would refuse at start', (limits) => {
     const context = Object.fromEntries(Object.entries(limits).map(([key, value]) => [key, String(value)]));
     const synthError = catchError(() => resolveConfig(context));

@@ -7,7 +7,7 @@ import { cleanup, containerEnv, socketServiceScope, synth } from './helpers';
 
 afterAll(cleanup);
 
-/** The service's variables issue 19 names as the platform's limits, every one a deployment setting. */
+/** The service's variables issue 19 names as the platform's limits (and issue 22's partial packets), every one a deployment setting. */
 const LIMIT_VARIABLES = [
   'CONNECTION_PACKETS_PER_S',
   'CONNECTION_PACKETS_BURST',
@@ -22,6 +22,9 @@ const LIMIT_VARIABLES = [
   'PREAUTH_MAX_SESSIONS',
   'PREAUTH_MAX_SESSIONS_PER_IP',
   'PREAUTH_TIMEOUT_MS',
+  'PREAUTH_MAX_MESSAGE_BYTES',
+  'PARTIAL_PACKET_TIMEOUT_MS',
+  'PARTIAL_PACKETS_MAX_BYTES',
   'SLOW_CONSUMER_MAX_BUFFERED_BYTES',
   'SLOW_CONSUMER_MAX_PACKETS',
   'SHED_LOAD_LAG_MS',

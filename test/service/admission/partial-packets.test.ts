@@ -1,12 +1,15 @@
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type LocalCluster, startLocalCluster } from '../../../local/local-cluster';
 import type { ServiceNode } from '../../../local/service-node';
 import { closeRawSockets, httpRequest, JWT_ENV, openRaw, type RawSocket, signToken } from '../../helpers/abuse';
 import { closeAllClients, getJson, openClient, type TestClient, unique, waitFor } from '../../helpers/clients';
 import { freePorts } from '../../helpers/ports';
 import { HEAP_PROBE, type HeapSample } from '../../../bench/servers';
+import type { CloseReason } from '../../../contract/events';
+import { PartialPackets } from '../../../service/src/admission/partial-packets';
+import type { EngineConn } from '../../../service/src/admission/pre-auth';
 
 /**
  * The red team's attack (issue 22, point 1): a packet that announces 10 binary attachments, then 7 of them (64 kB each,
@@ -428,6 +431,85 @@ describe('partial packets: an app that takes binary events, under half-sent bina
     for (const held of result.partialMib) expect(held).toBeLessThanOrEqual(mib(NODE_BUDGET_BYTES));
     expect((result.reasons.partial_timeout ?? 0) + (result.reasons.partial_evicted ?? 0)).toBeGreaterThanOrEqual(300);
   }, 180_000);
+});
+
+describe('the ledger of partial packets', () => {
+  const conn = (name: string) => ({ name }) as unknown as EngineConn & { name: string };
+  function ledger(maxBytes: number, timeoutMs = 1_000) {
+    const closed: Array<[string, CloseReason]> = [];
+    const partials: PartialPackets = new PartialPackets({ maxBytes, timeoutMs }, (c, reason) => {
+      closed.push([(c as ReturnType<typeof conn>).name, reason]);
+      // As the connection's close listener does.
+      partials.end(c);
+    });
+    return { partials, closed };
+  }
+
+  it('closes the oldest packet to make room, the newcomer itself when it is the oldest', () => {
+    const { partials, closed } = ledger(1_000);
+    const [a, b, c] = [conn('a'), conn('b'), conn('c')];
+    partials.begin(a, 100);
+    partials.begin(b, 100);
+    expect(partials.add(a, 400)).toBe(true);
+    expect(partials.add(b, 300)).toBe(true);
+    expect(partials.bytes).toBe(900);
+    // c's packet pushes past 1,000: a's, the oldest, goes.
+    expect(partials.begin(c, 200)).toBe(true);
+    expect(closed).toEqual([['a', 'partial_evicted']]);
+    expect(partials.bytes).toBe(600);
+    // b, now the oldest, grows past the budget: it is b that goes.
+    expect(partials.add(b, 500)).toBe(false);
+    expect(closed.at(-1)).toEqual(['b', 'partial_evicted']);
+    expect(partials.bytes).toBe(200);
+    partials.end(c);
+    expect(partials.bytes).toBe(0);
+    partials.stop();
+  });
+
+  it('closes a packet not complete within its deadline, and only that one', () => {
+    vi.useFakeTimers();
+    try {
+      const { partials, closed } = ledger(1_000_000, 1_000);
+      const [a, b, c] = [conn('a'), conn('b'), conn('c')];
+      partials.begin(a, 10);
+      vi.advanceTimersByTime(400);
+      partials.begin(b, 10);
+      partials.begin(c, 10);
+      vi.advanceTimersByTime(500);
+      // c completes in time; a is due at 1,000 ms, b at 1,400.
+      partials.end(c);
+      vi.advanceTimersByTime(100);
+      expect(closed).toEqual([['a', 'partial_timeout']]);
+      vi.advanceTimersByTime(400);
+      expect(closed).toEqual([
+        ['a', 'partial_timeout'],
+        ['b', 'partial_timeout'],
+      ]);
+      expect(partials.bytes).toBe(0);
+      partials.stop();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('gives a connection’s next packet a deadline of its own', () => {
+    vi.useFakeTimers();
+    try {
+      const { partials, closed } = ledger(1_000_000, 1_000);
+      const a = conn('a');
+      partials.begin(a, 10);
+      vi.advanceTimersByTime(900);
+      partials.end(a);
+      partials.begin(a, 10);
+      vi.advanceTimersByTime(900);
+      expect(closed).toEqual([]);
+      vi.advanceTimersByTime(100);
+      expect(closed).toEqual([['a', 'partial_timeout']]);
+      partials.stop();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });
 
 /** The guard's close reasons in the nodes' logs so far, counted. */
