@@ -214,8 +214,9 @@ export const envSchema = z.object({
   PREAUTH_MAX_SESSIONS_PER_IP: int(1, 1_000_000).default(64),
   PREAUTH_TIMEOUT_MS: int(100, 60_000).default(5_000),
   /**
-   * The largest message a session without an authenticated CONNECT may send (its CONNECT and token fit): what such a
-   * session can make the node hold is the session and this, so the full pre-auth table stays small (docs/security.md).
+   * The largest message a session without an authenticated CONNECT may send (its CONNECT and token fit; MAX_HTTP_BUFFER_BYTES
+   * when that is smaller): what such a session can make the node hold is the session and this, so the full pre-auth table
+   * stays small (docs/security.md).
    */
   PREAUTH_MAX_MESSAGE_BYTES: int(1_024, 10_485_760).default(8_192),
   /**

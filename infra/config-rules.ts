@@ -186,11 +186,6 @@ function limitProblems(c: DeploymentConfig): Problem[] {
     atLeast('connectionBurstBytes', ['maxHttpBufferBytes'], 'so that one message of the largest allowed size fits the byte budget'),
     atLeast('preauthMaxSessions', ['preauthMaxSessionsPerIp'], 'since one IP cannot hold more sessions than the task'),
     atLeast(
-      'maxHttpBufferBytes',
-      ['preauthMaxMessageBytes'],
-      'since a session may send larger messages once it has authenticated, not before',
-    ),
-    atLeast(
       'partialPacketsMaxBytes',
       ['maxHttpBufferBytes'],
       'so that a binary packet with one attachment of the largest allowed size fits',

@@ -212,9 +212,6 @@ function checkCombinations(e: Env): void {
         'so that one message of the largest allowed size fits the byte budget',
     );
   }
-  if (e.PREAUTH_MAX_MESSAGE_BYTES > e.MAX_HTTP_BUFFER_BYTES) {
-    fail(`PREAUTH_MAX_MESSAGE_BYTES (${e.PREAUTH_MAX_MESSAGE_BYTES}) must not exceed MAX_HTTP_BUFFER_BYTES (${e.MAX_HTTP_BUFFER_BYTES})`);
-  }
   if (e.PARTIAL_PACKETS_MAX_BYTES < e.MAX_HTTP_BUFFER_BYTES) {
     fail(
       `PARTIAL_PACKETS_MAX_BYTES (${e.PARTIAL_PACKETS_MAX_BYTES}) must be at least MAX_HTTP_BUFFER_BYTES (${e.MAX_HTTP_BUFFER_BYTES}) ` +
@@ -248,7 +245,8 @@ function limitsFrom(e: Env): Config['limits'] {
       maxSessions: e.PREAUTH_MAX_SESSIONS,
       maxSessionsPerIp: e.PREAUTH_MAX_SESSIONS_PER_IP,
       timeoutMs: e.PREAUTH_TIMEOUT_MS,
-      maxMessageBytes: e.PREAUTH_MAX_MESSAGE_BYTES,
+      // Never more than a session may send once authenticated.
+      maxMessageBytes: Math.min(e.PREAUTH_MAX_MESSAGE_BYTES, e.MAX_HTTP_BUFFER_BYTES),
     },
     partialPackets: { timeoutMs: e.PARTIAL_PACKET_TIMEOUT_MS, maxBytes: e.PARTIAL_PACKETS_MAX_BYTES },
     packets: { ratePerS: e.CONNECTION_PACKETS_PER_S, burst: e.CONNECTION_PACKETS_BURST },

@@ -81,7 +81,6 @@ describe('config', () => {
       /PREAUTH_MAX_SESSIONS_PER_IP \(11\) must not exceed PREAUTH_MAX_SESSIONS \(10\)/,
     ],
     [{ PREAUTH_MAX_MESSAGE_BYTES: '512' }, /PREAUTH_MAX_MESSAGE_BYTES must be an integer from 1024 to/],
-    [{ PREAUTH_MAX_MESSAGE_BYTES: '70000' }, /PREAUTH_MAX_MESSAGE_BYTES \(70000\) must not exceed MAX_HTTP_BUFFER_BYTES \(65536\)/],
     [{ PARTIAL_PACKET_TIMEOUT_MS: '10' }, /PARTIAL_PACKET_TIMEOUT_MS must be an integer from 100 to 300000/],
     [{ PARTIAL_PACKETS_MAX_BYTES: '1024' }, /PARTIAL_PACKETS_MAX_BYTES must be an integer from 65536 to/],
     [
