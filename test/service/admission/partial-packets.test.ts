@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { type LocalCluster, startLocalCluster } from '../../../local/local-cluster';
 import type { ServiceNode } from '../../../local/service-node';
 import { closeRawSockets, httpRequest, JWT_ENV, openRaw, type RawSocket, signToken } from '../../helpers/abuse';
-import { closeAllClients, getJson, openClient, type TestClient, unique, waitFor } from '../../helpers/clients';
+import { BROWSER_LIKE, closeAllClients, getJson, openClient, type TestClient, unique, waitFor } from '../../helpers/clients';
 import { freePorts } from '../../helpers/ports';
 import { HEAP_PROBE, type HeapSample } from '../../../bench/servers';
 import type { CloseReason } from '../../../contract/events';
@@ -415,6 +415,24 @@ describe('partial packets: an app that takes binary events, under half-sent bina
   afterAll(async () => {
     closeAllClients();
     await setup?.cluster.stop();
+  });
+
+  it('gives a connection the full message size once it has a socket: over long-polling, and after the upgrade to WebSocket', async () => {
+    // 40 kB: over long-polling an attachment goes as base64 (53 kB), within MAX_HTTP_BUFFER_BYTES.
+    const big = Buffer.alloc(40_000, 1);
+    for (const transports of [['polling'], ['polling', 'websocket']]) {
+      const user = await openClient(lbUrl, { ...BROWSER_LIKE, transports, auth: { token: await signToken({ sub: 'uploader' }) } });
+      if (transports.includes('websocket')) {
+        await waitFor(
+          () => user.socket.io.engine.transport.name,
+          (name) => name === 'websocket',
+        );
+      }
+      const uploaded = (await user.socket.timeout(10_000).emitWithAck('upload', big, big)) as { bytes: number };
+      const said = (await user.socket.timeout(10_000).emitWithAck('say', room, 'y'.repeat(30_000))) as { ok: boolean };
+      expect({ transports, bytes: uploaded.bytes, said: said.ok }).toEqual({ transports, bytes: 80_000, said: true });
+      user.close();
+    }
   });
 
   it('closes 300 sockets’ half-sent packets within the deadline, holds at most its budget, and users still upload', async () => {
