@@ -83,6 +83,27 @@ export interface Platform {
   };
 }
 
+/**
+ * What an app declares of itself, as its `settings` export beside the app function (docs/apps.md): read once, when the
+ * node loads the app, and the same on every node and in every stage, since it is part of the app's protocol.
+ */
+export interface AppSettings {
+  /**
+   * Binary events and acks (a Buffer, an ArrayBuffer or a Blob among an event's arguments: Socket.IO sends each as an
+   * attachment after the packet). `false`: the app takes none, and a connection that sends one is closed
+   * (`binary_refused`). Unset: up to 10 attachments of up to MAX_HTTP_BUFFER_BYTES each, as a stock server takes.
+   */
+  readonly binary?: false | BinarySettings;
+}
+
+/** The binary packets an app takes. */
+export interface BinarySettings {
+  /** Attachments one event or ack may carry: 1 to 10 (socket.io-parser refuses more). @default 10 */
+  readonly maxAttachments?: number;
+  /** Bytes of one attachment: at most MAX_HTTP_BUFFER_BYTES, the largest message. @default MAX_HTTP_BUFFER_BYTES */
+  readonly maxAttachmentBytes?: number;
+}
+
 /** The app: sets up `io` (middlewares, namespaces, handlers) before the node accepts connections. */
 export type SocketApp = (io: Server, platform: Platform) => void | Promise<void>;
 

@@ -223,6 +223,19 @@ export const envSchema = z.object({
   PREAUTH_MAX_SESSIONS_PER_IP: int(1, 1_000_000).default(64),
   PREAUTH_TIMEOUT_MS: int(100, 60_000).default(5_000),
   /**
+   * The largest message a session without an authenticated CONNECT may send (its CONNECT and token fit; MAX_HTTP_BUFFER_BYTES
+   * when that is smaller): what such a session can make the node hold is the session and this, so the full pre-auth table
+   * stays small (docs/security.md).
+   */
+  PREAUTH_MAX_MESSAGE_BYTES: int(1_024, 10_485_760).default(8_192),
+  /**
+   * Bytes a node holds for packets that have begun and not ended: a binary event's attachments until its last one, a
+   * WebSocket message or a polling body until its last byte. Each must be complete within PARTIAL_PACKET_TIMEOUT_MS; the
+   * binary packets of all connections together within PARTIAL_PACKETS_MAX_BYTES (past it the oldest is closed).
+   */
+  PARTIAL_PACKET_TIMEOUT_MS: int(100, 300_000).default(10_000),
+  PARTIAL_PACKETS_MAX_BYTES: int(65_536, 4_294_967_296).default(33_554_432),
+  /**
    * Every packet a connection sends (events, ACKs, pings, pongs, CONNECTs, attachments, noise) spends from these buckets.
    * They sit above the per-socket event limits (checked at start), so that a fast client is answered `rate_limited`
    * before this outer budget closes its connection.

@@ -64,5 +64,15 @@ export const CLOSE_REASONS = {
   preAuthTimeout: 'preauth_timeout',
   /** The oldest unauthenticated session, closed to make room for a new one when PREAUTH_MAX_SESSIONS are open. */
   preAuthEvicted: 'preauth_evicted',
+  /**
+   * A binary event or ack the node does not take: the app takes none (its `settings.binary` is false), the connection has
+   * no socket in the packet's namespace yet (before an authenticated CONNECT), or it has more or larger attachments than
+   * the app allows.
+   */
+  binaryRefused: 'binary_refused',
+  /** A binary packet's attachments, a WebSocket message or a polling body not complete within PARTIAL_PACKET_TIMEOUT_MS. */
+  partialTimeout: 'partial_timeout',
+  /** The oldest partial binary packet, closed when the node's partial packets would pass PARTIAL_PACKETS_MAX_BYTES. */
+  partialEvicted: 'partial_evicted',
 } as const;
 export type CloseReason = (typeof CLOSE_REASONS)[keyof typeof CLOSE_REASONS];

@@ -196,6 +196,11 @@ function limitProblems(c: DeploymentConfig): Problem[] {
           'or clients the task would admit are cut at the TCP level, without a reason (0 derives it)',
         ),
     tcpConnectionsProblem(value),
+    atLeast(
+      'partialPacketsMaxBytes',
+      ['maxHttpBufferBytes'],
+      'so that a binary packet with one attachment of the largest allowed size fits',
+    ),
   ];
 }
 

@@ -48,6 +48,15 @@ const LIMITS = {
   preauthMaxSessions: { variable: 'PREAUTH_MAX_SESSIONS', doc: 'Sessions per task without an authenticated CONNECT' },
   preauthMaxSessionsPerIp: { variable: 'PREAUTH_MAX_SESSIONS_PER_IP', doc: 'Such sessions per task and client IP' },
   preauthTimeoutMs: { variable: 'PREAUTH_TIMEOUT_MS', doc: 'How long a session may stay without an authenticated CONNECT, ms' },
+  preauthMaxMessageBytes: { variable: 'PREAUTH_MAX_MESSAGE_BYTES', doc: 'Largest message before an authenticated CONNECT, bytes' },
+  partialPacketTimeoutMs: {
+    variable: 'PARTIAL_PACKET_TIMEOUT_MS',
+    doc: "Time for a binary packet's attachments or a message to arrive, ms",
+  },
+  partialPacketsMaxBytes: {
+    variable: 'PARTIAL_PACKETS_MAX_BYTES',
+    doc: 'Bytes of unfinished binary packets a task holds before it closes the oldest',
+  },
   slowConsumerMaxBufferedBytes: {
     variable: 'SLOW_CONSUMER_MAX_BUFFERED_BYTES',
     doc: 'Bytes buffered for a client that does not read before it is cut',

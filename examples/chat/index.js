@@ -89,6 +89,9 @@ const PAGES = new Map([
   ['/style.css', { file: 'style.css', type: 'text/css; charset=utf-8' }],
 ]);
 
+// Its events carry text only: a binary event closes its connection before the node holds it (docs/apps.md).
+module.exports.settings = { binary: false };
+
 /** The page: every request the platform does not serve itself comes here. */
 module.exports.http = function http(req, res) {
   const page = PAGES.get(new URL(req.url ?? '/', 'http://localhost').pathname);

@@ -4,6 +4,7 @@ import type { Identity } from '../../contract/app';
 import { selectAdapter } from './adapters/select-adapter';
 import { createAdmission } from './admission/admission';
 import { roomRules } from './admission/auth';
+import { type BinaryPolicy, binaryPolicy } from './admission/binary-policy';
 import { closeWithReason } from './admission/connect-refusal';
 import { createEventLimits } from './admission/event-limits';
 import { LagMonitor } from './admission/overload';
@@ -48,6 +49,8 @@ export interface AppDeps {
   readonly nodeId: string;
   /** The app the node runs (app-module.ts loads it); none: a node with the platform alone. */
   readonly app?: AppModule;
+  /** The binary packets the node takes, as main.ts resolved them at start; default: from the app's settings. */
+  readonly binary?: BinaryPolicy;
   /** Replaces the CloudWatch publisher (tests). */
   readonly metrics?: Metrics;
 }
@@ -63,15 +66,16 @@ export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps)
   const mode = selectAdapter(config, logger, metrics);
   const redisState = (): RedisState => mode.redis?.state() ?? 'disabled';
 
-  const admission = createAdmission(config, { logger, metrics, lifecycle: () => lifecycle });
+  const binary = deps.binary ?? binaryPolicy(deps.app?.settings, config, deps.app?.file);
+  const admission = createAdmission(config, { logger, metrics, binary, lifecycle: () => lifecycle });
   const io = new Server({ ...socketServerOptions(config), ...mode.serverOptions, allowRequest: admission.allowRequest });
   // What each user's events and each API key's publishes cost in deliveries on this node.
   const deliveries = startDeliveryBudgets(config);
   // Deliveries are counted on the in-memory adapters Socket.IO made, and on the mode's own once Redis answers (below).
   installAdapter(io, metrics, undefined, deliveries);
   const api = createApi({ io, config, logger, metrics, redis: mode.redis, deliveries, lifecycle: () => lifecycle });
-  const { preAuthSessions, addressOf } = admission;
-  const health = { nodeId, startedAt: Date.now(), lifecycle: () => lifecycle, redisState, connections, preAuthSessions };
+  // The counts /healthz details (connections, pre-auth sessions, partial packets) are admission's.
+  const health = { ...admission, nodeId, startedAt: Date.now(), lifecycle: () => lifecycle, redisState };
   httpServer.on('request', httpRoutes(health, api, { detailsToken: config.healthDetailsToken, app: deps.app?.http, logger }));
   answerStrayRequests(httpServer);
   io.attach(httpServer, { destroyUpgrade: false });
@@ -79,14 +83,14 @@ export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps)
 
   const lag = new LagMonitor(limits.shedLoadLagMs);
   lag.start();
-  const { subscriptionsSettled } = mode;
+  const { addressOf } = admission;
   const limitEvents = createEventLimits({ limits, logger, metrics, lag, deliveries, addressOf, close: closeWithReason });
   // Every authenticated socket, in any namespace, before the app's `connection` listeners see it.
   admission.install(io, (socket: Socket) => {
     // A recovered socket kept its data, so its identity is the one its token proved earlier.
     const { user } = socket.data.identity as Identity;
     limitEvents(socket, user);
-    if (socket.nsp.name === '/') welcome(socket, user, { nodeId, settled: subscriptionsSettled, logger });
+    if (socket.nsp.name === '/') welcome(socket, user, { nodeId, settled: mode.subscriptionsSettled, logger });
   });
   const stopSlowConsumerSweep = sweepSlowConsumers(io, limits, logger, addressOf);
   const drain = createDrain(io, { spreadMs: config.drain.spreadMs, logger, onBegin: () => (lifecycle = 'draining') });
@@ -98,7 +102,7 @@ export function createApp(httpServer: HttpServer, config: Config, deps: AppDeps)
     rules: roomRules(config.auth),
     countMembers: countMembersAcrossNodes(io, redisState, config.redis),
     presence: api.presence,
-    subscriptionsSettled,
+    subscriptionsSettled: mode.subscriptionsSettled,
   });
 
   const ready = (async () => {

@@ -63,8 +63,15 @@ export interface Config {
     readonly slowConsumerMaxPackets: number;
     /** Event-loop lag past which the app's events are refused (`overloaded`); 0: never. */
     readonly shedLoadLagMs: number;
-    /** Sessions without an authenticated CONNECT: per node, per client IP, and their deadline. */
-    readonly preAuth: { readonly maxSessions: number; readonly maxSessionsPerIp: number; readonly timeoutMs: number };
+    /** Sessions without an authenticated CONNECT: per node, per client IP, their deadline, and the largest message they may send. */
+    readonly preAuth: {
+      readonly maxSessions: number;
+      readonly maxSessionsPerIp: number;
+      readonly timeoutMs: number;
+      readonly maxMessageBytes: number;
+    };
+    /** Packets begun and not ended (a binary packet's attachments, a message still arriving): their deadline and node-wide bytes. */
+    readonly partialPackets: { readonly timeoutMs: number; readonly maxBytes: number };
     /** What one connection may send, every packet counted. */
     readonly packets: { readonly ratePerS: number; readonly burst: number };
     readonly bytes: { readonly ratePerS: number; readonly burst: number };
@@ -221,6 +228,12 @@ function checkCombinations(e: Env): void {
         'so that one message of the largest allowed size fits the byte budget',
     );
   }
+  if (e.PARTIAL_PACKETS_MAX_BYTES < e.MAX_HTTP_BUFFER_BYTES) {
+    fail(
+      `PARTIAL_PACKETS_MAX_BYTES (${e.PARTIAL_PACKETS_MAX_BYTES}) must be at least MAX_HTTP_BUFFER_BYTES (${e.MAX_HTTP_BUFFER_BYTES}) ` +
+        'so that a binary packet with one attachment of the largest allowed size fits',
+    );
+  }
   if (e.PREAUTH_MAX_SESSIONS_PER_IP > e.PREAUTH_MAX_SESSIONS) {
     fail(`PREAUTH_MAX_SESSIONS_PER_IP (${e.PREAUTH_MAX_SESSIONS_PER_IP}) must not exceed PREAUTH_MAX_SESSIONS (${e.PREAUTH_MAX_SESSIONS})`);
   }
@@ -271,7 +284,14 @@ function limitsFrom(e: Env): Config['limits'] {
     slowConsumerMaxBufferedBytes: e.SLOW_CONSUMER_MAX_BUFFERED_BYTES,
     slowConsumerMaxPackets: e.SLOW_CONSUMER_MAX_PACKETS,
     shedLoadLagMs: e.SHED_LOAD_LAG_MS,
-    preAuth: { maxSessions: e.PREAUTH_MAX_SESSIONS, maxSessionsPerIp: e.PREAUTH_MAX_SESSIONS_PER_IP, timeoutMs: e.PREAUTH_TIMEOUT_MS },
+    preAuth: {
+      maxSessions: e.PREAUTH_MAX_SESSIONS,
+      maxSessionsPerIp: e.PREAUTH_MAX_SESSIONS_PER_IP,
+      timeoutMs: e.PREAUTH_TIMEOUT_MS,
+      // Never more than a session may send once authenticated.
+      maxMessageBytes: Math.min(e.PREAUTH_MAX_MESSAGE_BYTES, e.MAX_HTTP_BUFFER_BYTES),
+    },
+    partialPackets: { timeoutMs: e.PARTIAL_PACKET_TIMEOUT_MS, maxBytes: e.PARTIAL_PACKETS_MAX_BYTES },
     packets: { ratePerS: e.CONNECTION_PACKETS_PER_S, burst: e.CONNECTION_PACKETS_BURST },
     bytes: { ratePerS: e.CONNECTION_BYTES_PER_S, burst: e.CONNECTION_BURST_BYTES },
   };

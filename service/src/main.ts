@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import { createApp } from './app';
+import { type BinaryPolicy, binaryPolicy } from './admission/binary-policy';
 import { type AppModule, AppModuleError, loadAppModule } from './app-module';
 import { EnvConfigError, loadConfig } from './config';
 import { startDrainSignal } from './drain/drain-signal';
@@ -24,8 +25,11 @@ async function main(): Promise<void> {
   });
   const logger = createLogger({ level: config.logLevel, nodeId });
   let appModule: AppModule;
+  let binary: BinaryPolicy;
   try {
     appModule = loadAppModule(config.appModule);
+    // The app's settings within the node's limits, before anything listens.
+    binary = binaryPolicy(appModule.settings, config, appModule.file);
   } catch (err) {
     if (err instanceof AppModuleError) fatal(err.message, 78);
     throw err;
@@ -37,7 +41,7 @@ async function main(): Promise<void> {
   const server = createServer();
   applyServerTimeouts(server, config.http);
   capTcpConnections(server, config.http.maxTcpConnections, logger, config.logRefusalsPerS);
-  const app = createApp(server, config, { logger, nodeId, app: appModule });
+  const app = createApp(server, config, { logger, nodeId, app: appModule, binary });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());

@@ -1,13 +1,13 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import chat, { http as chatHttp } from '../../apps/chat';
+import chat, { http as chatHttp, settings as chatSettings } from '../../apps/chat';
 import { type App, createApp } from '../../service/src/app';
 import type { AppModule } from '../../service/src/app-module';
 import { loadConfig } from '../../service/src/config';
 import { createLogger } from '../../service/src/logger';
 
 /** The demo chat from its sources: the app a bundled node runs by default. */
-export const CHAT_APP: AppModule = { file: 'apps/chat/index.ts', app: chat, http: chatHttp };
+export const CHAT_APP: AppModule = { file: 'apps/chat/index.ts', app: chat, http: chatHttp, settings: chatSettings };
 
 /**
  * createApp on a loopback port inside the test's own process, for tests that read its metrics or

@@ -127,6 +127,10 @@ describe('config rules', () => {
     [{ maxTcpConnections: 21_999 }],
     [{ maxTcpConnections: 22_000 }],
     [{ maxConnections: 100, preauthMaxSessions: 50, preauthMaxSessionsPerIp: 50, maxTcpConnections: 150 }],
+    [{ preauthMaxMessageBytes: 70_000 }],
+    [{ preauthMaxMessageBytes: 70_000, maxHttpBufferBytes: 70_000, connectionBurstBytes: 70_000 }],
+    [{ partialPacketsMaxBytes: 65_536 }],
+    [{ partialPacketsMaxBytes: 65_536, maxHttpBufferBytes: 131_072, connectionBurstBytes: 131_072 }],
   ])('limits %j: synth refuses exactly what the service would refuse at start', (limits) => {
     const context = Object.fromEntries(Object.entries(limits).map(([key, value]) => [key, String(value)]));
     const synthError = catchError(() => resolveConfig(context));

@@ -94,6 +94,15 @@ describe('the app contract: a plain Socket.IO app on a JWT cluster of two nodes 
     expect(info).toMatchObject({ user: 'bob' });
   });
 
+  it('takes binary events as a stock server does when the app declares no settings: attachments arrive, and go back', async () => {
+    const socket = await client(lb, { user: 'ann' });
+    await connected(socket);
+    const answer = await ask(socket, 'echo', Buffer.from('a picture'), { caption: 'and its caption' });
+    const [picture, caption] = answer.args as [Uint8Array, unknown];
+    expect(Buffer.from(picture).toString()).toBe('a picture');
+    expect(caption).toEqual({ caption: 'and its caption' });
+  });
+
   it("refuses through the app's middleware with its own connect_error, and never lets a client's sys: event reach the app", async () => {
     const refused = await client(lb, { auth: { refuse: true } });
     await expect(connected(refused)).rejects.toThrow('refused by the app');
@@ -205,6 +214,12 @@ describe('an app that cannot run stops the node in one line naming the file', ()
     ['throws-at-start.js', 1, /^app \S+index\.js failed to start: the app could not reach its database\n$/],
     ['no-function.js', 78, /^app \S+index\.js exports no app function: use module\.exports = function app\(io, platform\)/],
     ['throws-on-load.js', 78, /^app \S+index\.js failed to load: syntax of the app is fine, its top level throws\n$/],
+    ['misspelt-settings.js', 78, /^app \S+index\.js: settings: Unrecognized key: "binnary" \(binary: false, or \{ maxAttachments: 1-10,/],
+    [
+      'oversized-attachments.js',
+      78,
+      /^app \S+index\.js: settings\.binary\.maxAttachmentBytes \(1048576\) is above MAX_HTTP_BUFFER_BYTES \(65536\)/,
+    ],
   ])('%s: exit %i', async (file, code, message) => {
     const bundled = bundleApp(join(FIXTURES, 'shapes', file), join(outDir, file));
     const result = await runUntilExit(bundled);

@@ -11,7 +11,9 @@ describe('config', () => {
     expect(c.metrics.enabled).toBe(false);
     expect(c).toMatchObject({ trustedProxyHops: 1, logRefusalsPerS: 10 });
     expect(c.limits).toMatchObject({
-      preAuth: { maxSessions: 2_000, maxSessionsPerIp: 64, timeoutMs: 5_000 },
+      preAuth: { maxSessions: 2_000, maxSessionsPerIp: 64, timeoutMs: 5_000, maxMessageBytes: 8_192 },
+      // A binary packet's attachments within 10 s, and 32 MiB of them on a node.
+      partialPackets: { timeoutMs: 10_000, maxBytes: 33_554_432 },
       // 100 events a second from a canvas or a game pass; the packet budget sits above the event limits.
       perSocket: { ratePerS: 120, burst: 240 },
       perUser: { ratePerS: 300, burst: 600 },
@@ -98,6 +100,13 @@ describe('config', () => {
     [
       { MAX_TCP_CONNECTIONS: '21999' },
       /MAX_TCP_CONNECTIONS \(21999\) must be 0 \(derived\) or at least MAX_CONNECTIONS \+ PREAUTH_MAX_SESSIONS \(22000\)/,
+    ],
+    [{ PREAUTH_MAX_MESSAGE_BYTES: '512' }, /PREAUTH_MAX_MESSAGE_BYTES must be an integer from 1024 to/],
+    [{ PARTIAL_PACKET_TIMEOUT_MS: '10' }, /PARTIAL_PACKET_TIMEOUT_MS must be an integer from 100 to 300000/],
+    [{ PARTIAL_PACKETS_MAX_BYTES: '1024' }, /PARTIAL_PACKETS_MAX_BYTES must be an integer from 65536 to/],
+    [
+      { PARTIAL_PACKETS_MAX_BYTES: '65536', MAX_HTTP_BUFFER_BYTES: '131072', CONNECTION_BURST_BYTES: '131072' },
+      /PARTIAL_PACKETS_MAX_BYTES \(65536\) must be at least MAX_HTTP_BUFFER_BYTES \(131072\)/,
     ],
     [{ CORS_ORIGINS: 'https://a.example.com', CORS_ORIGINS_UNSET_REASON: 'no browsers' }, /set one or the other/],
     [{ HEALTH_DETAILS_TOKEN: 'short' }, /HEALTH_DETAILS_TOKEN must be at least 32 characters/],

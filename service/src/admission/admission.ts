@@ -6,6 +6,7 @@ import type { Lifecycle } from '../lifecycle';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics/publisher';
 import { AuthenticatedConnections } from './authenticated-connections';
+import type { BinaryPolicy } from './binary-policy';
 import { clientAddress } from './client-address';
 import { closeWithReason, closingOnRefusal, type Middleware, Refusal } from './connect-refusal';
 import { limitConnections, limitShares, shareLimits } from './connection-limits';
@@ -14,7 +15,7 @@ import { authenticateHandshakes } from './handshake-auth';
 import { gateHandshakes } from './handshake-gate';
 import { aheadOfTheApp } from './namespaces';
 import { originPolicy } from './origin-policy';
-import { PacketGuards } from './packet-guard';
+import { type GuardedEngine, type PacketGuardOptions, PacketGuards } from './packet-guard';
 import { type EngineConn, PreAuthSessions } from './pre-auth';
 import { SampledLog } from './sampled-log';
 import { SessionBinding } from './session-binding';
@@ -30,17 +31,21 @@ export interface Admission {
   install(io: Server, onSocket: (socket: Socket) => void): void;
   /** Sessions without an authenticated CONNECT, now. */
   preAuthSessions(): number;
+  /** Bytes the node holds of binary packets still waiting for attachments, now. */
+  partialPacketBytes(): number;
   /** Connections with at least one authenticated socket (in any namespace), now: what MAX_CONNECTIONS and the metrics count. */
   connections(): number;
   /** The client's IP address, from the trusted proxy hops: for log lines. */
   addressOf(socket: Socket): string;
-  /** Writes the summaries of sampled log lines still pending. */
+  /** Stops the guard's timers and writes the summaries of sampled log lines still pending. */
   close(): void;
 }
 
 export interface AdmissionDeps {
   readonly logger: Logger;
   readonly metrics: Pick<Metrics, 'increment'>;
+  /** The binary packets the app takes (binary-policy.ts). */
+  readonly binary: BinaryPolicy;
   lifecycle(): Lifecycle;
 }
 
@@ -92,6 +97,16 @@ function connectMiddlewares(
   ];
 }
 
+/** Admission's sampled log lines (sampled-log.ts), one per kind of refusal. */
+function admissionLogs(logger: Logger, perS: number) {
+  return {
+    refusedLog: new SampledLog(logger, 'info', 'handshake refused', perS),
+    closedLog: new SampledLog(logger, 'warn', 'connection closed by the guard', perS),
+    faultLog: new SampledLog(logger, 'error', 'packet guard failed', perS),
+    strangerLog: new SampledLog(logger, 'warn', 'session request refused', perS),
+  };
+}
+
 /**
  * Binds each long-polling session to its client (session-binding.ts), ahead of engine.io on every request that names a
  * session. Its `connection` listener runs before the one in `install`, which releases the handshake request.
@@ -110,6 +125,24 @@ function bindSessions(io: Server, config: Config, log: SampledLog): void {
   io.engine.use(binding.middleware);
 }
 
+/** The packet guard on `io`'s connections (packet-guard.ts). */
+function guardPackets(
+  io: Server,
+  config: Config,
+  deps: Pick<PacketGuardOptions, 'binary' | 'connecting' | 'violation' | 'fault'>,
+): PacketGuards {
+  const parents = (io as unknown as { parentNsps: Map<unknown, unknown> }).parentNsps;
+  const guard = new PacketGuards({
+    ...deps,
+    limits: config.limits,
+    maxMessageBytes: config.maxHttpBufferBytes,
+    // With dynamic namespaces (io.of(regex)) only Socket.IO can tell whether a name is served.
+    hasNamespace: (nsp) => io._nsps.has(nsp) || parents.size > 0,
+  });
+  guard.attach(io.engine as unknown as GuardedEngine);
+  return guard;
+}
+
 /**
  * Everything between a request and a socket with an identity, in the order a request meets it:
  * the handshake gate, the pre-auth budget, the packet guard, the connection limit, the token and the share of the node.
@@ -117,10 +150,8 @@ function bindSessions(io: Server, config: Config, log: SampledLog): void {
 export function createAdmission(config: Config, deps: AdmissionDeps): Admission {
   const { logger, metrics } = deps;
   const hops = config.trustedProxyHops;
-  const refusedLog = new SampledLog(logger, 'info', 'handshake refused', config.logRefusalsPerS);
-  const closedLog = new SampledLog(logger, 'warn', 'connection closed by the guard', config.logRefusalsPerS);
-  const faultLog = new SampledLog(logger, 'error', 'packet guard failed', config.logRefusalsPerS);
-  const strangerLog = new SampledLog(logger, 'warn', 'session request refused', config.logRefusalsPerS);
+  const logs = admissionLogs(logger, config.logRefusalsPerS);
+  const { refusedLog, closedLog, faultLog, strangerLog } = logs;
   const ips = new WeakMap<EngineConn, string>();
   // Set at install(): the guard asks the server for its namespaces.
   let guards: PacketGuards | undefined;
@@ -162,11 +193,8 @@ export function createAdmission(config: Config, deps: AdmissionDeps): Admission 
   function install(io: Server, onSocket: (socket: Socket) => void): void {
     bindSessions(io, config, strangerLog);
     const middlewares = connectMiddlewares(config, { connections, shares, addressOf }, refusedConnect);
-    const parents = (io as unknown as { parentNsps: Map<unknown, unknown> }).parentNsps;
-    const guard = (guards = new PacketGuards({
-      limits: config.limits,
-      // With dynamic namespaces (io.of(regex)) only Socket.IO can tell whether a name is served.
-      hasNamespace: (nsp) => io._nsps.has(nsp) || parents.size > 0,
+    const guard = (guards = guardPackets(io, config, {
+      binary: deps.binary,
       connecting: (conn) => preAuth.connecting(conn),
       violation: closeConn,
       fault: (err) => faultLog.write({ err }),
@@ -175,6 +203,7 @@ export function createAdmission(config: Config, deps: AdmissionDeps): Admission 
     const leftBudget = function (this: EngineConn) {
       preAuth.remove(this);
       shares.closed(this);
+      guard.forget(this);
     };
     // A socket leaves its holder's share. Its connection's last socket gone (the guard forgot it just before), the connection is
     // uncounted, and unauthenticated if still open.
@@ -209,8 +238,12 @@ export function createAdmission(config: Config, deps: AdmissionDeps): Admission 
     allowRequest,
     install,
     preAuthSessions: () => preAuth.size,
+    partialPacketBytes: () => guards?.partialBytes ?? 0,
     connections,
     addressOf,
-    close: () => [refusedLog, closedLog, faultLog, strangerLog].forEach((log) => log.flush()),
+    close() {
+      guards?.stop();
+      for (const log of Object.values(logs)) log.flush();
+    },
   };
 }

@@ -6,6 +6,8 @@ export interface PacketHeader {
   readonly nsp: string;
   /** The ack id, when the packet carries one. */
   readonly id?: number;
+  /** The attachments a binary event or ack announces (1 or more); 0 for the other types. */
+  readonly attachments: number;
 }
 
 /**
@@ -17,6 +19,7 @@ export interface PacketHeader {
  */
 export function packetHeader(str: string): PacketHeader | undefined {
   let i = 0;
+  let attachments = 0;
   const type = Number(str.charAt(0));
   if (!(type >= PACKET.connect && type <= PACKET.binaryAck && Number.isInteger(type))) return undefined;
   if (type === PACKET.binaryEvent || type === PACKET.binaryAck) {
@@ -26,6 +29,7 @@ export function packetHeader(str: string): PacketHeader | undefined {
     }
     const buf = str.substring(start, i);
     if ((buf as unknown as number) != Number(buf) || str.charAt(i) !== '-' || !(Number(buf) >= 1)) return undefined;
+    attachments = Number(buf);
   }
   let nsp = '/';
   if (str.charAt(i + 1) === '/') {
@@ -36,7 +40,7 @@ export function packetHeader(str: string): PacketHeader | undefined {
     nsp = str.substring(start, i);
   }
   const next = str.charAt(i + 1);
-  if (next === '' || Number(next) != (next as unknown as number)) return { type, nsp };
+  if (next === '' || Number(next) != (next as unknown as number)) return { type, nsp, attachments };
   const start = i + 1;
   while (++i) {
     const c = str.charAt(i);
@@ -46,5 +50,5 @@ export function packetHeader(str: string): PacketHeader | undefined {
     }
     if (i === str.length) break;
   }
-  return { type, nsp, id: Number(str.substring(start, i + 1)) };
+  return { type, nsp, id: Number(str.substring(start, i + 1)), attachments };
 }

@@ -1,14 +1,19 @@
 import type { IncomingMessage } from 'node:http';
 import { CLOSE_REASONS, type CloseReason, HANDSHAKE_ERRORS } from '../../../contract/events';
 import type { Config } from '../config';
+import type { EngineTransport } from './message-size';
 
 /** The Engine.IO connection, as the admission code uses it. */
 export interface EngineConn {
   readonly readyState: string;
   readonly request: IncomingMessage;
+  readonly transport: EngineTransport;
   close(): void;
   on(event: 'packet', listener: (packet: { type: string; data?: unknown }) => void): unknown;
   on(event: 'close', listener: (this: EngineConn) => void): unknown;
+  once(event: 'close', listener: (this: EngineConn) => void): unknown;
+  /** A WebSocket upgrade: its transport answered the probe (`upgrading`), then took over (`upgrade`). */
+  on(event: 'upgrading' | 'upgrade', listener: (this: EngineConn, transport: EngineTransport) => void): unknown;
 }
 
 interface Session {

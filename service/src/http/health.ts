@@ -11,12 +11,20 @@ export interface HealthSources {
   connections(): number;
   /** Sessions that have not authenticated yet. */
   preAuthSessions(): number;
+  /** Bytes held of binary packets still waiting for attachments. */
+  partialPacketBytes(): number;
+}
+
+/** The process's memory, in bytes: the resident set, the V8 heap in use, and what lives outside it (Buffers, attachments). */
+function memory() {
+  const m = process.memoryUsage();
+  return { rssBytes: m.rss, heapUsedBytes: m.heapUsed, externalBytes: m.external };
 }
 
 /**
  * Liveness: answering at all is the point, so it is always 200 (docs/architecture.md). The
- * internet gets the status and the node id (which every session shows anyway); counts, uptime
- * and Redis state only a trusted caller (trusted-request.ts).
+ * internet gets the status and the node id (which every session shows anyway); counts, memory,
+ * uptime and Redis state only a trusted caller (trusted-request.ts).
  */
 export function liveness(s: HealthSources, detailed: boolean) {
   if (!detailed) return { status: 'ok', node: s.nodeId };
@@ -27,6 +35,8 @@ export function liveness(s: HealthSources, detailed: boolean) {
     redis: s.redisState(),
     connections: s.connections(),
     preAuthSessions: s.preAuthSessions(),
+    partialPacketBytes: s.partialPacketBytes(),
+    memory: memory(),
     uptimeS: Math.round((Date.now() - s.startedAt) / 1000),
   };
 }

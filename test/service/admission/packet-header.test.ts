@@ -15,8 +15,8 @@ function decoded(text: string): Packet | undefined {
   return packet;
 }
 
-describe('packetHeader reads type, namespace and ack id as socket.io-parser does', () => {
-  it.each<[string, { type: number; nsp: string; id?: number } | undefined]>([
+describe('packetHeader reads type, namespace, ack id and attachments as socket.io-parser does', () => {
+  it.each<[string, { type: number; nsp: string; id?: number; attachments?: number } | undefined]>([
     ['0', { type: 0, nsp: '/' }],
     ['0{"token":"t"}', { type: 0, nsp: '/' }],
     ['0/admin,', { type: 0, nsp: '/admin' }],
@@ -25,7 +25,8 @@ describe('packetHeader reads type, namespace and ack id as socket.io-parser does
     ['312["x"]', { type: 3, nsp: '/', id: 12 }],
     ['3/admin,7[]', { type: 3, nsp: '/admin', id: 7 }],
     ['3["no id"]', { type: 3, nsp: '/' }],
-    ['61-/admin,5[{"_placeholder":true,"num":0}]', { type: 6, nsp: '/admin', id: 5 }],
+    ['61-/admin,5[{"_placeholder":true,"num":0}]', { type: 6, nsp: '/admin', id: 5, attachments: 1 }],
+    ['510-["x",{"_placeholder":true,"num":0}]', { type: 5, nsp: '/', attachments: 10 }],
     ['60-5[]', undefined],
     ['2["chat:message",{}]', { type: 2, nsp: '/', id: undefined }],
     ['299["e"]', { type: 2, nsp: '/', id: 99 }],
@@ -33,7 +34,8 @@ describe('packetHeader reads type, namespace and ack id as socket.io-parser does
     [' {"token":"t"}', { type: 0, nsp: '/' }],
     ['', { type: 0, nsp: '/' }],
   ])('%s', (text, expected) => {
-    const want = expected && expected.id === undefined ? { type: expected.type, nsp: expected.nsp } : expected;
+    const { id, attachments = 0, ...rest } = expected ?? {};
+    const want = expected && { ...rest, ...(id === undefined ? {} : { id }), attachments };
     expect(packetHeader(text)).toEqual(want);
   });
 

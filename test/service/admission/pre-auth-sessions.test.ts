@@ -7,13 +7,15 @@ const conn = (name: string): EngineConn & { name: string } => ({
   name,
   readyState: 'open',
   request: {} as IncomingMessage,
+  transport: { name: 'websocket' },
   close: () => undefined,
   on: () => undefined,
+  once: () => undefined,
 });
 
 function table(maxSessions: number, maxSessionsPerIp: number) {
   const closed: Array<[string, CloseReason]> = [];
-  const sessions = new PreAuthSessions({ maxSessions, maxSessionsPerIp, timeoutMs: 60_000 }, (c, reason) =>
+  const sessions = new PreAuthSessions({ maxSessions, maxSessionsPerIp, timeoutMs: 60_000, maxMessageBytes: 8_192 }, (c, reason) =>
     closed.push([(c as ReturnType<typeof conn>).name, reason]),
   );
   return { sessions, closed };

@@ -83,8 +83,10 @@ describe('no gateway errors for bad requests, and /healthz details only for trus
         redis: 'ready',
         connections: 0,
         preAuthSessions: 0,
+        partialPacketBytes: 0,
       });
       expect(details).toHaveProperty('uptimeS');
+      expect(details).toHaveProperty('memory.heapUsedBytes', expect.any(Number));
     }
     expect(JSON.parse((await httpRequest(`${cluster.nodes[0].url}/readyz`)).body)).toEqual({
       status: 'ready',
