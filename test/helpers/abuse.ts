@@ -154,6 +154,14 @@ export interface RawResponse {
   readonly body: string;
 }
 
+/** The cookies a response sets, as a browser sends them back (`name=value; …`): a polling session's key among them. */
+export function cookiesSet(setCookie: string | string[] | undefined): string {
+  return [setCookie ?? []]
+    .flat()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+}
+
 /** One HTTP request, as written (no path normalisation), optionally from a chosen source address or through an agent. */
 export function httpRequest(
   url: string,

@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalCluster, startLocalCluster } from '../../local/local-cluster';
 import { UNTHROTTLED_ENV } from '../../local/service-node';
 import { closeAllClients, getJson, joinRoom, openClient, send, type TestClient, unique, waitFor } from '../helpers/clients';
+import { cookiesSet } from '../helpers/abuse';
 import { freePorts } from '../helpers/ports';
 import { int, mulberry32, randomSeed, type Rng } from '../../tools/rng';
 import { httpProbe, wsPacket, type WsPacket } from './fuzz-packets';
@@ -90,13 +91,7 @@ async function pollingHandshake(base: string): Promise<{ sid: string; cookie: st
   const text = await res.text();
   const sid = /"sid":"([^"]+)"/.exec(text)?.[1];
   if (!sid) throw new Error(`polling handshake failed: ${res.status} ${text.slice(0, 100)}`);
-  return {
-    sid,
-    cookie: res.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0])
-      .join('; '),
-  };
+  return { sid, cookie: cookiesSet(res.headers.getSetCookie()) };
 }
 
 async function httpSession(base: string, r: Rng, stats: Stats): Promise<void> {

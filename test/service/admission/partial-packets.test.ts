@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type LocalCluster, startLocalCluster } from '../../../local/local-cluster';
 import type { ServiceNode } from '../../../local/service-node';
-import { closeRawSockets, httpRequest, JWT_ENV, openRaw, type RawSocket, signToken } from '../../helpers/abuse';
+import { closeRawSockets, cookiesSet, httpRequest, JWT_ENV, openRaw, type RawSocket, signToken } from '../../helpers/abuse';
 import { BROWSER_LIKE, closeAllClients, getJson, openClient, type TestClient, unique, waitFor } from '../../helpers/clients';
 import { freePorts } from '../../helpers/ports';
 import { HEAP_PROBE, type HeapSample } from '../../../bench/servers';
@@ -569,6 +569,8 @@ async function openPollingBody(url: string, localAddress: string, bodyBytes: num
   const open = await httpRequest(`${url}/socket.io/?EIO=4&transport=polling`, { localAddress });
   const sid = /"sid":"([^"]+)"/.exec(open.body)?.[1];
   if (!sid) throw new Error(`no session: ${open.status} ${open.body}`);
+  // The session's key, which every request naming the session must bring (session-binding.ts).
+  const cookie = cookiesSet(open.headers['set-cookie']);
   const { port } = new URL(url);
   const socket = connect({ port: Number(port), host: '127.0.0.1', localAddress });
   socket.on('error', () => undefined);
@@ -576,14 +578,17 @@ async function openPollingBody(url: string, localAddress: string, bodyBytes: num
   socket.setNoDelay(true);
   socket.write(
     `POST /socket.io/?EIO=4&transport=polling&sid=${sid} HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
-      `Content-Type: text/plain;charset=UTF-8\r\nContent-Length: ${bodyBytes}\r\n\r\n`,
+      `Cookie: ${cookie}\r\nContent-Type: text/plain;charset=UTF-8\r\nContent-Length: ${bodyBytes}\r\n\r\n`,
   );
   const close = () => {
     socket.destroy();
     // An Engine.IO close packet ends the session even when the POST above was answered already (413).
-    void httpRequest(`${url}/socket.io/?EIO=4&transport=polling&sid=${sid}`, { method: 'POST', body: '1', localAddress }).catch(
-      () => undefined,
-    );
+    void httpRequest(`${url}/socket.io/?EIO=4&transport=polling&sid=${sid}`, {
+      method: 'POST',
+      body: '1',
+      localAddress,
+      headers: { cookie },
+    }).catch(() => undefined);
   };
   return { closed, write: (bytes) => socket.write(bytes), close };
 }

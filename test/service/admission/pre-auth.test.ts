@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalCluster, startLocalCluster } from '../../../local/local-cluster';
 import { LB_COOKIE } from '../../../local/haproxy';
-import { closeRawSockets, connectOnce, floodHandshakes, httpRequest, JWT_ENV, signToken } from '../../helpers/abuse';
+import { closeRawSockets, connectOnce, cookiesSet, floodHandshakes, httpRequest, JWT_ENV, signToken } from '../../helpers/abuse';
 import { getJson, waitFor } from '../../helpers/clients';
 import { freePorts } from '../../helpers/ports';
 
@@ -111,10 +111,7 @@ describe('pre-auth budget: token-less handshakes do not take capacity from token
     const open = await httpRequest(`${n1.url}/socket.io/?EIO=4&transport=polling`);
     const sid = /"sid":"([^"]+)"/.exec(open.body)![1];
     // The session's key cookie, as a browser keeps it: requests naming the session must bring it.
-    const cookie = [open.headers['set-cookie'] ?? []]
-      .flat()
-      .map((c) => c.split(';')[0])
-      .join('; ');
+    const cookie = cookiesSet(open.headers['set-cookie']);
     const started = Date.now();
     // A long poll that the server answers when it has something to say: here, that it closes the session.
     const poll = await httpRequest(`${n1.url}/socket.io/?EIO=4&transport=polling&sid=${sid}`, {
