@@ -2,17 +2,16 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { SessionInfo } from '../../contract/app';
-import { type LocalCluster, startLocalCluster } from '../../local/local-cluster';
+import { type LocalCluster } from '../../local/local-cluster';
 import { type ClientOptions, BROWSER_LIKE } from '../helpers/clients';
 import { requireBinary } from '../../tools/processes';
-import { freePorts } from '../helpers/ports';
+import { startClusterBehindHaproxy } from '../helpers/cluster';
 
 const CHROMIUM = '/usr/bin/chromium';
 
 /** A cluster of `nodes` bundled nodes running `examples/<name>` on their own redis-server, behind HAProxy (its `url`). */
 export async function startExample(name: string, opts: { nodes?: number; env?: NodeJS.ProcessEnv } = {}): Promise<LocalCluster> {
-  const [loadBalancerPort, ...ports] = await freePorts(1 + (opts.nodes ?? 2));
-  return startLocalCluster({ ports, loadBalancerPort, app: `examples/${name}`, env: opts.env });
+  return startClusterBehindHaproxy({ nodes: opts.nodes, app: `examples/${name}`, env: opts.env });
 }
 
 /**

@@ -1,13 +1,13 @@
 import type { Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SERVICE_METRICS } from '../../contract/metrics';
-import { type LocalCluster, startLocalCluster } from '../../local/local-cluster';
+import { type LocalCluster } from '../../local/local-cluster';
 import { JWT_ENV, signToken } from '../helpers/abuse';
 import { getJson, waitFor } from '../helpers/clients';
 import { type Received, publishingTo, startFakeCloudWatch } from '../helpers/fake-cloudwatch';
-import { freePorts } from '../helpers/ports';
 import { apiCall, KEY_A } from '../service/api/helpers';
 import { type AppClient, closeAppClients, openAppClient } from './helpers';
+import { startClusterBehindHaproxy } from '../helpers/cluster';
 
 /**
  * What the suite needs to know of an app: how a client joins its audience, says something to it, and hears it. Everything
@@ -41,10 +41,8 @@ export function platformSuite(driver: AppDriver): void {
     let counter = 0;
     beforeAll(async () => {
       cloudwatch = await startFakeCloudWatch();
-      const [loadBalancerPort, ...ports] = await freePorts(4);
-      cluster = await startLocalCluster({
-        ports,
-        loadBalancerPort,
+      cluster = await startClusterBehindHaproxy({
+        nodes: 3,
         app: driver.app,
         env: { ...JWT_ENV, API_KEYS: KEY_A, ...publishingTo(cloudwatch.url), METRICS_SERVICE_NAME: 'platform-suite' },
       });

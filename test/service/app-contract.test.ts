@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLE, startServiceNode } from '../../local/service-node';
-import { type LocalCluster, startLocalCluster } from '../../local/local-cluster';
+import { type LocalCluster } from '../../local/local-cluster';
 import { bundleApp } from '../../tools/bundle';
-import { freePorts, waitFor } from '../../tools/processes';
+import { waitFor } from '../../tools/processes';
 import { JWT_ENV, signToken } from '../helpers/abuse';
 import { apiCall, KEY_A } from './api/helpers';
+import { startClusterBehindHaproxy } from '../helpers/cluster';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'apps');
 const opened: Socket[] = [];
@@ -67,10 +68,7 @@ describe('the app contract: a plain Socket.IO app on a JWT cluster of two nodes 
   beforeAll(async () => {
     outDir = mkdtempSync(join(tmpdir(), 'app-contract-'));
     const appModule = bundleApp(join(FIXTURES, 'contract'), outDir);
-    const [lbPort, ...ports] = await freePorts(3);
-    cluster = await startLocalCluster({
-      ports,
-      loadBalancerPort: lbPort,
+    cluster = await startClusterBehindHaproxy({
       env: { ...JWT_ENV, APP_MODULE: appModule, API_KEYS: KEY_A },
     });
     lb = cluster.url;

@@ -5,6 +5,7 @@ import type { SessionInfo } from '../../contract/app';
 import { closeAllClients, openClient, type TestClient } from '../helpers/clients';
 import { freePorts } from '../helpers/ports';
 import { clusterSuite } from './cluster-suite';
+import { startClusterBehindHaproxy } from '../helpers/cluster';
 
 // The sender below writes about 100 events a second, above the default per-connection packet budget.
 const STREAMS = { ...UNTHROTTLED_ENV, ADAPTER: 'streams' };
@@ -47,8 +48,7 @@ async function expectEachExactlyOnce(client: TestClient, ids: string[]): Promise
 describe('zero-loss mode (redis-streams with connection state recovery)', () => {
   let cluster: LocalCluster;
   beforeAll(async () => {
-    const [lb, ...ports] = await freePorts(4);
-    cluster = await startLocalCluster({ ports, loadBalancerPort: lb, env: STREAMS });
+    cluster = await startClusterBehindHaproxy({ nodes: 3, env: STREAMS });
   });
   afterEach(() => closeAllClients());
   afterAll(async () => cluster?.stop());

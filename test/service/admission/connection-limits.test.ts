@@ -5,11 +5,11 @@
  */
 import type { ManagerOptions, SocketOptions } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalCluster, startLocalCluster } from '../../../local/local-cluster';
+import { type LocalCluster } from '../../../local/local-cluster';
 import { rssKb } from '../../../tools/processes';
 import { closeRawSockets, connectAndHold, JWT_ENV, openRaw, type RawSocket, releaseHeldClients, signToken } from '../../helpers/abuse';
 import { closeAllClients, exchange, getJson, openClient, type TestClient, unique } from '../../helpers/clients';
-import { freePorts } from '../../helpers/ports';
+import { startClusterBehindHaproxy } from '../../helpers/cluster';
 
 const MAX = 60;
 /** MAX_CONNECTIONS_RESERVED_PERCENT's default, 10 %: the last 6 slots of each node. */
@@ -76,10 +76,7 @@ describe('a user’s share of a node (JWT)', () => {
   const room = unique('share');
 
   beforeAll(async () => {
-    const [lb, ...ports] = await freePorts(3);
-    cluster = await startLocalCluster({
-      ports,
-      loadBalancerPort: lb,
+    cluster = await startClusterBehindHaproxy({
       env: { ...JWT_ENV, MAX_CONNECTIONS: String(MAX), MAX_CONNECTIONS_PER_USER: String(PER_USER) },
     });
     lbUrl = cluster.loadBalancer!.url;
@@ -149,10 +146,7 @@ describe('guests share a budget per address (AUTH_MODE=none)', () => {
   const room = unique('guests');
 
   beforeAll(async () => {
-    const [lb, ...ports] = await freePorts(3);
-    cluster = await startLocalCluster({
-      ports,
-      loadBalancerPort: lb,
+    cluster = await startClusterBehindHaproxy({
       env: { MAX_CONNECTIONS: String(MAX), MAX_CONNECTIONS_PER_GUEST_IP: String(PER_GUEST_IP) },
     });
     lbUrl = cluster.loadBalancer!.url;

@@ -1,15 +1,15 @@
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type LocalCluster, startLocalCluster } from '../../../local/local-cluster';
+import { type LocalCluster } from '../../../local/local-cluster';
 import type { ServiceNode } from '../../../local/service-node';
 import { closeRawSockets, cookiesSet, httpRequest, JWT_ENV, openRaw, type RawSocket, signToken } from '../../helpers/abuse';
 import { BROWSER_LIKE, closeAllClients, getJson, openClient, type TestClient, unique, waitFor } from '../../helpers/clients';
-import { freePorts } from '../../helpers/ports';
 import { HEAP_PROBE, type HeapSample } from '../../../bench/servers';
 import type { CloseReason } from '../../../contract/events';
 import { PartialPackets } from '../../../service/src/admission/partial-packets';
 import type { EngineConn } from '../../../service/src/admission/pre-auth';
+import { startClusterBehindHaproxy } from '../../helpers/cluster';
 
 /**
  * The red team's attack (issue 22, point 1): a packet that announces 10 binary attachments, then 7 of them (64 kB each,
@@ -254,10 +254,7 @@ describe('partial packets: the chat (no binary events) under half-sent binary pa
   let lbUrl: string;
   const room = unique('room');
   beforeAll(async () => {
-    const [lb, ...ports] = await freePorts(3);
-    const cluster = await startLocalCluster({
-      ports,
-      loadBalancerPort: lb,
+    const cluster = await startClusterBehindHaproxy({
       env: {
         ...JWT_ENV,
         ...PROBE_ENV,
@@ -375,10 +372,7 @@ describe('partial packets: an app that takes binary events, under half-sent bina
   let lbUrl: string;
   const room = unique('room');
   beforeAll(async () => {
-    const [lb, ...ports] = await freePorts(3);
-    const cluster = await startLocalCluster({
-      ports,
-      loadBalancerPort: lb,
+    const cluster = await startClusterBehindHaproxy({
       app: join(__dirname, '..', '..', 'fixtures', 'apps', 'binary'),
       env: {
         ...JWT_ENV,

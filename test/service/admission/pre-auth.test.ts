@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalCluster, startLocalCluster } from '../../../local/local-cluster';
+import { type LocalCluster } from '../../../local/local-cluster';
 import { LB_COOKIE } from '../../../local/haproxy';
 import { closeRawSockets, connectOnce, cookiesSet, floodHandshakes, httpRequest, JWT_ENV, signToken } from '../../helpers/abuse';
 import { getJson, waitFor } from '../../helpers/clients';
-import { freePorts } from '../../helpers/ports';
+import { startClusterBehindHaproxy } from '../../helpers/cluster';
 
 const PER_IP = 20;
 const PER_NODE = 400;
@@ -27,10 +27,7 @@ describe('pre-auth budget: token-less handshakes do not take capacity from token
   let cluster: LocalCluster;
   let lbUrl: string;
   beforeAll(async () => {
-    const [lb, ...ports] = await freePorts(3);
-    cluster = await startLocalCluster({
-      ports,
-      loadBalancerPort: lb,
+    cluster = await startClusterBehindHaproxy({
       env: {
         ...JWT_ENV,
         // Small tables, so that a bounded flood fills them on this shared machine.

@@ -3,7 +3,7 @@ import { io as connect } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { LB_COOKIE } from '../../../local/haproxy';
-import { type LocalCluster, startLocalCluster } from '../../../local/local-cluster';
+import { type LocalCluster } from '../../../local/local-cluster';
 import {
   cookieAttributes,
   isHttps,
@@ -16,7 +16,7 @@ import {
 import type { EngineConn } from '../../../service/src/admission/pre-auth';
 import { httpRequest, JWT_ENV, linesWith, type RawResponse, signToken } from '../../helpers/abuse';
 import { closeAllClients, openClient, type TestClient, unique } from '../../helpers/clients';
-import { freePorts } from '../../helpers/ports';
+import { startClusterBehindHaproxy } from '../../helpers/cluster';
 
 const POLLING = '/socket.io/?EIO=4&transport=polling';
 /** A sid no node ever gave out (base64id makes 20 characters): what a dead session's requests are answered. */
@@ -153,8 +153,7 @@ describe('a session id is not a credential: a stranger with only the sid, throug
   let cluster: LocalCluster;
   let lb: string;
   beforeAll(async () => {
-    const [lbPort, ...ports] = await freePorts(3);
-    cluster = await startLocalCluster({ ports, loadBalancerPort: lbPort, env: JWT_ENV });
+    cluster = await startClusterBehindHaproxy({ env: JWT_ENV });
     lb = cluster.loadBalancer!.url;
   });
   afterEach(() => closeAllClients());

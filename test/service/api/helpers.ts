@@ -7,13 +7,14 @@ import { SignJWT } from 'jose';
 import type { Socket } from 'socket.io-client';
 import type { AdapterMode } from '../../../contract/env';
 import type { SessionInfo } from '../../../contract/app';
-import { type LocalCluster, startLocalCluster } from '../../../local/local-cluster';
+import { type LocalCluster } from '../../../local/local-cluster';
 import { startRedisCluster } from '../../../local/redis-cluster';
 import { startRedisServer } from '../../../local/redis-server';
 import { BUNDLE, type ServiceNode, startServiceNode, UNTHROTTLED_ENV } from '../../../local/service-node';
 import { freePorts, waitFor } from '../../../tools/processes';
 import { type ClientOptions, closeAllClients, openClient, type Received, unique } from '../../helpers/clients';
 import { publishingTo, startFakeCloudWatch } from '../../helpers/fake-cloudwatch';
+import { startClusterBehindHaproxy } from '../../helpers/cluster';
 
 export {
   BUNDLE,
@@ -74,8 +75,7 @@ export async function startApiCluster(mode: AdapterMode, env: NodeJS.ProcessEnv 
   const redisCluster = mode === 'sharded' ? await startRedisCluster({ primaries: 3 }) : undefined;
   const nodeEnv = { ...API_ENV, ADAPTER: mode, ...env };
   try {
-    const [lb, ...ports] = await freePorts(4);
-    const cluster = await startLocalCluster({ ports, loadBalancerPort: lb, redisUrl: redisCluster?.urls[0], env: nodeEnv });
+    const cluster = await startClusterBehindHaproxy({ nodes: 3, redisUrl: redisCluster?.urls[0], env: nodeEnv });
     return {
       mode,
       cluster,

@@ -7,11 +7,11 @@
 import type { Socket as NetSocket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LB_COOKIE } from '../../../local/haproxy';
-import { type LocalCluster, startLocalCluster } from '../../../local/local-cluster';
+import { type LocalCluster } from '../../../local/local-cluster';
 import { closeRawSockets, connectOnce, httpRequest, JWT_ENV, openRaw, percentiles, type RawSocket, signToken } from '../../helpers/abuse';
 import { closeAllClients, openClient, type TestClient } from '../../helpers/clients';
-import { freePorts } from '../../helpers/ports';
 import { rssKb } from '../../../tools/processes';
+import { startClusterBehindHaproxy } from '../../helpers/cluster';
 
 const NODES = ['node-1', 'node-2'];
 /** The attacker's idle sockets on each node: its audience. */
@@ -250,8 +250,7 @@ describe('a user writing room-less messages to its own hundreds of sockets on tw
   let cluster: LocalCluster;
   let url: string;
   beforeAll(async () => {
-    const [lb, ...ports] = await freePorts(3);
-    cluster = await startLocalCluster({ ports, loadBalancerPort: lb, env: ENV });
+    cluster = await startClusterBehindHaproxy({ env: ENV });
     url = cluster.loadBalancer!.url;
   }, 60_000);
   afterEach(() => {

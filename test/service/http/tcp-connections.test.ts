@@ -5,11 +5,11 @@
 import { Agent } from 'node:http';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalCluster, startLocalCluster } from '../../../local/local-cluster';
+import { type LocalCluster } from '../../../local/local-cluster';
 import { rssKb } from '../../../tools/processes';
 import { connectAndHold, httpRequest, JWT_ENV, rawHttp, releaseHeldClients, signToken } from '../../helpers/abuse';
 import { closeAllClients, exchange, openClient, unique, waitFor } from '../../helpers/clients';
-import { freePorts } from '../../helpers/ports';
+import { startClusterBehindHaproxy } from '../../helpers/cluster';
 
 /** At least MAX_CONNECTIONS + PREAUTH_MAX_SESSIONS (100), as the service requires. */
 const MAX_TCP = 150;
@@ -34,10 +34,7 @@ function openSilent(port: number, n: number) {
 describe('MAX_TCP_CONNECTIONS: a node holds a bounded number of TCP connections', () => {
   let cluster: LocalCluster;
   beforeAll(async () => {
-    const [lb, ...ports] = await freePorts(3);
-    cluster = await startLocalCluster({
-      ports,
-      loadBalancerPort: lb,
+    cluster = await startClusterBehindHaproxy({
       env: {
         ...JWT_ENV,
         MAX_CONNECTIONS: '60',
