@@ -4,17 +4,23 @@ import { createInterface } from 'node:readline';
 import { CliError, EXIT } from './cli';
 import { sample } from './procstat';
 
-/** A port the OS says is free on 127.0.0.1 right now. */
+/**
+ * A port free on 127.0.0.1 right now, for a server that binds it a little later (a node, HAProxy, redis-server). Drawn
+ * below the kernel's ephemeral range (32768 and up on Linux), in 10,000-18,999: an outgoing connection takes its local
+ * port from that range, so a port picked there (by listening on port 0) could be taken by any client of a busy test run
+ * before its server binds it (HAProxy's `cannot bind socket`, seen in a full run). Each vitest worker has a slice of its
+ * own, so two workers never pick the same port; within a process the picks go round the slice from a random start.
+ */
+const PORT_SLICE = 3_000;
+const portSliceBase = 10_000 + (Number(process.env.VITEST_POOL_ID ?? 0) % 3) * PORT_SLICE;
+let portCursor = Math.floor(Math.random() * PORT_SLICE);
+
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
+  for (let tried = 0; tried < PORT_SLICE; tried++) {
+    const port = portSliceBase + (portCursor++ % PORT_SLICE);
+    if (await portIsFree(port)) return port;
+  }
+  throw new Error(`no free port on 127.0.0.1 between ${portSliceBase} and ${portSliceBase + PORT_SLICE - 1}`);
 }
 
 /** Whether `port` can be listened on at `host` right now (nothing else holds it). */

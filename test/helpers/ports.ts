@@ -3,7 +3,7 @@ export { freePorts } from '../../tools/processes';
 
 /**
  * `n` consecutive free ports, for what takes a base port (npm start's --port). They are drawn
- * below the kernel's ephemeral range, where freePort() and outgoing connections take theirs.
+ * from 20,000-29,999: above freePort()'s range and below the kernel's ephemeral range, where outgoing connections take theirs.
  */
 export async function freeConsecutivePorts(n: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {

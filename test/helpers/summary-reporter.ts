@@ -16,8 +16,9 @@ export default class SummaryReporter implements Reporter {
         else if (state === 'failed') failed++;
         else skipped++;
       }
-      // A file that failed to load has no tests, and must still count as a failure.
-      if (mod.state() === 'failed' && tests.length === 0) failed++;
+      // A file that failed with no failed test (it failed to load, or a beforeAll threw and its tests were skipped) must
+      // still count as a failure.
+      if (mod.state() === 'failed' && !tests.some((test) => test.result().state === 'failed')) failed++;
     }
     this.line = `${passed} passed, ${failed} failed, ${skipped} skipped`;
   }
