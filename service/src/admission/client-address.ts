@@ -12,12 +12,20 @@ type Request = Pick<IncomingMessage, 'headers'> & { readonly socket: { readonly 
  */
 export function clientAddress(req: Request, trustedHops: number): string {
   const peer = unmapped(req.socket.remoteAddress ?? '');
-  const header = req.headers['x-forwarded-for'];
-  if (trustedHops === 0 || header === undefined) return peer;
-  const entries = (Array.isArray(header) ? header.join(',') : header).split(',');
-  const entry = entries[Math.max(0, entries.length - trustedHops)].trim();
+  const entry = trustedEntry(req.headers['x-forwarded-for'], trustedHops);
+  if (entry === undefined) return peer;
   const address = withoutPort(entry);
   return isIP(address) ? unmapped(address) : peer;
+}
+
+/**
+ * The entry of a header each proxy appends to (X-Forwarded-For, X-Forwarded-Proto) that the outermost of `trustedHops`
+ * trusted proxies wrote: the `trustedHops`-th from the right. Undefined without trusted proxies or without the header.
+ */
+export function trustedEntry(header: string | string[] | undefined, trustedHops: number): string | undefined {
+  if (trustedHops === 0 || header === undefined) return undefined;
+  const entries = (Array.isArray(header) ? header.join(',') : header).split(',');
+  return entries[Math.max(0, entries.length - trustedHops)].trim();
 }
 
 /** `1.2.3.4:5678` and `[2001:db8::1]:5678` (an ALB with preserveXffClientPort) without the port. */

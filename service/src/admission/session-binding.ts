@@ -1,5 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { trustedEntry } from './client-address';
 import type { EngineConn } from './pre-auth';
 
 /**
@@ -153,8 +154,5 @@ export function cookieAttributes(crossSite: boolean): string {
 /** Whether the client reached the first trusted proxy (or the node) over HTTPS: the ALB sets X-Forwarded-Proto. */
 export function isHttps(req: Pick<IncomingMessage, 'headers' | 'socket'>, trustedProxyHops: number): boolean {
   if ((req.socket as { encrypted?: boolean }).encrypted === true) return true;
-  const header = req.headers['x-forwarded-proto'];
-  if (trustedProxyHops === 0 || header === undefined) return false;
-  const entries = (Array.isArray(header) ? header.join(',') : header).split(',');
-  return entries[Math.max(0, entries.length - trustedProxyHops)].trim().toLowerCase() === 'https';
+  return trustedEntry(req.headers['x-forwarded-proto'], trustedProxyHops)?.toLowerCase() === 'https';
 }
