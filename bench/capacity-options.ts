@@ -1,5 +1,5 @@
 import { numberOption, parseCommandLine } from '../tools/args';
-import type { CapacityInput } from './capacity';
+import { type CapacityInput, DEFAULT_IDEMPOTENCY_WINDOW_MS } from './capacity';
 
 export interface CapacityArgs {
   readonly input: CapacityInput;
@@ -15,7 +15,7 @@ export const CAPACITY_USAGE = `usage: npm run capacity -- --connections N --msg-
   --room-size S             members per room (deliveries per message)
   --connections-per-task C  the stack's scaling target (default 2000)
   --idempotent-rate P       backend API publishes per second with an idempotencyKey (default 0): Redis memory
-  --idempotency-window-ms W API_IDEMPOTENCY_WINDOW_MS (default 300000)
+  --idempotency-window-ms W API_IDEMPOTENCY_WINDOW_MS (default ${DEFAULT_IDEMPOTENCY_WINDOW_MS})
   --bench FILE              per-task figures from this bench result (default: the newest .bench/*.json, else built-in defaults)
   --json                    the plan as JSON`;
 

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AdapterMode } from '../contract/env';
+import { type AdapterMode, envSchema } from '../contract/env';
 import { CliError, EXIT, UsageError } from '../tools/cli';
 import { round } from '../tools/numbers';
 import { BENCH_RESULT_VERSION, type BenchResult, keptUp, type WindowResult, type WorkloadResult } from './run';
@@ -122,8 +122,8 @@ export interface CapacityInput {
   readonly idempotencyWindowMs?: number;
 }
 
-/** The service's default API_IDEMPOTENCY_WINDOW_MS. */
-const DEFAULT_IDEMPOTENCY_WINDOW_MS = 300_000;
+/** The service's default API_IDEMPOTENCY_WINDOW_MS, read from its schema (contract/env.ts), its one home. */
+export const DEFAULT_IDEMPOTENCY_WINDOW_MS = envSchema.shape.API_IDEMPOTENCY_WINDOW_MS.parse(undefined);
 
 export interface CapacityPlan {
   readonly input: Required<CapacityInput>;
