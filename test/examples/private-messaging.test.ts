@@ -1,5 +1,7 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { getJson } from '../helpers/clients';
+import { waitFor } from '../../tools/processes';
 import { type AppClient, useChromium, useExample, nodeOf, openAppClient, openOnAnotherNode, openPagesOnTwoNodes } from './helpers';
 
 /** What the app's own `session` event carries. */
@@ -64,11 +66,23 @@ describe('examples/private-messaging on two nodes behind HAProxy, sessions and m
     ] as const)
       expect(c.events.filter((e) => e.event === 'session').map((e) => e.args)).toEqual([[session]]);
 
-    // One tab closing leaves Alice connected; the last one makes her gone for Bob.
-    aliceTab.socket.disconnect();
+    // Her session restored on the other node; then her tabs close one by one, and only the last makes her gone for Bob.
+    // The app counts a user's sockets across the nodes when one of them disconnects, so each close waits until its node
+    // has seen it: a count still under way when her next socket left was once answered none, on a loaded machine.
     const restored = await openAppClient(nodeUrl(otherNode(alice.session.node).nodeId), { auth: { sessionID: aliceSession.sessionID } });
-    alice.socket.disconnect();
     expect(restored.session.node).not.toBe(alice.session.node);
+    const connectionsOn = async (nodeId: string) => (await getJson(`${nodeUrl(nodeId)}/healthz`)).body.connections as number;
+    const closeAndWait = async (client: AppClient) => {
+      const { node } = client.session;
+      const before = await connectionsOn(node);
+      client.socket.disconnect();
+      await waitFor(
+        () => connectionsOn(node),
+        (n) => n < before,
+      );
+    };
+    await closeAndWait(aliceTab);
+    await closeAndWait(alice);
     expect(await sessionOf(restored)).toEqual(aliceSession);
     const history = (await restored.socket.timeout(10_000).emitWithAck('history', bobSession.userID)) as {
       ok: boolean;
@@ -77,7 +91,7 @@ describe('examples/private-messaging on two nodes behind HAProxy, sessions and m
     expect(history).toEqual({ ok: true, messages: [expect.objectContaining(toAlice), expect.objectContaining(toBob)] });
     restored.socket.disconnect();
     expect(await bob.next('user disconnected')).toEqual([{ userID: aliceSession.userID }]);
-    // Only the last of her three sockets made her gone: the two before it came and went long before.
+    // Only the last of her three sockets made her gone: each of the two before it was counted while another was connected.
     expect(bob.count('user disconnected')).toBe(1);
   });
 
